@@ -1,0 +1,5 @@
+export * from "./errors.js";
+export * from "./meta.js";
+export * from "./prediction-set.js";
+export * from "./distance-matrix.js";
+export * from "./progress.js";

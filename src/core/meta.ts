@@ -1,0 +1,65 @@
+/**
+ * Metadata of model-points: one row per network at one checkpoint (or per synthetic point such as a point of
+ * the ignorance→truth geodesic). Plain objects so that users can build them by hand and filter with closures.
+ */
+
+/** A configuration value: architecture name, optimizer, batch size, learning rate, seed, flags. */
+export type ConfigValue = string | number | boolean | null;
+
+/** What a row stands for. Real checkpoints are `"model"`; the rest are points the library constructs. */
+export type PointKind = "model" | "geodesic" | "ignorance" | "truth" | "average" | "anchor";
+
+/**
+ * One model-point: a network at one checkpoint, evaluated on one split.
+ * - `run`: identifier of the training run (all checkpoints of one run share it).
+ * - `step`: optimisation step (integer, 0 = initialisation); `epoch`: epochs elapsed (fractional).
+ * - `split`: which samples the predictions are on (`"train"`, `"test"`).
+ * - `config`: the run's configuration (architecture, optimizer, batch size, lr, weight decay, augmentation, seed...).
+ * - `error`, `loss`: error rate in [0,1] and mean cross-entropy (nats) on this split at this checkpoint;
+ *   `trainError`, `testError`, `trainLoss`, `testLoss` when both are known.
+ * - `kind`: `"model"` for a real checkpoint (the default when absent).
+ * - `lambda`: the geodesic parameter for geodesic points, or the progress grid value for re-indexed points.
+ */
+export interface ModelPoint {
+  run: string;
+  step: number;
+  epoch?: number;
+  split?: string;
+  config?: Record<string, ConfigValue>;
+  error?: number;
+  loss?: number;
+  trainError?: number;
+  testError?: number;
+  trainLoss?: number;
+  testLoss?: number;
+  kind?: PointKind;
+  lambda?: number;
+  [field: string]: unknown;
+}
+
+/**
+ * Reads a field of a model-point by name: a top-level field first (`step`, `epoch`, `error`, ...), then a
+ * configuration field (`arch`, `optimizer`, ...). Dotted names (`config.arch`) are followed literally.
+ * Returns `undefined` when the point has no such field.
+ */
+export function field(point: ModelPoint, name: string): unknown {
+  if (name.includes(".")) {
+    let v: unknown = point;
+    for (const part of name.split(".")) {
+      if (v === null || typeof v !== "object") return undefined;
+      v = (v as Record<string, unknown>)[part];
+    }
+    return v;
+  }
+  if (name in point && name !== "config") return point[name];
+  return point.config?.[name];
+}
+
+/** A short human label of a model-point for error messages: `model-point 12 (run "mlp-s0", step 300)`. */
+export function describePoint(meta: readonly ModelPoint[] | undefined, index: number): string {
+  const m = meta?.[index];
+  if (!m) return `model-point ${index}`;
+  const parts = [`run "${m.run}"`, `step ${m.step}`];
+  if (m.split) parts.push(`split ${m.split}`);
+  return `model-point ${index} (${parts.join(", ")})`;
+}

@@ -1,0 +1,502 @@
+/**
+ * PredictionSet: the predictions of M model-points on the same S samples over C classes (METHODS §1).
+ * Each model-point is one probability distribution P_u(y_1..y_S) = Π_n p_u(y_n | x_n); the library compares
+ * model-points only on the same samples in the same order.
+ *
+ * Storage: one flat row-major Float32Array `probs` of length M·S·C; element (m, n, c) is at (m·S + n)·C + c.
+ */
+import { InpcaInputError } from "./errors.js";
+import { describePoint, type ModelPoint } from "./meta.js";
+
+/** How a raw array of numbers should be read. */
+export type PredictionKind = "probabilities" | "logProbabilities" | "logits";
+
+/** Everything that defines a prediction set; all arrays are taken as they are (not copied). */
+export interface PredictionSetInit {
+  /** M·S·C probabilities, row-major [model][sample][class]. */
+  probs: Float32Array;
+  /** M: number of model-points. */
+  models: number;
+  /** S: number of samples. */
+  samples: number;
+  /** C: number of classes. */
+  classes: number;
+  /** True class of each of the S samples, in [0, C); optional (needed for truth, error, geodesic). */
+  labels?: Int32Array | null;
+  /** Names of the C classes (defaults to "0".."C-1"). */
+  classNames?: readonly string[];
+  /** One metadata row per model-point (defaults to run "m<i>", step i). */
+  meta?: readonly ModelPoint[];
+  /** Which split the samples come from ("train", "test"); sets on different splits are never compared. */
+  split?: string;
+  /** Indices of the S samples in their dataset (identity used to check that two sets share samples). */
+  sampleIds?: Int32Array | null;
+}
+
+/** Options for building a set from raw numbers. */
+export interface FromArrayOptions extends Omit<PredictionSetInit, "probs" | "models" | "samples" | "classes" | "labels" | "sampleIds"> {
+  labels?: ArrayLike<number> | null;
+  sampleIds?: ArrayLike<number> | null;
+  /** Rows of probabilities may sum to 1 ± tolerance (default 1e-3, float16 storage gives ~1e-3). */
+  tolerance?: number;
+  /** Opt in to dividing every row by its sum instead of rejecting rows off by more than `tolerance`. */
+  renormalize?: boolean;
+  /** Label used in error messages for where the numbers came from (a file name). */
+  source?: string;
+}
+
+/** Default tolerance on |Σ_c p(c|x) − 1| for probabilities read from disk (float16 rounding is ~5e-4/class). */
+export const DEFAULT_SUM_TOLERANCE = 1e-3;
+
+export class PredictionSet {
+  /** M·S·C probabilities, row-major [model][sample][class]. */
+  readonly probs: Float32Array;
+  /** Number of model-points M. */
+  readonly models: number;
+  /** Number of samples S. */
+  readonly samples: number;
+  /** Number of classes C. */
+  readonly classes: number;
+  /** True labels of the S samples (Int32Array of length S), or null when unknown. */
+  readonly labels: Int32Array | null;
+  /** Names of the C classes. */
+  readonly classNames: readonly string[];
+  /** Metadata, one row per model-point. */
+  readonly meta: readonly ModelPoint[];
+  /** Split of the samples ("train", "test"), when known. */
+  readonly split: string | undefined;
+  /** Dataset indices of the S samples, when known. */
+  readonly sampleIds: Int32Array | null;
+
+  /**
+   * Wraps arrays as a prediction set after validating them (shape, finite, non-negative, rows summing to 1
+   * within 1e-3, labels in range). Throws InpcaInputError naming the model-point and sample otherwise.
+   * Use the static `from*` builders for raw numbers, logits or log-probabilities.
+   */
+  constructor(init: PredictionSetInit, options: { validate?: boolean; tolerance?: number; source?: string } = {}) {
+    const { probs, models: M, samples: S, classes: C } = init;
+    const where = options.source ? `${options.source}: ` : "";
+    for (const [name, v] of [["models", M], ["samples", S], ["classes", C]] as const) {
+      if (!Number.isInteger(v) || v < 0) throw new InpcaInputError(`${where}${name} must be a non-negative integer, got ${v}`);
+    }
+    if (C < 1 && M * S > 0) throw new InpcaInputError(`${where}a prediction set needs at least one class`);
+    if (!(probs instanceof Float32Array)) throw new InpcaInputError(`${where}probs must be a Float32Array`);
+    if (probs.length !== M * S * C) {
+      throw new InpcaInputError(
+        `${where}probabilities have ${probs.length} values but the shape [${M} models × ${S} samples × ${C} classes] needs ${M * S * C}`,
+      );
+    }
+    const meta = init.meta ?? Array.from({ length: M }, (_, i) => ({ run: `m${i}`, step: i }));
+    if (meta.length !== M) throw new InpcaInputError(`${where}${meta.length} metadata rows for ${M} model-points`);
+    const labels = init.labels ?? null;
+    if (labels && labels.length !== S) throw new InpcaInputError(`${where}${labels.length} labels for ${S} samples`);
+    const sampleIds = init.sampleIds ?? null;
+    if (sampleIds && sampleIds.length !== S) throw new InpcaInputError(`${where}${sampleIds.length} sample ids for ${S} samples`);
+    const classNames = init.classNames ?? Array.from({ length: C }, (_, c) => String(c));
+    if (classNames.length !== C) throw new InpcaInputError(`${where}${classNames.length} class names for ${C} classes`);
+    if (labels) {
+      for (let n = 0; n < S; n++) {
+        const y = labels[n]!;
+        if (!(y >= 0 && y < C)) throw new InpcaInputError(`${where}label of sample ${n} is ${y}, outside [0, ${C})`);
+      }
+    }
+    if (options.validate !== false) validateProbabilities(probs, M, S, C, meta, options.tolerance ?? DEFAULT_SUM_TOLERANCE, where);
+    this.probs = probs;
+    this.models = M;
+    this.samples = S;
+    this.classes = C;
+    this.labels = labels;
+    this.classNames = classNames;
+    this.meta = meta;
+    this.split = init.split;
+    this.sampleIds = sampleIds;
+  }
+
+  /**
+   * Builds a set from probabilities shaped [M, S, C] (any numeric array, flat row-major).
+   * Rows must sum to 1 within `tolerance` unless `renormalize: true` divides each row by its sum (float64).
+   */
+  static fromProbabilities(data: ArrayLike<number>, shape: readonly [number, number, number], options: FromArrayOptions = {}): PredictionSet {
+    const [M, S, C] = checkShape(data, shape, options.source);
+    const probs = new Float32Array(M * S * C);
+    const where = options.source ? `${options.source}: ` : "";
+    if (options.renormalize) {
+      for (let r = 0; r < M * S; r++) {
+        let sum = 0;
+        const o = r * C;
+        for (let c = 0; c < C; c++) {
+          const v = +data[o + c]!;
+          if (!Number.isFinite(v) || v < 0) throw badValue(where, options.meta, r, S, c, v);
+          sum += v;
+        }
+        if (!(sum > 0)) throw new InpcaInputError(`${where}${describePoint(options.meta, Math.floor(r / S))}, sample ${r % S}: probabilities sum to 0, cannot renormalise`);
+        for (let c = 0; c < C; c++) probs[o + c] = +data[o + c]! / sum;
+      }
+    } else {
+      if (data instanceof Float32Array) probs.set(data);
+      else for (let i = 0; i < probs.length; i++) probs[i] = +data[i]!;
+    }
+    return new PredictionSet(
+      { ...initFrom(options), probs, models: M, samples: S, classes: C },
+      { tolerance: options.tolerance, source: options.source },
+    );
+  }
+
+  /** Builds a set from logits shaped [M, S, C]: softmax per (model, sample) in float64. */
+  static fromLogits(data: ArrayLike<number>, shape: readonly [number, number, number], options: FromArrayOptions = {}): PredictionSet {
+    return PredictionSet.fromLogSpace(data, shape, options, true);
+  }
+
+  /**
+   * Builds a set from natural-log probabilities shaped [M, S, C]. exp(row) must sum to 1 within `tolerance`
+   * unless `renormalize: true` (then it is a softmax, as for logits).
+   */
+  static fromLogProbabilities(data: ArrayLike<number>, shape: readonly [number, number, number], options: FromArrayOptions = {}): PredictionSet {
+    return PredictionSet.fromLogSpace(data, shape, options, options.renormalize === true);
+  }
+
+  /** Builds a set from numbers of the given kind (see `detectKind` to guess it from content). */
+  static from(kind: PredictionKind, data: ArrayLike<number>, shape: readonly [number, number, number], options: FromArrayOptions = {}): PredictionSet {
+    if (kind === "logits") return PredictionSet.fromLogits(data, shape, options);
+    if (kind === "logProbabilities") return PredictionSet.fromLogProbabilities(data, shape, options);
+    return PredictionSet.fromProbabilities(data, shape, options);
+  }
+
+  private static fromLogSpace(data: ArrayLike<number>, shape: readonly [number, number, number], options: FromArrayOptions, softmax: boolean): PredictionSet {
+    const [M, S, C] = checkShape(data, shape, options.source);
+    const where = options.source ? `${options.source}: ` : "";
+    const probs = new Float32Array(M * S * C);
+    const tol = options.tolerance ?? DEFAULT_SUM_TOLERANCE;
+    for (let r = 0; r < M * S; r++) {
+      const o = r * C;
+      let max = -Infinity;
+      for (let c = 0; c < C; c++) {
+        const v = +data[o + c]!;
+        if (Number.isNaN(v) || v === Infinity) throw badValue(where, options.meta, r, S, c, v);
+        if (v > max) max = v;
+      }
+      if (max === -Infinity) throw new InpcaInputError(`${where}${describePoint(options.meta, Math.floor(r / S))}, sample ${r % S}: every class has log-probability −∞`);
+      let sum = 0;
+      for (let c = 0; c < C; c++) sum += Math.exp(+data[o + c]! - max);
+      if (softmax) {
+        for (let c = 0; c < C; c++) probs[o + c] = Math.exp(+data[o + c]! - max) / sum;
+      } else {
+        const total = sum * Math.exp(max);
+        if (!(Math.abs(total - 1) <= tol)) {
+          throw new InpcaInputError(
+            `${where}${describePoint(options.meta, Math.floor(r / S))}, sample ${r % S}: exp(log-probabilities) sums to ${total.toPrecision(6)}, not 1 (are these logits? pass kind "logits", or renormalize: true)`,
+          );
+        }
+        for (let c = 0; c < C; c++) probs[o + c] = Math.exp(+data[o + c]!);
+      }
+    }
+    return new PredictionSet(
+      { ...initFrom(options), probs, models: M, samples: S, classes: C },
+      { tolerance: Math.max(tol, 1e-5), source: options.source },
+    );
+  }
+
+  /** Number of model-points M (same as `models`). */
+  get size(): number {
+    return this.models;
+  }
+
+  /** Shape [M, S, C]. */
+  get shape(): [number, number, number] {
+    return [this.models, this.samples, this.classes];
+  }
+
+  /** The S·C probabilities of model-point m (a view, not a copy). */
+  model(m: number): Float32Array {
+    if (!(m >= 0 && m < this.models)) throw new RangeError(`model-point ${m} is outside [0, ${this.models})`);
+    const w = this.samples * this.classes;
+    return this.probs.subarray(m * w, (m + 1) * w);
+  }
+
+  /** The model-points at the given indices, in that order (copies the probabilities). */
+  select(indices: ArrayLike<number>): PredictionSet {
+    const w = this.samples * this.classes;
+    const probs = new Float32Array(indices.length * w);
+    const meta: ModelPoint[] = [];
+    for (let k = 0; k < indices.length; k++) {
+      const m = indices[k]!;
+      if (!(Number.isInteger(m) && m >= 0 && m < this.models)) throw new RangeError(`select: index ${m} is outside [0, ${this.models})`);
+      probs.set(this.probs.subarray(m * w, (m + 1) * w), k * w);
+      meta.push(this.meta[m]!);
+    }
+    return this.derive(probs, indices.length, meta);
+  }
+
+  /** The model-points whose metadata satisfies `predicate` (in their current order). */
+  where(predicate: (point: ModelPoint, index: number) => boolean): PredictionSet {
+    const idx: number[] = [];
+    this.meta.forEach((p, i) => {
+      if (predicate(p, i)) idx.push(i);
+    });
+    return this.select(idx);
+  }
+
+  /** Model-points start..end-1 (like Array.prototype.slice; shares no memory). */
+  slice(start = 0, end = this.models): PredictionSet {
+    const s = Math.max(0, start < 0 ? this.models + start : start);
+    const e = Math.min(this.models, end < 0 ? this.models + end : end);
+    const idx: number[] = [];
+    for (let i = s; i < e; i++) idx.push(i);
+    return this.select(idx);
+  }
+
+  /** The same model-points restricted to samples `indices` (for example every second sample, as the authors do). */
+  selectSamples(indices: ArrayLike<number>): PredictionSet {
+    const { models: M, samples: S, classes: C } = this;
+    const T = indices.length;
+    for (let k = 0; k < T; k++) {
+      const n = indices[k]!;
+      if (!(Number.isInteger(n) && n >= 0 && n < S)) throw new RangeError(`selectSamples: sample ${n} is outside [0, ${S})`);
+    }
+    const probs = new Float32Array(M * T * C);
+    for (let m = 0; m < M; m++) {
+      for (let k = 0; k < T; k++) {
+        const src = (m * S + indices[k]!) * C;
+        probs.set(this.probs.subarray(src, src + C), (m * T + k) * C);
+      }
+    }
+    const pick = (a: Int32Array | null) => (a ? Int32Array.from({ length: T }, (_, k) => a[indices[k]!]!) : null);
+    return new PredictionSet(
+      { probs, models: M, samples: T, classes: C, labels: pick(this.labels), classNames: this.classNames, meta: this.meta, split: this.split, sampleIds: pick(this.sampleIds ?? Int32Array.from({ length: S }, (_, n) => n)) },
+      { validate: false },
+    );
+  }
+
+  /**
+   * Concatenates sets on the same samples (same split, sample ids, labels and classes) along the model axis.
+   * Throws InpcaInputError naming the first set that differs.
+   */
+  static concat(sets: readonly PredictionSet[]): PredictionSet {
+    if (sets.length === 0) throw new InpcaInputError("concat: no prediction sets given");
+    const first = sets[0]!;
+    sets.forEach((s, i) => assertSameSamples(first, s, `concat: set ${i}`));
+    const w = first.samples * first.classes;
+    const M = sets.reduce((a, s) => a + s.models, 0);
+    const probs = new Float32Array(M * w);
+    const meta: ModelPoint[] = [];
+    let o = 0;
+    for (const s of sets) {
+      probs.set(s.probs, o);
+      o += s.probs.length;
+      meta.push(...s.meta);
+    }
+    const labels = sets.find((s) => s.labels)?.labels ?? null;
+    const sampleIds = sets.find((s) => s.sampleIds)?.sampleIds ?? null;
+    return new PredictionSet(
+      { probs, models: M, samples: first.samples, classes: first.classes, labels, classNames: first.classNames, meta, split: first.split, sampleIds },
+      { validate: false },
+    );
+  }
+
+  /** Concatenates this set with others (see `PredictionSet.concat`). */
+  concat(...others: PredictionSet[]): PredictionSet {
+    return PredictionSet.concat([this, ...others]);
+  }
+
+  /** Distinct run ids in order of first appearance. */
+  runs(): string[] {
+    return [...new Set(this.meta.map((m) => m.run))];
+  }
+
+  /** Groups the model-points into one Trajectory per run, each ordered by step (then epoch). */
+  trajectories(): Trajectory[] {
+    const groups = new Map<string, number[]>();
+    this.meta.forEach((p, i) => {
+      const g = groups.get(p.run);
+      if (g) g.push(i);
+      else groups.set(p.run, [i]);
+    });
+    const out: Trajectory[] = [];
+    for (const [run, idx] of groups) {
+      idx.sort((a, b) => this.meta[a]!.step - this.meta[b]!.step || (this.meta[a]!.epoch ?? 0) - (this.meta[b]!.epoch ?? 0));
+      out.push(new Trajectory(run, this.select(idx)));
+    }
+    return out;
+  }
+
+  /** Mean probability of the true label per model-point (a soft accuracy), length M; needs labels. */
+  softAccuracy(): Float64Array {
+    const labels = this.requireLabels("softAccuracy");
+    const { models: M, samples: S, classes: C } = this;
+    const out = new Float64Array(M);
+    for (let m = 0; m < M; m++) {
+      let s = 0;
+      for (let n = 0; n < S; n++) s += this.probs[(m * S + n) * C + labels[n]!]!;
+      out[m] = s / S;
+    }
+    return out;
+  }
+
+  /** Error rate (fraction of samples whose arg-max class is not the label) per model-point, length M. */
+  errors(): Float64Array {
+    const labels = this.requireLabels("errors");
+    const { models: M, samples: S, classes: C } = this;
+    const out = new Float64Array(M);
+    for (let m = 0; m < M; m++) {
+      let wrong = 0;
+      for (let n = 0; n < S; n++) {
+        const o = (m * S + n) * C;
+        let best = 0;
+        for (let c = 1; c < C; c++) if (this.probs[o + c]! > this.probs[o + best]!) best = c;
+        if (best !== labels[n]) wrong++;
+      }
+      out[m] = wrong / S;
+    }
+    return out;
+  }
+
+  /** The labels, or an error naming the operation that needs them. */
+  requireLabels(operation: string): Int32Array {
+    if (!this.labels) throw new InpcaInputError(`${operation} needs the true labels of the samples, and this prediction set has none`);
+    return this.labels;
+  }
+
+  /** A new set with these probabilities and metadata but the same samples (for library code). */
+  derive(probs: Float32Array, models: number, meta: readonly ModelPoint[]): PredictionSet {
+    return new PredictionSet(
+      { probs, models, samples: this.samples, classes: this.classes, labels: this.labels, classNames: this.classNames, meta, split: this.split, sampleIds: this.sampleIds },
+      { validate: false },
+    );
+  }
+
+  toString(): string {
+    const runs = this.runs().length;
+    return `PredictionSet ${this.models} model-points × ${this.samples} samples × ${this.classes} classes` +
+      `${this.split ? ` (${this.split})` : ""}, ${runs} run${runs === 1 ? "" : "s"}${this.labels ? ", labelled" : ""}`;
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+}
+
+/** The model-points of one training run, ordered by step. */
+export class Trajectory {
+  constructor(
+    /** The run id shared by all points. */
+    readonly run: string,
+    /** The run's predictions, one model-point per checkpoint, ordered by step. */
+    readonly points: PredictionSet,
+  ) {}
+
+  /** Number of checkpoints. */
+  get length(): number {
+    return this.points.models;
+  }
+
+  /** The run's configuration (from its first checkpoint). */
+  get config(): Readonly<Record<string, unknown>> {
+    return this.points.meta[0]?.config ?? {};
+  }
+
+  /** Steps of the checkpoints. */
+  get steps(): Float64Array {
+    return Float64Array.from(this.points.meta, (m) => m.step);
+  }
+
+  /** Epochs of the checkpoints (NaN where unknown). */
+  get epochs(): Float64Array {
+    return Float64Array.from(this.points.meta, (m) => m.epoch ?? NaN);
+  }
+
+  toString(): string {
+    return `Trajectory "${this.run}": ${this.length} checkpoints × ${this.points.samples} samples × ${this.points.classes} classes`;
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+}
+
+/**
+ * Throws InpcaInputError unless `b` is on the same samples as `a`: same sample count, classes, split, sample ids
+ * and labels (where both sides know them). Distances between sets on different samples mean nothing.
+ */
+export function assertSameSamples(a: PredictionSet, b: PredictionSet, context = "these prediction sets"): void {
+  const fail = (why: string) => {
+    throw new InpcaInputError(`${context} are not on the same samples: ${why}`);
+  };
+  if (a.samples !== b.samples) fail(`${a.samples} samples vs ${b.samples}`);
+  if (a.classes !== b.classes) fail(`${a.classes} classes vs ${b.classes}`);
+  if (a.split && b.split && a.split !== b.split) fail(`split "${a.split}" vs "${b.split}"`);
+  if (a.sampleIds && b.sampleIds) {
+    for (let n = 0; n < a.samples; n++) if (a.sampleIds[n] !== b.sampleIds[n]) fail(`sample ${n} is dataset item ${a.sampleIds[n]} in one and ${b.sampleIds[n]} in the other`);
+  }
+  if (a.labels && b.labels) {
+    for (let n = 0; n < a.samples; n++) if (a.labels[n] !== b.labels[n]) fail(`sample ${n} has label ${a.labels[n]} in one and ${b.labels[n]} in the other`);
+  }
+}
+
+/**
+ * Guesses how raw prediction numbers are encoded: any negative value or a row not summing to 1 means log-space;
+ * all-non-positive rows whose exp sums to 1 are log-probabilities, anything else with negatives is logits.
+ * Looks at up to `maxRows` rows of C values. Returns the guess; loaders let the user override it.
+ */
+export function detectKind(data: ArrayLike<number>, classes: number, maxRows = 2048): PredictionKind {
+  const rows = Math.min(Math.floor(data.length / classes), maxRows);
+  let allProb = true;
+  let allLogProb = true;
+  for (let r = 0; r < rows; r++) {
+    let sum = 0;
+    let expSum = 0;
+    let anyNeg = false;
+    let anyPos = false;
+    for (let c = 0; c < classes; c++) {
+      const v = +data[r * classes + c]!;
+      sum += v;
+      expSum += Math.exp(v);
+      if (v < 0) anyNeg = true;
+      if (v > 0) anyPos = true;
+    }
+    if (anyNeg || Math.abs(sum - 1) > 1e-2) allProb = false;
+    if (anyPos || Math.abs(expSum - 1) > 1e-2) allLogProb = false;
+    if (!allProb && !allLogProb) return "logits";
+  }
+  if (allProb) return "probabilities";
+  return allLogProb ? "logProbabilities" : "logits";
+}
+
+function checkShape(data: ArrayLike<number>, shape: readonly [number, number, number], source?: string): [number, number, number] {
+  const [M, S, C] = shape;
+  const where = source ? `${source}: ` : "";
+  if (![M, S, C].every((v) => Number.isInteger(v) && v >= 0)) throw new InpcaInputError(`${where}shape [${shape.join(", ")}] must be three non-negative integers [models, samples, classes]`);
+  if (data.length !== M * S * C) throw new InpcaInputError(`${where}${data.length} values do not fit the shape [${M} models × ${S} samples × ${C} classes] (${M * S * C} values)`);
+  return [M, S, C];
+}
+
+function initFrom(o: FromArrayOptions): Omit<PredictionSetInit, "probs" | "models" | "samples" | "classes"> {
+  return {
+    labels: o.labels ? Int32Array.from(o.labels) : null,
+    classNames: o.classNames,
+    meta: o.meta,
+    split: o.split,
+    sampleIds: o.sampleIds ? Int32Array.from(o.sampleIds) : null,
+  };
+}
+
+function badValue(where: string, meta: readonly ModelPoint[] | undefined, row: number, S: number, c: number, v: number): InpcaInputError {
+  const what = Number.isNaN(v) ? "NaN" : !Number.isFinite(v) ? String(v) : `negative probability ${v}`;
+  return new InpcaInputError(`${where}${describePoint(meta, Math.floor(row / S))}, sample ${row % S}, class ${c}: ${what}`);
+}
+
+function validateProbabilities(probs: Float32Array, M: number, S: number, C: number, meta: readonly ModelPoint[], tol: number, where: string): void {
+  for (let r = 0; r < M * S; r++) {
+    const o = r * C;
+    let sum = 0;
+    for (let c = 0; c < C; c++) {
+      const v = probs[o + c]!;
+      if (!(v >= 0) || v === Infinity) throw badValue(where, meta, r, S, c, v);
+      sum += v;
+    }
+    if (Math.abs(sum - 1) > tol) {
+      throw new InpcaInputError(
+        `${where}${describePoint(meta, Math.floor(r / S))}, sample ${r % S}: probabilities sum to ${sum.toPrecision(6)}, not 1 (tolerance ${tol}; pass renormalize: true to divide by the sum, or kind "logits" if these are logits)`,
+      );
+    }
+  }
+}
