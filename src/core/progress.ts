@@ -77,3 +77,25 @@ export function reporter(label: string, total: number, options: ProgressOptions 
     },
   };
 }
+
+/**
+ * An AbortSignal for one long operation that fires when the caller's `signal` fires OR the process receives
+ * SIGINT (the Jupyter kernel's interrupt button, Ctrl-C in a terminal) while the operation runs. tslab only
+ * rejects the cell's promise on interrupt; this lets the work itself (worker threads, training loops) stop too.
+ * Call `release()` when the operation ends, so the SIGINT listener is removed.
+ */
+export function operationSignal(signal?: AbortSignal): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal?.reason);
+  const onSigint = () => controller.abort(new Error("interrupted (SIGINT)"));
+  if (signal?.aborted) controller.abort(signal.reason);
+  else signal?.addEventListener("abort", onAbort, { once: true });
+  process.on("SIGINT", onSigint);
+  return {
+    signal: controller.signal,
+    release: () => {
+      signal?.removeEventListener("abort", onAbort);
+      process.off("SIGINT", onSigint);
+    },
+  };
+}
