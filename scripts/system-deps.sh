@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that the notebooks, browser tests and cross-checks use, when any is missing.
+#   python3-numpy/scipy/h5py   independent NumPy/SciPy cross-checks and the HDF5 fixtures
+#   jupyter-notebook, nbconvert, nbclient, ipykernel   executing notebooks with the tslab kernel
+#   chromium, fonts            headless browser tests and PNG/SVG/PDF export of figures
+#   dataset-fashion-mnist      the full Fashion-MNIST (the zoo trainer; the shipped zoo does not need it)
+# Usage: bash scripts/system-deps.sh [--check]   (--check only reports what is missing)
+set -euo pipefail
+pkgs=(python3 python3-numpy python3-scipy python3-h5py jupyter-notebook jupyter-nbconvert python3-nbclient
+      python3-ipykernel chromium fonts-dejavu-core dataset-fashion-mnist)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
+if [ "${1:-}" = "--check" ]; then echo "missing Debian packages: ${missing[*]}"; exit 1; fi
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "inpca: these Debian packages are missing and apt-get is not available: ${missing[*]}" >&2; exit 1
+fi
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "inpca: installing Debian packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+log=$(mktemp)
+{ $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "${missing[@]}"; } >"$log" 2>&1 \
+  || { tail -40 "$log"; echo "inpca: apt-get failed (log above)" >&2; exit 1; }
+rm -f "$log"
