@@ -100,7 +100,7 @@ export class PredictionSet {
         if (!(y >= 0 && y < C)) throw new InpcaInputError(`${where}label of sample ${n} is ${y}, outside [0, ${C})`);
       }
     }
-    if (options.validate !== false) validateProbabilities(probs, M, S, C, meta, options.tolerance ?? DEFAULT_SUM_TOLERANCE, where);
+    if (options.validate !== false) validateProbabilities(probs, M, S, C, init.meta, options.tolerance ?? DEFAULT_SUM_TOLERANCE, where);
     this.probs = probs;
     this.models = M;
     this.samples = S;
@@ -484,7 +484,7 @@ function badValue(where: string, meta: readonly ModelPoint[] | undefined, row: n
   return new InpcaInputError(`${where}${describePoint(meta, Math.floor(row / S))}, sample ${row % S}, class ${c}: ${what}`);
 }
 
-function validateProbabilities(probs: Float32Array, M: number, S: number, C: number, meta: readonly ModelPoint[], tol: number, where: string): void {
+function validateProbabilities(probs: Float32Array, M: number, S: number, C: number, meta: readonly ModelPoint[] | undefined, tol: number, where: string): void {
   for (let r = 0; r < M * S; r++) {
     const o = r * C;
     let sum = 0;

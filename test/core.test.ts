@@ -1,0 +1,166 @@
+import { describe, expect, it } from "vitest";
+import { DistanceMatrix, InpcaInputError, PredictionSet, assertSameSamples, detectKind, field } from "../src/core/index.js";
+
+const meta2 = [
+  { run: "a", step: 0 },
+  { run: "a", step: 10 },
+];
+
+describe("PredictionSet construction", () => {
+  it("softmax of logits is computed in float64 and matches the closed form", () => {
+    const logits = [1000, 1001, 999, -3, 0, 3];
+    const s = PredictionSet.fromLogits(logits, [1, 2, 3]);
+    const e = [Math.exp(-1), 1, Math.exp(-2)];
+    const z = e[0]! + e[1]! + e[2]!;
+    for (let c = 0; c < 3; c++) expect(s.probs[c]).toBeCloseTo(e[c]! / z, 7);
+    const e2 = [Math.exp(-6), Math.exp(-3), 1];
+    const z2 = e2[0]! + e2[1]! + e2[2]!;
+    for (let c = 0; c < 3; c++) expect(s.probs[3 + c]).toBeCloseTo(e2[c]! / z2, 7);
+  });
+
+  it("log-probabilities are exponentiated; wrong sums are rejected naming model-point and sample", () => {
+    const p = [0.2, 0.3, 0.5];
+    const s = PredictionSet.fromLogProbabilities(p.map(Math.log), [1, 1, 3]);
+    expect(Array.from(s.probs)).toEqual(p.map((v) => Math.fround(v)));
+    expect(() => PredictionSet.fromLogProbabilities([0, 0, 0, 0, 0, 0], [2, 1, 3], { meta: meta2 })).toThrow(/model-point 0 \(run "a", step 0\), sample 0: exp\(log-probabilities\) sums to 3/);
+  });
+
+  it("rejects a wrong length for the shape", () => {
+    expect(() => PredictionSet.fromProbabilities([0.5, 0.5, 1], [1, 2, 2])).toThrow(/3 values do not fit the shape \[1 models × 2 samples × 2 classes\]/);
+    expect(() => new PredictionSet({ probs: new Float32Array(5), models: 1, samples: 2, classes: 2 })).toThrow(InpcaInputError);
+  });
+
+  it("rejects NaN, Inf and negative probabilities, naming model-point, sample and class", () => {
+    const good = [0.5, 0.5, 0.25, 0.75];
+    const withNaN = [...good, 0.5, NaN, 0.5, 0.5];
+    expect(() => PredictionSet.fromProbabilities(withNaN, [2, 2, 2], { meta: meta2 })).toThrow(/model-point 1 \(run "a", step 10\), sample 0, class 1: NaN/);
+    expect(() => PredictionSet.fromProbabilities([0.5, Infinity, 0.5, 0.5], [1, 2, 2])).toThrow(/model-point 0, sample 0, class 1: Infinity/);
+    expect(() => PredictionSet.fromProbabilities([0.5, 0.5, 1.25, -0.25], [1, 2, 2])).toThrow(/model-point 0, sample 1, class 1: negative probability -0.25/);
+    expect(() => PredictionSet.fromLogits([0, NaN], [1, 1, 2])).toThrow(/sample 0, class 1: NaN/);
+  });
+
+  it("rejects rows not summing to 1 beyond the tolerance, unless renormalisation is asked for", () => {
+    const off = [0.5, 0.5, 0.6, 0.6];
+    expect(() => PredictionSet.fromProbabilities(off, [1, 2, 2])).toThrow(/model-point 0, sample 1: probabilities sum to 1.20000, not 1/);
+    const s = PredictionSet.fromProbabilities(off, [1, 2, 2], { renormalize: true });
+    expect(Array.from(s.probs)).toEqual([0.5, 0.5, 0.5, 0.5]);
+    // within the default tolerance (float16 rounding) rows are accepted as they are
+    const near = PredictionSet.fromProbabilities([0.5004, 0.5, 1, 0], [1, 2, 2]);
+    expect(near.probs[0]).toBeCloseTo(0.5004, 6);
+    expect(() => PredictionSet.fromProbabilities([0, 0, 1, 0], [1, 2, 2], { renormalize: true })).toThrow(/sample 0: probabilities sum to 0/);
+  });
+
+  it("rejects labels out of range and mismatched metadata", () => {
+    expect(() => PredictionSet.fromProbabilities([1, 0, 0, 1], [1, 2, 2], { labels: [0, 2] })).toThrow(/label of sample 1 is 2, outside \[0, 2\)/);
+    expect(() => PredictionSet.fromProbabilities([1, 0, 0, 1], [1, 2, 2], { labels: [0] })).toThrow(/1 labels for 2 samples/);
+    expect(() => PredictionSet.fromProbabilities([1, 0, 0, 1], [1, 2, 2], { meta: meta2 })).toThrow(/2 metadata rows for 1 model-points/);
+  });
+
+  it("names the source file in errors", () => {
+    expect(() => PredictionSet.fromProbabilities([1, 0, NaN, 1], [1, 2, 2], { source: "runs/x.npy" })).toThrow(/^runs\/x.npy: model-point 0, sample 1, class 0: NaN/);
+  });
+});
+
+describe("PredictionSet selection and grouping", () => {
+  const M = 4;
+  const S = 3;
+  const C = 2;
+  const data = Array.from({ length: M * S * C }, (_, i) => (i % 2 === 0 ? (i % 7) / 10 : 1 - ((i - 1) % 7) / 10));
+  const meta = [
+    { run: "b", step: 20, config: { arch: "mlp" } },
+    { run: "a", step: 5, config: { arch: "cnn" } },
+    { run: "b", step: 0, config: { arch: "mlp" } },
+    { run: "a", step: 0, config: { arch: "cnn" } },
+  ];
+  const set = PredictionSet.fromProbabilities(data, [M, S, C], { meta, labels: [0, 1, 1], split: "train" });
+
+  it("select copies the chosen rows in order", () => {
+    const s = set.select([2, 0]);
+    expect(s.models).toBe(2);
+    expect(Array.from(s.model(0))).toEqual(Array.from(set.model(2)));
+    expect(Array.from(s.model(1))).toEqual(Array.from(set.model(0)));
+    expect(s.meta.map((m) => m.step)).toEqual([0, 20]);
+    expect(() => set.select([4])).toThrow(RangeError);
+  });
+
+  it("where filters by metadata; field reads config fields", () => {
+    const cnn = set.where((m) => field(m, "arch") === "cnn");
+    expect(cnn.meta.map((m) => m.run)).toEqual(["a", "a"]);
+    expect(field(meta[0]!, "step")).toBe(20);
+    expect(field(meta[0]!, "config.arch")).toBe("mlp");
+    expect(field(meta[0]!, "missing")).toBeUndefined();
+  });
+
+  it("slice follows Array.prototype.slice", () => {
+    expect(set.slice(1, 3).meta.map((m) => m.step)).toEqual([5, 0]);
+    expect(set.slice(-1).meta.map((m) => m.step)).toEqual([0]);
+  });
+
+  it("trajectories group by run and order by step", () => {
+    const t = set.trajectories();
+    expect(t.map((x) => x.run)).toEqual(["b", "a"]);
+    expect(Array.from(t[0]!.steps)).toEqual([0, 20]);
+    expect(Array.from(t[1]!.steps)).toEqual([0, 5]);
+    expect(Array.from(t[0]!.points.model(1))).toEqual(Array.from(set.model(0)));
+    expect(t[1]!.config).toEqual({ arch: "cnn" });
+  });
+
+  it("concat joins sets on the same samples and rejects others", () => {
+    const c = set.slice(0, 1).concat(set.slice(3));
+    expect(c.models).toBe(2);
+    expect(Array.from(c.model(1))).toEqual(Array.from(set.model(3)));
+    const otherLabels = PredictionSet.fromProbabilities(data.slice(0, S * C), [1, S, C], { labels: [1, 1, 1] });
+    expect(() => set.concat(otherLabels)).toThrow(/not on the same samples: sample 0 has label 0 in one and 1 in the other/);
+    const test = PredictionSet.fromProbabilities(data.slice(0, S * C), [1, S, C], { split: "test" });
+    expect(() => assertSameSamples(set, test)).toThrow(/split "train" vs "test"/);
+    const fewer = PredictionSet.fromProbabilities(data.slice(0, 2 * C), [1, 2, C]);
+    expect(() => assertSameSamples(set, fewer)).toThrow(/3 samples vs 2/);
+  });
+
+  it("selectSamples keeps labels and records sample ids", () => {
+    const s = set.selectSamples([2, 0]);
+    expect(Array.from(s.labels!)).toEqual([1, 0]);
+    expect(Array.from(s.sampleIds!)).toEqual([2, 0]);
+    expect(s.probs[0]).toBe(set.probs[2 * C]);
+  });
+
+  it("errors and soft accuracy match a direct count", () => {
+    const err = set.errors();
+    const soft = set.softAccuracy();
+    for (let m = 0; m < M; m++) {
+      let wrong = 0;
+      let p = 0;
+      for (let n = 0; n < S; n++) {
+        const row = Array.from(set.model(m).subarray(n * C, n * C + C));
+        const arg = row.indexOf(Math.max(...row));
+        if (arg !== set.labels![n]) wrong++;
+        p += row[set.labels![n]!]!;
+      }
+      expect(err[m]).toBeCloseTo(wrong / S, 12);
+      expect(soft[m]).toBeCloseTo(p / S, 7);
+    }
+  });
+});
+
+describe("detectKind", () => {
+  it("tells probabilities, log-probabilities and logits apart", () => {
+    expect(detectKind([0.2, 0.8, 0.5, 0.5], 2)).toBe("probabilities");
+    expect(detectKind([Math.log(0.2), Math.log(0.8)], 2)).toBe("logProbabilities");
+    expect(detectKind([2.0, -1.0, 0.3, 0.1], 2)).toBe("logits");
+    expect(detectKind([3.0, 1.0], 2)).toBe("logits");
+  });
+});
+
+describe("DistanceMatrix", () => {
+  it("fromSquare validates symmetry and the diagonal", () => {
+    expect(() => DistanceMatrix.fromSquare([0, 1, 2, 0], 2)).toThrow(/not symmetric: \(1, 0\) = 2 but \(0, 1\) = 1/);
+    expect(() => DistanceMatrix.fromSquare([1, 1, 1, 0], 2)).toThrow(/diagonal entry \(0, 0\) is 1/);
+    const d = DistanceMatrix.fromSquare([0, 1, 2, 1, 0, 3, 2, 3, 0], 3);
+    const sub = d.submatrix([2, 0]);
+    expect(Array.from(sub.data)).toEqual([0, 2, 2, 0]);
+    expect(sub.symmetric).toBe(true);
+    const t = d.submatrix([0], [1, 2]).transpose();
+    expect(Array.from(t.data)).toEqual([1, 2]);
+    expect(t.rows).toBe(2);
+  });
+});
