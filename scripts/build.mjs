@@ -2,7 +2,7 @@
 // CommonJS names, so `import * as ip from "inpca"` and `require("inpca")` give the same module instance.
 import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
-import { writeFileSync, existsSync } from "node:fs";
+import { writeFileSync, existsSync, mkdirSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -10,6 +10,17 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
 if (!existsSync(tsc)) { console.error("inpca build: typescript is not installed (run npm install)"); process.exit(1); }
 execFileSync(process.execPath, [tsc, "-p", join(root, "tsconfig.json")], { stdio: "inherit", cwd: root });
+// WebAssembly kernels (AssemblyScript with SIMD): src/kernels/NAME.ts -> dist/kernels/NAME.wasm.
+const asc = join(root, "node_modules", "assemblyscript", "bin", "asc.js");
+const kernels = join(root, "src", "kernels");
+if (existsSync(kernels)) {
+  if (!existsSync(asc)) { console.error("inpca build: assemblyscript is not installed (run npm install)"); process.exit(1); }
+  mkdirSync(join(root, "dist", "kernels"), { recursive: true });
+  for (const f of readdirSync(kernels).filter((f) => f.endsWith(".ts"))) {
+    execFileSync(process.execPath, [asc, join(kernels, f), "-O3", "--enable", "simd", "--runtime", "stub", "--noAssert",
+      "--importMemory", "--initialMemory", "1", "-o", join(root, "dist", "kernels", f.replace(/\.ts$/, ".wasm"))], { stdio: "inherit", cwd: root });
+  }
+}
 const require = createRequire(import.meta.url);
 const cjs = require(join(root, "dist", "index.js"));
 const names = Object.keys(cjs).filter((k) => k !== "default" && /^[A-Za-z_$][\w$]*$/.test(k));

@@ -3,4 +3,7 @@
  * PNAS 2019). The notebook-facing API: `import * as ip from "inpca"`.
  */
 export * from "./core/index.js";
+export * from "./geometry/index.js";
+export { lanczos, denseEigen, doubleCenter, type EigenPairs, type LanczosOptions, type LanczosResult, type SymmetricOperator } from "./linalg/index.js";
+export { shutdownPool } from "./geometry/pairwise/pool.js";
 export const version = "0.1.0";

@@ -1,0 +1,187 @@
+/**
+ * Distance matrices between model-points (METHODS §2): the intensive Bhattacharyya distance
+ *   d_B(u, v) = -(1/S) Σ_n log Σ_c sqrt(p_u(c|x_n) · p_v(c|x_n)),
+ * each per-sample term capped at 100 and clamped at 0, accumulated in float64; and the two alternatives of the
+ * authors' code, a Hellinger-type squared Euclidean distance on square-root probabilities and the symmetric KL
+ * divergence. Units: nats per sample. InPCA uses these values as squared distances.
+ *
+ * `bhattacharyya` spreads the work over worker threads (one per core) and shows progress; `bhattacharyyaSync`
+ * runs the same kernel on the calling thread. Both give bit-identical matrices.
+ */
+import { DistanceMatrix, type DivergenceKind } from "../core/distance-matrix.js";
+import { InpcaAbortError, InpcaInputError } from "../core/errors.js";
+import { assertSameSamples, type PredictionSet } from "../core/prediction-set.js";
+import { operationSignal, reporter, type ProgressOptions } from "../core/progress.js";
+import { BlockEngine, assignPairs, chooseBlock, finishMatrix, rowPairs, type PairJob } from "./pairwise/engine.js";
+import { defaultThreads, runOnWorkers } from "./pairwise/pool.js";
+import { kernelModule } from "./pairwise/runtime.js";
+
+/** Options of the distance functions. */
+export interface DistanceOptions extends ProgressOptions {
+  /** Worker threads (default: one per core). 0 computes on the calling thread. Small jobs always do. */
+  threads?: number;
+  /** Samples per block (default: as many as keep a thread's buffers under ~96 MiB, at most 512). */
+  block?: number;
+}
+
+/** Work (pairs × samples) below which threads cost more than they save. */
+const THREAD_THRESHOLD = 4e6;
+
+/**
+ * The Bhattacharyya distance matrix of one set with itself (M × M, symmetric, zero diagonal), or between the
+ * model-points of `a` (rows) and `b` (columns): Ma × Mb. Float64, nats per sample.
+ * Runs on all cores; long runs draw a progress bar and stop with InpcaAbortError on `signal` or the kernel's
+ * interrupt. Throws InpcaInputError when `a` and `b` are not on the same samples.
+ */
+export async function bhattacharyya(a: PredictionSet, b?: PredictionSet | DistanceOptions, options: DistanceOptions = {}): Promise<DistanceMatrix> {
+  const [other, opts] = splitArgs(b, options);
+  const job = makeJob(a, other, opts);
+  const threads = Math.min(opts.threads ?? defaultThreads(), rowPairs(job.rowCount));
+  const work = job.rowCount * job.colCount * job.samples / (other ? 1 : 2);
+  if (threads <= 0 || work < THREAD_THRESHOLD) return bhattacharyyaSync(a, other ?? undefined, opts);
+  const blocks = Math.ceil(job.samples / job.block);
+  const total = blocks * rowPairs(job.rowCount);
+  const bar = reporter("bhattacharyya", total, opts);
+  const control = new Int32Array(new SharedArrayBuffer(8));
+  const op = operationSignal(opts.signal);
+  const stop = () => Atomics.store(control, 0, 1);
+  op.signal.addEventListener("abort", stop);
+  const timer = setInterval(() => bar.update(Atomics.load(control, 1)), 200);
+  try {
+    const complete = await runOnWorkers(kernelModule(), job, assignPairs(job, threads), control);
+    if (!complete) throw new InpcaAbortError("bhattacharyya");
+  } finally {
+    clearInterval(timer);
+    op.signal.removeEventListener("abort", stop);
+    op.release();
+  }
+  bar.done();
+  return wrap(job, a, other, "bhattacharyya");
+}
+
+/**
+ * The Bhattacharyya distance matrix computed on the calling thread (same kernel, same result bit for bit as
+ * `bhattacharyya`). For small sets, scripts and tests; blocks the thread for large ones.
+ */
+export function bhattacharyyaSync(a: PredictionSet, b?: PredictionSet | DistanceOptions, options: DistanceOptions = {}): DistanceMatrix {
+  const [other, opts] = splitArgs(b, options);
+  const job = makeJob(a, other, opts);
+  const engine = new BlockEngine(kernelModule(), job);
+  const pairs = Array.from({ length: rowPairs(job.rowCount) }, (_, k) => k);
+  const signal = opts.signal;
+  if (!engine.run(pairs, () => signal?.aborted === true)) throw new InpcaAbortError("bhattacharyya");
+  return wrap(job, a, other, "bhattacharyya");
+}
+
+/**
+ * Hellinger-type squared Euclidean distance on square-root probabilities, intensive:
+ *   d_H(u, v) = (1/S) Σ_n Σ_c (sqrt p_u(c|x_n) - sqrt p_v(c|x_n))²   (= 2 - 2·mean BC for normalised rows).
+ * M × M (or Ma × Mb with `b`), float64. Computed on the calling thread.
+ */
+export function hellinger(a: PredictionSet, b?: PredictionSet, options: ProgressOptions = {}): DistanceMatrix {
+  return scalarMatrix(a, b, "hellinger", options, (x) => Math.sqrt(x), (u, uo, v, vo, C) => {
+    let s = 0;
+    for (let c = 0; c < C; c++) {
+      const d = u[uo + c]! - v[vo + c]!;
+      s += d * d;
+    }
+    return s;
+  });
+}
+
+/** Probabilities below this are treated as this value by `symmetricKL`, so that the divergence stays finite. */
+export const KL_FLOOR = 1e-12;
+
+/**
+ * Symmetric Kullback–Leibler divergence, intensive: (1/S) Σ_n ½ [KL(p_u‖p_v) + KL(p_v‖p_u)]
+ *   = (1/S) Σ_n ½ Σ_c (p_u - p_v)(log p_u - log p_v), with probabilities floored at KL_FLOOR (1e-12).
+ * M × M (or Ma × Mb with `b`), float64, nats per sample. Computed on the calling thread.
+ */
+export function symmetricKL(a: PredictionSet, b?: PredictionSet, options: ProgressOptions = {}): DistanceMatrix {
+  const C = a.classes;
+  const floorLog = (x: number) => Math.log(Math.max(x, KL_FLOOR));
+  // rows hold [p_0..p_{C-1}, log p_0..log p_{C-1}] per sample
+  return scalarMatrix(a, b, "symmetricKL", options, null, (u, uo, v, vo) => {
+    let s = 0;
+    for (let c = 0; c < C; c++) s += (u[uo + c]! - v[vo + c]!) * (u[uo + C + c]! - v[vo + C + c]!);
+    return 0.5 * s;
+  }, (p) => {
+    const out = new Float64Array(2 * p.length);
+    for (let n = 0; n < p.length / C; n++) {
+      for (let c = 0; c < C; c++) {
+        const x = Math.max(p[n * C + c]!, KL_FLOOR);
+        out[2 * n * C + c] = x;
+        out[2 * n * C + C + c] = floorLog(x);
+      }
+    }
+    return out;
+  });
+}
+
+function splitArgs(b: PredictionSet | DistanceOptions | undefined, options: DistanceOptions): [PredictionSet | null, DistanceOptions] {
+  if (b && typeof (b as PredictionSet).probs === "object" && (b as PredictionSet).probs instanceof Float32Array) return [b as PredictionSet, options];
+  return [null, { ...(b as DistanceOptions | undefined), ...options }];
+}
+
+function shared(x: Float32Array): Float32Array {
+  if (x.buffer instanceof SharedArrayBuffer) return x;
+  const s = new Float32Array(new SharedArrayBuffer(x.byteLength));
+  s.set(x);
+  return s;
+}
+
+function makeJob(a: PredictionSet, b: PredictionSet | null, options: DistanceOptions): PairJob {
+  if (b) assertSameSamples(a, b, "bhattacharyya(a, b): a and b");
+  const self = b === null;
+  const colCount = b ? b.models : a.models;
+  if (a.samples === 0) throw new InpcaInputError("bhattacharyya: the prediction set has no samples");
+  const block = options.block ?? chooseBlock(a.models, colCount, a.samples, a.classes, self);
+  if (!(Number.isInteger(block) && block >= 1)) throw new InpcaInputError(`bhattacharyya: block must be a positive integer, got ${block}`);
+  return {
+    rows: shared(a.probs),
+    cols: b ? shared(b.probs) : null,
+    rowCount: a.models,
+    colCount,
+    samples: a.samples,
+    classes: a.classes,
+    block: Math.min(block, a.samples),
+    sums: new Float64Array(new SharedArrayBuffer(8 * Math.max(1, a.models * colCount))).subarray(0, a.models * colCount),
+  };
+}
+
+function wrap(job: PairJob, a: PredictionSet, b: PredictionSet | null, kind: DivergenceKind): DistanceMatrix {
+  finishMatrix(job.sums, job.rowCount, job.colCount, job.samples, b === null);
+  return new DistanceMatrix({ data: job.sums, rows: job.rowCount, cols: job.colCount, kind, rowMeta: a.meta, colMeta: b ? b.meta : a.meta, symmetric: b === null });
+}
+
+/** A plain-JS pairwise matrix for the alternative divergences: `term(u, v, C)` per sample, averaged over S. */
+function scalarMatrix(
+  a: PredictionSet, b: PredictionSet | undefined, kind: DivergenceKind, options: ProgressOptions,
+  map: ((x: number) => number) | null, term: (u: Float64Array, uo: number, v: Float64Array, vo: number, C: number) => number,
+  transform?: (p: Float32Array) => Float64Array,
+): DistanceMatrix {
+  if (b) assertSameSamples(a, b, `${kind}(a, b): a and b`);
+  const other = b ?? a;
+  const { samples: S, classes: C } = a;
+  const prep = (set: PredictionSet) => Array.from({ length: set.models }, (_, m) => {
+    const p = set.model(m);
+    return transform ? transform(p) : Float64Array.from(p, map ?? ((x) => x));
+  });
+  const A = prep(a);
+  const B = b ? prep(b) : A;
+  const W = transform ? 2 * C : C;
+  const out = new Float64Array(a.models * other.models);
+  const bar = reporter(kind, a.models, options);
+  for (let i = 0; i < a.models; i++) {
+    if (options.signal?.aborted) throw new InpcaAbortError(kind);
+    for (let j = b ? 0 : i + 1; j < other.models; j++) {
+      let s = 0;
+      for (let n = 0; n < S; n++) s += term(A[i]!, n * W, B[j]!, n * W, C);
+      out[i * other.models + j] = s / S;
+      if (!b) out[j * other.models + i] = s / S;
+    }
+    bar.update(i + 1);
+  }
+  bar.done();
+  return new DistanceMatrix({ data: out, rows: a.models, cols: other.models, kind, rowMeta: a.meta, colMeta: other.meta, symmetric: !b });
+}

@@ -1,0 +1,155 @@
+/**
+ * Embedding: the result of InPCA (METHODS §3–5). Coordinates of every embedded point on the leading axes, the
+ * signed eigenvalues (an axis with λ < 0 is time-like), explained stress, the eigenvalue spectrum, and what is
+ * needed to place new points into the same axes afterwards.
+ */
+import { DistanceMatrix } from "../core/distance-matrix.js";
+import { InpcaInputError } from "../core/errors.js";
+import type { ModelPoint } from "../core/meta.js";
+
+/** Everything that defines an embedding (see the fields of `Embedding`). */
+export interface EmbeddingInit {
+  coords: Float64Array;
+  points: number;
+  dims: number;
+  eigenvalues: Float64Array;
+  spectrum: Float64Array;
+  explainedStress: Float64Array;
+  frobenius2: number;
+  meta: readonly ModelPoint[];
+  basis: EmbeddingBasis;
+}
+
+/** What out-of-sample placement needs from the original fit (METHODS §5). */
+export interface EmbeddingBasis {
+  /** M: points the eigen-decomposition was computed from (rows 0..M-1 of the embedding). */
+  size: number;
+  /** M×dims row-major unit eigenvectors of W. */
+  eigenvectors: Float64Array;
+  /** Column means of the original D (length M) and their mean. */
+  columnMeans: Float64Array;
+  grandMean: number;
+}
+
+export class Embedding {
+  /** N×dims row-major coordinates x_ik = v_ik · sqrt|λ_k| (out-of-sample points after the original M). */
+  readonly coords: Float64Array;
+  /** N: number of embedded points (original and added). */
+  readonly points: number;
+  /** Number of axes kept. */
+  readonly dims: number;
+  /** Signed eigenvalues of the kept axes, |λ_1| ≥ |λ_2| ≥ ... (nats per sample). */
+  readonly eigenvalues: Float64Array;
+  /** timelike[k]: axis k has λ_k < 0 (imaginary, Minkowski-like; the authors draw it red). */
+  readonly timelike: readonly boolean[];
+  /** Signed eigenvalues by |λ| beyond the kept axes (default the first 50), for the eigenvalue ladder. */
+  readonly spectrum: Float64Array;
+  /** explainedStress[k-1] = ES(k) = 1 - sqrt(1 - Σ_{i≤k} λ_i² / ‖W‖_F²), for k = 1..spectrum.length. */
+  readonly explainedStress: Float64Array;
+  /** ‖W‖_F², the sum of all squared entries of the double-centred matrix (= Σ of all λ²). */
+  readonly frobenius2: number;
+  /** Metadata of the N points. */
+  readonly meta: readonly ModelPoint[];
+  /** The original fit, for `addPoints`. */
+  readonly basis: EmbeddingBasis;
+
+  constructor(init: EmbeddingInit) {
+    if (init.coords.length !== init.points * init.dims) throw new InpcaInputError(`Embedding: ${init.coords.length} coordinates for ${init.points}×${init.dims}`);
+    if (init.meta.length !== init.points) throw new InpcaInputError(`Embedding: ${init.meta.length} metadata rows for ${init.points} points`);
+    this.coords = init.coords;
+    this.points = init.points;
+    this.dims = init.dims;
+    this.eigenvalues = init.eigenvalues;
+    this.timelike = Array.from(init.eigenvalues, (l) => l < 0);
+    this.spectrum = init.spectrum;
+    this.explainedStress = init.explainedStress;
+    this.frobenius2 = init.frobenius2;
+    this.meta = init.meta;
+    this.basis = init.basis;
+  }
+
+  /** Coordinate of point i on axis k (0-based). */
+  coord(i: number, k: number): number {
+    return this.coords[i * this.dims + k]!;
+  }
+
+  /** All N coordinates on axis k (0-based), a copy. */
+  axis(k: number): Float64Array {
+    if (!(k >= 0 && k < this.dims)) throw new RangeError(`axis ${k} is outside [0, ${this.dims})`);
+    return Float64Array.from({ length: this.points }, (_, i) => this.coords[i * this.dims + k]!);
+  }
+
+  /**
+   * Places new points into these axes (METHODS §5, Gower's formula): `cross` holds the distances of the new
+   * points (rows) to the M original points (columns), e.g. `bhattacharyya(newSet, originalSet)`.
+   *   w = -½ (d - mean(d) - m + m̄),   x_k = (w · v_k) / (sign(λ_k) sqrt|λ_k|).
+   * An original point placed this way gets its own coordinates back. Returns a new Embedding with the new
+   * points appended (metadata from `meta`, else the cross matrix's row metadata); axes with λ = 0 give 0.
+   */
+  addPoints(cross: DistanceMatrix, meta?: readonly ModelPoint[]): Embedding {
+    const { size: M, eigenvectors: V, columnMeans: m, grandMean } = this.basis;
+    if (cross.cols !== M) {
+      throw new InpcaInputError(
+        `addPoints: the cross distances have ${cross.cols} columns but the embedding was fitted on ${M} points; pass the distances from the new points (rows) to the original points (columns)`,
+      );
+    }
+    const N = cross.rows;
+    const rowsMeta = meta ?? cross.rowMeta;
+    if (rowsMeta.length !== N) throw new InpcaInputError(`addPoints: ${rowsMeta.length} metadata rows for ${N} new points`);
+    const K = this.dims;
+    const scale = Float64Array.from(this.eigenvalues, (l) => (l === 0 ? 0 : 1 / (Math.sign(l) * Math.sqrt(Math.abs(l)))));
+    const added = new Float64Array(N * K);
+    const w = new Float64Array(M);
+    for (let a = 0; a < N; a++) {
+      const d = cross.row(a);
+      let mean = 0;
+      for (let j = 0; j < M; j++) mean += d[j]!;
+      mean /= M;
+      for (let j = 0; j < M; j++) w[j] = -0.5 * (d[j]! - mean - m[j]! + grandMean);
+      for (let k = 0; k < K; k++) {
+        let s = 0;
+        for (let j = 0; j < M; j++) s += w[j]! * V[j * K + k]!;
+        added[a * K + k] = s * scale[k]!;
+      }
+    }
+    const coords = new Float64Array((this.points + N) * K);
+    coords.set(this.coords);
+    coords.set(added, this.points * K);
+    return new Embedding({ ...this, coords, points: this.points + N, meta: [...this.meta, ...rowsMeta] });
+  }
+
+  /**
+   * Signed (Minkowski) squared distances between all embedded points on the first k axes:
+   *   d̂²_ij = Σ_{a<k} sign(λ_a) (x_ia - x_ja)².
+   * With all axes of an exact embedding this reproduces D. Returns an N×N DistanceMatrix.
+   */
+  signedDistances(k = this.dims): DistanceMatrix {
+    if (!(Number.isInteger(k) && k >= 1 && k <= this.dims)) throw new RangeError(`signedDistances: k must be in 1..${this.dims}, got ${k}`);
+    const N = this.points;
+    const K = this.dims;
+    const out = new Float64Array(N * N);
+    for (let i = 0; i < N; i++) {
+      for (let j = i + 1; j < N; j++) {
+        let s = 0;
+        for (let a = 0; a < k; a++) {
+          const d = this.coords[i * K + a]! - this.coords[j * K + a]!;
+          s += this.eigenvalues[a]! < 0 ? -d * d : d * d;
+        }
+        out[i * N + j] = s;
+        out[j * N + i] = s;
+      }
+    }
+    return new DistanceMatrix({ data: out, rows: N, cols: N, kind: "custom", rowMeta: this.meta, symmetric: true });
+  }
+
+  toString(): string {
+    const axes = Array.from(this.eigenvalues, (l, k) => `λ${k + 1}=${l.toPrecision(4)}${l < 0 ? " (time-like)" : ""}`).join(", ");
+    const es = this.explainedStress[this.dims - 1];
+    const added = this.points - this.basis.size;
+    return `Embedding ${this.points} points${added ? ` (${added} placed out of sample)` : ""} × ${this.dims} axes: ${axes}; explained stress ${es === undefined ? "?" : es.toFixed(4)}`;
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+}

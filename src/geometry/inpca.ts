@@ -1,0 +1,93 @@
+/**
+ * Intensive PCA (Quinn et al. 2019; METHODS §3–4): classical multidimensional scaling of the intensive
+ * distance used as a squared distance, keeping negative eigenvalues (time-like axes).
+ */
+import type { DistanceMatrix } from "../core/distance-matrix.js";
+import { InpcaAbortError, InpcaInputError } from "../core/errors.js";
+import { denseEigen, doubleCenter, frobenius2, matVec, type EigenPairs } from "../linalg/dense.js";
+import { lanczos } from "../linalg/lanczos.js";
+import { Embedding } from "./embedding.js";
+
+export interface InpcaOptions {
+  /** Axes to keep (default 3). */
+  dims?: number;
+  /** How many eigenvalues by |λ| to report in `spectrum` and `explainedStress` (default 50, at least `dims`). */
+  spectrum?: number;
+  /** "lanczos" (default above 300 points), "dense" (all eigenpairs, O(M³)), or "auto". */
+  solver?: "auto" | "lanczos" | "dense";
+  /** Relative residual tolerance of the Lanczos solver (default 1e-10). */
+  tol?: number;
+  /** Seed of the Lanczos start vector (default 1). */
+  seed?: number;
+  /** Stops the eigen-solver. */
+  signal?: AbortSignal;
+}
+
+/** Above this many points the Lanczos solver is used by default. */
+const DENSE_LIMIT = 300;
+
+/**
+ * InPCA of a square distance matrix D (M×M, e.g. `bhattacharyya(set)`):
+ * 1. W = -½ L D L with L = I - 11ᵀ/M (D is used as a squared distance, no square root);
+ * 2. the eigenpairs of W of largest |λ|, both signs;
+ * 3. coordinates x_ik = v_ik sqrt|λ_k|; axes with λ_k < 0 are time-like;
+ * 4. explained stress ES(k) = 1 - sqrt(1 - Σ_{i≤k} λ_i² / ‖W‖_F²) with ‖W‖_F² from W itself.
+ * When every point is identical (W = 0) all coordinates are 0 and ES is 1.
+ */
+export function inpca(D: DistanceMatrix, options: InpcaOptions = {}): Embedding {
+  const M = D.rows;
+  if (D.rows !== D.cols) throw new InpcaInputError(`inpca: the distance matrix must be square, got ${D.rows}×${D.cols}`);
+  if (M < 2) throw new InpcaInputError(`inpca: needs at least 2 points, got ${M}`);
+  for (let q = 0; q < D.data.length; q++) {
+    if (!Number.isFinite(D.data[q]!)) throw new InpcaInputError(`inpca: distance (${Math.floor(q / M)}, ${q % M}) is ${D.data[q]}`);
+  }
+  const dims = Math.min(options.dims ?? 3, M);
+  if (!(Number.isInteger(dims) && dims >= 1)) throw new InpcaInputError(`inpca: dims must be a positive integer, got ${options.dims}`);
+  const K = Math.min(M, Math.max(dims, options.spectrum ?? 50));
+  const { W, columnMeans, grandMean } = doubleCenter(D.data, M);
+  const f2 = frobenius2(W);
+  const solver = options.solver === "dense" || ((options.solver ?? "auto") === "auto" && M <= DENSE_LIMIT) ? "dense" : "lanczos";
+  let pairs: EigenPairs;
+  if (solver === "dense") pairs = denseEigen(W, M, K);
+  else {
+    const signal = options.signal;
+    try {
+      pairs = lanczos({ size: M, apply: (x, y) => matVec(W, M, x, y) }, K, { tol: options.tol, seed: options.seed, shouldStop: () => signal?.aborted === true });
+    } catch (e) {
+      if (signal?.aborted) throw new InpcaAbortError("inpca");
+      throw e;
+    }
+  }
+  const eigenvalues = pairs.values.slice(0, dims);
+  const eigenvectors = new Float64Array(M * dims);
+  const coords = new Float64Array(M * dims);
+  for (let i = 0; i < M; i++) {
+    for (let k = 0; k < dims; k++) {
+      const v = pairs.vectors[i * pairs.count + k]!;
+      eigenvectors[i * dims + k] = v;
+      coords[i * dims + k] = v * Math.sqrt(Math.abs(eigenvalues[k]!));
+    }
+  }
+  return new Embedding({
+    coords, points: M, dims, eigenvalues,
+    spectrum: pairs.values.slice(0, K),
+    explainedStress: explainedStress(pairs.values.slice(0, K), f2),
+    frobenius2: f2,
+    meta: D.rowMeta,
+    basis: { size: M, eigenvectors, columnMeans, grandMean },
+  });
+}
+
+/**
+ * Explained stress for k = 1..λ.length (METHODS §4): ES(k) = 1 - sqrt(1 - Σ_{i≤k} λ_i² / ‖W‖_F²), eigenvalues in
+ * |λ| order, `frobenius2` = ‖W‖_F² computed from W itself. 1 for every k when ‖W‖_F = 0.
+ */
+export function explainedStress(eigenvalues: ArrayLike<number>, frobenius2: number): Float64Array {
+  const out = new Float64Array(eigenvalues.length);
+  let cum = 0;
+  for (let k = 0; k < eigenvalues.length; k++) {
+    cum += eigenvalues[k]! * eigenvalues[k]!;
+    out[k] = frobenius2 > 0 ? 1 - Math.sqrt(Math.max(0, 1 - cum / frobenius2)) : 1;
+  }
+  return out;
+}

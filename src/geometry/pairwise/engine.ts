@@ -1,0 +1,189 @@
+/**
+ * The sample-blocked Bhattacharyya engine (METHODS §2), shared by the calling thread and the worker threads so
+ * that both give bit-identical matrices.
+ *
+ * For each block of B samples it packs the square roots of the probabilities of every model-point (float64,
+ * tiles of four models, see src/kernels/bhattacharyya.ts), then, for each assigned pair of rows, lets the
+ * WebAssembly kernel form the products Π_n clamp(BC) of the block and adds Σ_n -log clamp(BC) into the
+ * accumulator `sums` (Ma × Mb, row-major). Memory: the accumulator plus O((Ma + Mb) · B · C) per thread.
+ * The caller divides by S and mirrors the upper triangle (see `finishMatrix`).
+ */
+
+/** Everything a thread needs to compute its share of one distance matrix. */
+export interface PairJob {
+  /** Probabilities of the row set, [Ma, S, C] row-major. */
+  rows: Float32Array;
+  /** Probabilities of the column set, or null when the columns are the rows (a self-distance matrix). */
+  cols: Float32Array | null;
+  /** Ma, Mb: model-points in the row and column sets. */
+  rowCount: number;
+  colCount: number;
+  /** S samples, C classes. */
+  samples: number;
+  classes: number;
+  /** Samples per block. */
+  block: number;
+  /** Accumulator [Ma, Mb] of Σ_n -log clamp(BC_ijn); only i < j is written for a self matrix. */
+  sums: Float64Array;
+}
+
+/** ln 2 · 500: the value of one exact rescaling by 2^500 inside the kernel. */
+const SHIFT_LOG = 500 * Math.LN2;
+
+interface KernelExports {
+  strip(rowBase: number, colBase: number, i0: number, rows: number, jt0: number, jt1: number, B: number, C: number, outP: number, outK: number): void;
+}
+
+/** Bytes of WebAssembly memory a thread needs for blocks of `block` samples. */
+export function engineBytes(rowCount: number, colCount: number, classes: number, block: number, self: boolean): number {
+  const tiles = (m: number) => Math.ceil(m / 4);
+  const tileBytes = block * classes * 32;
+  const out = 2 * 2 * tiles(colCount) * 4 * 8;
+  return tiles(rowCount) * tileBytes + (self ? 0 : tiles(colCount) * tileBytes) + out;
+}
+
+/**
+ * Samples per block: as many as fit in `budget` bytes per thread (default 96 MiB), between 8 and 512.
+ * Larger blocks mean fewer logarithms (one per pair and block) and fewer passes over the accumulator.
+ */
+export function chooseBlock(rowCount: number, colCount: number, samples: number, classes: number, self: boolean, budget = 96 * 2 ** 20): number {
+  const perSample = (Math.ceil(rowCount / 4) + (self ? 0 : Math.ceil(colCount / 4))) * classes * 32;
+  const b = Math.floor(budget / Math.max(1, perSample));
+  return Math.max(1, Math.min(samples, 512, Math.max(8, b)));
+}
+
+/** Number of row pairs (rows 2k, 2k+1): the unit of work that threads share. */
+export function rowPairs(rowCount: number): number {
+  return Math.ceil(rowCount / 2);
+}
+
+/** Work of row pair k relative to the others (pairs to its right in a self matrix, all columns otherwise). */
+export function pairCost(job: Pick<PairJob, "rowCount" | "colCount" | "cols">, k: number): number {
+  return job.cols ? job.colCount : Math.max(1, job.colCount - 2 * k);
+}
+
+/** Runs the kernel for the given row pairs over all sample blocks; one instance per thread. */
+export class BlockEngine {
+  private readonly memory: WebAssembly.Memory;
+  private readonly kernel: KernelExports;
+  private readonly rowBase = 0;
+  private colBase = 0;
+  private outP = 0;
+  private outK = 0;
+
+  constructor(module: WebAssembly.Module, private readonly job: PairJob) {
+    const bytes = engineBytes(job.rowCount, job.colCount, job.classes, job.block, job.cols === null);
+    this.memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
+    const instance = new WebAssembly.Instance(module, {
+      env: { memory: this.memory, abort: () => { throw new Error("inpca kernel aborted"); } },
+    });
+    this.kernel = instance.exports as unknown as KernelExports;
+  }
+
+  /**
+   * Accumulates Σ_n -log clamp(BC) into `job.sums` for the row pairs `pairs` (sorted), over every block.
+   * `shouldStop` is polled before each row pair; `onUnit` is called after each (pair, block).
+   * Returns false when stopped early (the accumulator is then incomplete).
+   */
+  run(pairs: readonly number[], shouldStop: () => boolean = () => false, onUnit: () => void = () => {}): boolean {
+    const { samples: S, block } = this.job;
+    for (let n0 = 0; n0 < S; n0 += block) {
+      const B = Math.min(block, S - n0);
+      this.pack(n0, B);
+      for (const k of pairs) {
+        if (shouldStop()) return false;
+        this.pair(k, B);
+        onUnit();
+      }
+    }
+    return true;
+  }
+
+  private pack(n0: number, B: number): void {
+    const { rows, cols, rowCount, colCount, samples: S, classes: C } = this.job;
+    const tileBytes = B * C * 32;
+    const f64 = new Float64Array(this.memory.buffer);
+    packInto(f64, this.rowBase / 8, rows, rowCount, S, C, n0, B);
+    if (cols) {
+      this.colBase = this.rowBase + Math.ceil(rowCount / 4) * tileBytes;
+      packInto(f64, this.colBase / 8, cols, colCount, S, C, n0, B);
+    } else this.colBase = this.rowBase;
+    const colTiles = Math.ceil(colCount / 4);
+    this.outP = (cols ? this.colBase + colTiles * tileBytes : this.rowBase + Math.ceil(rowCount / 4) * tileBytes);
+    this.outK = this.outP + 2 * colTiles * 4 * 8;
+  }
+
+  private pair(k: number, B: number): void {
+    const { cols, rowCount, colCount, classes: C, sums } = this.job;
+    const self = cols === null;
+    const i = 2 * k;
+    const nr = Math.min(2, rowCount - i);
+    const jt0 = self ? i >> 2 : 0;
+    const jt1 = Math.ceil(colCount / 4);
+    this.kernel.strip(this.rowBase, this.colBase, i, nr, jt0, jt1, B, C, this.outP, this.outK);
+    const width = (jt1 - jt0) * 4;
+    const P = new Float64Array(this.memory.buffer, this.outP, 2 * width);
+    const K = new Float64Array(this.memory.buffer, this.outK, 2 * width);
+    for (let r = 0; r < nr; r++) {
+      const row = (i + r) * colCount;
+      const jStart = self ? i + r + 1 : 0;
+      for (let j = Math.max(jt0 * 4, jStart); j < colCount; j++) {
+        const q = r * width + (j - jt0 * 4);
+        sums[row + j] += K[q]! * SHIFT_LOG - Math.log(P[q]!);
+      }
+    }
+  }
+}
+
+/** Packs sqrt(p) of samples n0..n0+B-1 of all M model-points into tiles of four (float64, zero padding). */
+function packInto(f64: Float64Array, base: number, probs: Float32Array, M: number, S: number, C: number, n0: number, B: number): void {
+  const tiles = Math.ceil(M / 4);
+  for (let m = 0; m < tiles * 4; m++) {
+    const t = m >> 2;
+    const lane = m & 3;
+    const tileBase = base + t * B * C * 4 + lane;
+    if (m >= M) {
+      for (let q = 0; q < B * C; q++) f64[tileBase + q * 4] = 0;
+      continue;
+    }
+    const src = (m * S + n0) * C;
+    for (let q = 0; q < B * C; q++) f64[tileBase + q * 4] = Math.sqrt(probs[src + q]!);
+  }
+}
+
+/**
+ * Splits row pairs among `threads` so that each gets about the same work: pairs are dealt in order of cost
+ * (largest first) to the thread with the least work so far. Deterministic.
+ */
+export function assignPairs(job: Pick<PairJob, "rowCount" | "colCount" | "cols">, threads: number): number[][] {
+  const K = rowPairs(job.rowCount);
+  const out: number[][] = Array.from({ length: threads }, () => []);
+  const load = new Float64Array(threads);
+  for (let k = 0; k < K; k++) {
+    let best = 0;
+    for (let t = 1; t < threads; t++) if (load[t]! < load[best]!) best = t;
+    out[best]!.push(k);
+    load[best]! += pairCost(job, k);
+  }
+  return out;
+}
+
+/**
+ * Turns the accumulator into distances in place: divides by S; for a self matrix mirrors the upper triangle
+ * and sets the diagonal to exactly 0.
+ */
+export function finishMatrix(sums: Float64Array, rowCount: number, colCount: number, samples: number, self: boolean): void {
+  const inv = 1 / samples;
+  if (!self) {
+    for (let q = 0; q < sums.length; q++) sums[q] = sums[q]! * inv;
+    return;
+  }
+  for (let i = 0; i < rowCount; i++) {
+    sums[i * colCount + i] = 0;
+    for (let j = i + 1; j < colCount; j++) {
+      const v = sums[i * colCount + j]! * inv;
+      sums[i * colCount + j] = v;
+      sums[j * colCount + i] = v;
+    }
+  }
+}

@@ -1,0 +1,3 @@
+export * from "./random.js";
+export * from "./dense.js";
+export * from "./lanczos.js";
