@@ -1,7 +1,8 @@
 /**
  * Distance matrices between model-points (METHODS §2): the intensive Bhattacharyya distance
  *   d_B(u, v) = -(1/S) Σ_n log Σ_c sqrt(p_u(c|x_n) · p_v(c|x_n)),
- * each per-sample term capped at 100 and clamped at 0, accumulated in float64; and the two alternatives of the
+ * each per-sample term capped at 100 and clamped at 0, accumulated in float64, every row of C probabilities
+ * divided by its sum first (stored float16/float32 rows sum to 1 only up to rounding); and the two alternatives of the
  * authors' code, a Hellinger-type squared Euclidean distance on square-root probabilities and the symmetric KL
  * divergence. Units: nats per sample. InPCA uses these values as squared distances.
  *
@@ -46,6 +47,7 @@ export async function bhattacharyya(a: PredictionSet, b?: PredictionSet | Distan
   const op = operationSignal(opts.signal);
   const stop = () => Atomics.store(control, 0, 1);
   op.signal.addEventListener("abort", stop);
+  if (op.signal.aborted) stop();
   const timer = setInterval(() => bar.update(Atomics.load(control, 1)), 200);
   try {
     const complete = await runOnWorkers(kernelModule(), job, assignPairs(job, threads), control);

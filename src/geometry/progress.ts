@@ -1,16 +1,21 @@
 /**
  * Progress along a geodesic (METHODS §7): the λ* ∈ [0, 1] of the geodesic point closest to a model-point.
- * Every method reduces a model r to two numbers per sample, a_n = ⟨sqrtP0_n, sqrt r_n⟩ and
- * b_n = ⟨sqrtP1_n, sqrt r_n⟩, because ⟨sqrtP_n(λ), sqrt r_n⟩ = [sin((1-λ)θ_n) a_n + sin(λθ_n) b_n] / sin θ_n.
+ *
+ * Per sample n the geodesic is a great circle in the plane of sqrtP0_n and sqrtP1_n. With the orthonormal
+ * basis (u_n = sqrtP0_n, e_n ⟂ u_n in that plane), a model r is reduced to three numbers per sample:
+ * α_n = ⟨u_n, sqrt r_n⟩, β_n = ⟨e_n, sqrt r_n⟩ and ρ²_n = ‖sqrt r_n - α_n u_n - β_n e_n‖² (summed directly).
+ * The point at λ is cos(λθ_n) u_n + sin(λθ_n) e_n, so the chord to sqrt r_n has squared length
+ * (cos λθ_n - α_n)² + (sin λθ_n - β_n)² + ρ²_n, and the angle is 2·asin(chord/2). This is well conditioned where
+ * arccos⟨·,·⟩ is not (near the geodesic arccos turns float32 rounding of ~1e-8 into angles of ~1e-4).
  */
 import { InpcaInputError } from "../core/errors.js";
 import { assertSameSamples, type PredictionSet } from "../core/prediction-set.js";
 import { ignorance, truth } from "./geodesic.js";
 
 /**
- * - "angle" (default, the authors' main tables): argmin_λ Σ_n arccos⟨sqrtP_n(λ), sqrt r_n⟩;
+ * - "angle" (default, the authors' main tables): argmin_λ Σ_n angle(sqrtP_n(λ), sqrt r_n);
  * - "bhattacharyya": argmin_λ d_B(P(λ), r);
- * - "projection": the per-sample closed-form closest λ_n on each great circle, averaged over samples (fast).
+ * - "projection": the per-sample closest λ_n on each great circle (closed form), averaged over samples (fast).
  */
 export type ProgressMethod = "angle" | "bhattacharyya" | "projection";
 
@@ -20,14 +25,18 @@ export interface GeodesicProgressOptions {
   from?: PredictionSet;
   /** End of the geodesic (default: truth, the one-hot labels of the set); model-point 0 is used. */
   to?: PredictionSet;
-  /** Absolute tolerance on λ of the bounded minimisation (default 1e-10). */
+  /** Absolute tolerance on λ of the bounded minimisation (default 1e-10; the attainable accuracy is ~1e-8). */
   xtol?: number;
 }
 
+/** Samples whose endpoints are closer than this angle (radians) carry no information about λ and are skipped. */
+const TINY_ANGLE = 1e-7;
+
 /**
- * Progress λ* of every model-point of `set` along the geodesic from `from` (ignorance) to `to` (truth),
- * length M, values in [0, 1]. The minimisation scans a grid of 21 values of λ, then refines the best
- * bracket with Brent's bounded method, so a non-convex objective does not trap it at a bracket edge.
+ * Progress λ* of every model-point of `set` along the geodesic from `from` (ignorance) to `to` (truth):
+ * Float64Array of length M, values in [0, 1]. The minimisation scans a grid of 21 values of λ, then refines the
+ * best bracket with Brent's bounded method, so a non-convex objective cannot trap it at a bracket edge.
+ * Rows are divided by their sums first, as for the distances.
  */
 export function progress(set: PredictionSet, options: GeodesicProgressOptions = {}): Float64Array {
   const from = options.from ?? ignorance(set);
@@ -37,58 +46,77 @@ export function progress(set: PredictionSet, options: GeodesicProgressOptions = 
   const { models: M, samples: S, classes: C } = set;
   const method = options.method ?? "angle";
   if (!["angle", "bhattacharyya", "projection"].includes(method)) throw new InpcaInputError(`progress: unknown method "${method}"`);
-  const s0 = sqrtRow(from.probs, S * C);
-  const s1 = sqrtRow(to.probs, S * C);
+  // orthonormal basis (u, e) of each sample's great circle, and its angle θ
+  const u = new Float64Array(S * C);
+  const e = new Float64Array(S * C);
   const theta = new Float64Array(S);
-  for (let n = 0; n < S; n++) theta[n] = Math.acos(Math.min(1, dot(s0, n * C, s1, n * C, C)));
-  const a = new Float64Array(S);
-  const b = new Float64Array(S);
-  const out = new Float64Array(M);
+  const s1 = new Float64Array(C);
+  for (let n = 0; n < S; n++) {
+    unitSqrt(from.probs, n * C, C, u, n * C);
+    unitSqrt(to.probs, n * C, C, s1, 0);
+    const cos = Math.min(1, dot(u, n * C, s1, 0, C));
+    let norm = 0;
+    for (let c = 0; c < C; c++) {
+      const v = s1[c]! - cos * u[n * C + c]!;
+      e[n * C + c] = v;
+      norm += v * v;
+    }
+    norm = Math.sqrt(norm);
+    theta[n] = Math.atan2(norm, cos);
+    for (let c = 0; c < C; c++) e[n * C + c] = norm > 0 ? e[n * C + c]! / norm : 0;
+  }
+  const alpha = new Float64Array(S);
+  const beta = new Float64Array(S);
+  const rho2 = new Float64Array(S);
   const r = new Float64Array(C);
+  const out = new Float64Array(M);
   for (let m = 0; m < M; m++) {
     for (let n = 0; n < S; n++) {
-      const o = (m * S + n) * C;
-      for (let c = 0; c < C; c++) r[c] = Math.sqrt(set.probs[o + c]!);
-      a[n] = dot(s0, n * C, r, 0, C);
-      b[n] = dot(s1, n * C, r, 0, C);
+      unitSqrt(set.probs, (m * S + n) * C, C, r, 0);
+      const a = dot(u, n * C, r, 0, C);
+      const b = dot(e, n * C, r, 0, C);
+      let res = 0;
+      for (let c = 0; c < C; c++) {
+        const v = r[c]! - a * u[n * C + c]! - b * e[n * C + c]!;
+        res += v * v;
+      }
+      alpha[n] = a;
+      beta[n] = b;
+      rho2[n] = res;
     }
-    out[m] = method === "projection" ? projection(a, b, theta) : minimiseOnGrid(objective(method, a, b, theta), options.xtol ?? 1e-10);
+    out[m] = method === "projection"
+      ? projection(alpha, beta, theta)
+      : minimiseOnGrid(objective(method, alpha, beta, rho2, theta), options.xtol ?? 1e-10);
   }
   return out;
 }
 
-/** ⟨sqrtP_n(λ), sqrt r_n⟩ on the great circle of sample n. */
-function overlap(a: number, b: number, theta: number, lambda: number): number {
-  if (theta < 1e-7) return a + lambda * (b - a);
-  const s = Math.sin(theta);
-  return (Math.sin((1 - lambda) * theta) * a + Math.sin(lambda * theta) * b) / s;
-}
-
-function objective(method: ProgressMethod, a: Float64Array, b: Float64Array, theta: Float64Array): (lambda: number) => number {
-  const S = a.length;
-  const LO = Math.exp(-100);
-  if (method === "bhattacharyya") {
-    return (l) => {
-      let s = 0;
-      for (let n = 0; n < S; n++) s -= Math.log(Math.min(1, Math.max(LO, overlap(a[n]!, b[n]!, theta[n]!, l))));
-      return s / S;
-    };
-  }
+function objective(method: ProgressMethod, alpha: Float64Array, beta: Float64Array, rho2: Float64Array, theta: Float64Array): (lambda: number) => number {
+  const S = alpha.length;
   return (l) => {
     let s = 0;
-    for (let n = 0; n < S; n++) s += Math.acos(Math.min(1, Math.max(-1, overlap(a[n]!, b[n]!, theta[n]!, l))));
+    for (let n = 0; n < S; n++) {
+      const t = theta[n]!;
+      if (t < TINY_ANGLE) continue;
+      const dc = Math.cos(l * t) - alpha[n]!;
+      const ds = Math.sin(l * t) - beta[n]!;
+      const chord2 = dc * dc + ds * ds + rho2[n]!;
+      s += method === "bhattacharyya"
+        ? Math.min(100, -Math.log1p(-Math.min(1, chord2 / 2))) // BC = 1 - chord²/2
+        : 2 * Math.asin(Math.min(1, Math.sqrt(chord2) / 2));
+    }
     return s / S;
   };
 }
 
-/** Mean over samples of the closest λ_n on each great circle: φ* = atan2(b - a cos θ, a sin θ), clamped to [0, θ]. */
-function projection(a: Float64Array, b: Float64Array, theta: Float64Array): number {
+/** Mean over samples of the closest λ_n on each great circle: φ* = atan2(β, α), clamped to [0, θ]. */
+function projection(alpha: Float64Array, beta: Float64Array, theta: Float64Array): number {
   let s = 0;
   let count = 0;
-  for (let n = 0; n < a.length; n++) {
+  for (let n = 0; n < alpha.length; n++) {
     const t = theta[n]!;
-    if (t < 1e-7) continue; // P0 = P1 on this sample: every λ is as close
-    const phi = Math.atan2(b[n]! - a[n]! * Math.cos(t), a[n]! * Math.sin(t));
+    if (t < TINY_ANGLE) continue;
+    const phi = Math.atan2(beta[n]!, alpha[n]!);
     s += Math.min(1, Math.max(0, phi / t));
     count++;
   }
@@ -176,10 +204,12 @@ export function brentBounded(f: (x: number) => number, lo: number, hi: number, x
   return x;
 }
 
-function sqrtRow(p: Float32Array, len: number): Float64Array {
-  const out = new Float64Array(len);
-  for (let q = 0; q < len; q++) out[q] = Math.sqrt(p[q]!);
-  return out;
+/** Writes sqrt(p / Σp) of one row of C probabilities (a unit vector) to out[oo..]. */
+function unitSqrt(p: Float32Array, po: number, C: number, out: Float64Array, oo: number): void {
+  let sum = 0;
+  for (let c = 0; c < C; c++) sum += p[po + c]!;
+  const inv = sum > 0 ? 1 / sum : 0;
+  for (let c = 0; c < C; c++) out[oo + c] = Math.sqrt(p[po + c]! * inv);
 }
 
 function dot(x: Float64Array, xo: number, y: Float64Array, yo: number, C: number): number {

@@ -108,6 +108,11 @@ export function lanczos(op: SymmetricOperator, k: number, options: LanczosOption
         T[j * m + r] = h[r]!;
       }
       beta = norm(w);
+      // Early exit: every few steps, stop as soon as the wanted Ritz pairs have converged.
+      if (j + 1 < m && j + 1 >= k + 4 && (j + 1 - start) % 5 === 0 && ritzConverged(T, m, j + 1, k, beta, tol, scale)) {
+        size = j + 1;
+        break;
+      }
       if (beta > 1e-12 * Math.max(Math.abs(h[j]!), scale, Number.MIN_VALUE)) {
         const v = vec(j + 1);
         for (let i = 0; i < n; i++) v[i] = w[i]! / beta;
@@ -155,6 +160,17 @@ export function lanczos(op: SymmetricOperator, k: number, options: LanczosOption
     }
     start = p;
   }
+}
+
+/** Whether the k Ritz pairs of largest |θ| of the leading size×size block of T have converged. */
+function ritzConverged(T: Float64Array, m: number, size: number, k: number, beta: number, tol: number, scale: number): boolean {
+  const ritz = denseEigen(compact(T, m, size), size, size);
+  let top = scale;
+  for (let r = 0; r < size; r++) top = Math.max(top, Math.abs(ritz.values[r]!));
+  for (let r = 0; r < k; r++) {
+    if (Math.abs(beta * ritz.vectors[(size - 1) * size + r]!) > tol * Math.max(top, Number.MIN_VALUE)) return false;
+  }
+  return true;
 }
 
 /** The leading size×size block of an m×m row-major matrix. */

@@ -2,8 +2,8 @@
  * The sample-blocked Bhattacharyya engine (METHODS §2), shared by the calling thread and the worker threads so
  * that both give bit-identical matrices.
  *
- * For each block of B samples it packs the square roots of the probabilities of every model-point (float64,
- * tiles of four models, see src/kernels/bhattacharyya.ts), then, for each assigned pair of rows, lets the
+ * For each block of B samples it packs the square roots of the probabilities of every model-point, each row
+ * divided by its sum first (float64, tiles of four models, see src/kernels/bhattacharyya.ts), then, for each assigned pair of rows, lets the
  * WebAssembly kernel form the products Π_n clamp(BC) of the block and adds Σ_n -log clamp(BC) into the
  * accumulator `sums` (Ma × Mb, row-major). Memory: the accumulator plus O((Ma + Mb) · B · C) per thread.
  * The caller divides by S and mirrors the upper triangle (see `finishMatrix`).
@@ -135,7 +135,7 @@ export class BlockEngine {
   }
 }
 
-/** Packs sqrt(p) of samples n0..n0+B-1 of all M model-points into tiles of four (float64, zero padding). */
+/** Packs sqrt(p / Σ_c p) of samples n0..n0+B-1 of all M model-points into tiles of four (float64, zero padding). */
 function packInto(f64: Float64Array, base: number, probs: Float32Array, M: number, S: number, C: number, n0: number, B: number): void {
   const tiles = Math.ceil(M / 4);
   for (let m = 0; m < tiles * 4; m++) {
@@ -147,7 +147,15 @@ function packInto(f64: Float64Array, base: number, probs: Float32Array, M: numbe
       continue;
     }
     const src = (m * S + n0) * C;
-    for (let q = 0; q < B * C; q++) f64[tileBase + q * 4] = Math.sqrt(probs[src + q]!);
+    for (let n = 0; n < B; n++) {
+      // divide by the row sum: stored rows sum to 1 only within float16/float32 rounding, which would
+      // otherwise put a floor of that size under every distance (and make identical models differ)
+      const o = src + n * C;
+      let sum = 0;
+      for (let c = 0; c < C; c++) sum += probs[o + c]!;
+      const inv = sum > 0 ? 1 / sum : 0;
+      for (let c = 0; c < C; c++) f64[tileBase + (n * C + c) * 4] = Math.sqrt(probs[o + c]! * inv);
+    }
   }
 }
 

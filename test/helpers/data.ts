@@ -1,0 +1,60 @@
+/** Reproducible test data: random prediction sets with realistic structure. */
+import { PredictionSet, type ModelPoint } from "../../src/core/index.js";
+import { normal, uniform } from "../../src/linalg/random.js";
+
+/**
+ * M model-points on S samples and C classes: logits = strength · (one-hot label) + noise, so that some points are
+ * near ignorance and some near truth. Exact zeros can be injected with `zeros` (fraction of entries).
+ */
+export function randomSet(M: number, S: number, C: number, seed = 1, options: { zeros?: number; runs?: number } = {}): PredictionSet {
+  const g = normal(seed);
+  const u = uniform(seed + 1000);
+  const labels = Int32Array.from({ length: S }, () => Math.floor(u() * C));
+  const probs = new Float64Array(M * S * C);
+  const runs = options.runs ?? 1;
+  const meta: ModelPoint[] = [];
+  for (let m = 0; m < M; m++) {
+    const strength = 6 * (m / Math.max(1, M - 1));
+    for (let n = 0; n < S; n++) {
+      const o = (m * S + n) * C;
+      let max = -Infinity;
+      const z = new Float64Array(C);
+      for (let c = 0; c < C; c++) {
+        z[c] = (c === labels[n] ? strength : 0) + 1.5 * g();
+        if (z[c]! > max) max = z[c]!;
+      }
+      let sum = 0;
+      for (let c = 0; c < C; c++) {
+        let p = Math.exp(z[c]! - max);
+        if (options.zeros && u() < options.zeros) p = 0;
+        probs[o + c] = p;
+        sum += p;
+      }
+      if (sum === 0) {
+        probs[o + labels[n]!] = 1;
+        sum = 1;
+      }
+      for (let c = 0; c < C; c++) probs[o + c]! /= sum;
+    }
+    meta.push({ run: `r${m % runs}`, step: Math.floor(m / runs), config: { arch: m % 2 ? "cnn" : "mlp" } });
+  }
+  return PredictionSet.fromProbabilities(probs, [M, S, C], { labels, meta, split: "train" });
+}
+
+/** Naive reference: d_B(i of a, j of b) with one log per sample, rows normalised, float64, cap 100, clamp 0. */
+export function naiveBhattacharyya(a: PredictionSet, i: number, b: PredictionSet, j: number): number {
+  const { samples: S, classes: C } = a;
+  let s = 0;
+  for (let n = 0; n < S; n++) {
+    let bc = 0;
+    let sa = 0;
+    let sb = 0;
+    for (let c = 0; c < C; c++) {
+      sa += a.probs[(i * S + n) * C + c]!;
+      sb += b.probs[(j * S + n) * C + c]!;
+    }
+    for (let c = 0; c < C; c++) bc += Math.sqrt(a.probs[(i * S + n) * C + c]! / sa) * Math.sqrt(b.probs[(j * S + n) * C + c]! / sb);
+    s += Math.min(100, Math.max(0, -Math.log(bc)));
+  }
+  return s / S;
+}
