@@ -57,6 +57,8 @@ export function lanczos(op: SymmetricOperator, k: number, options: LanczosOption
   const w = new Float64Array(n);
   const h = new Float64Array(m + 1);
   let matvecs = 0;
+  // how often to test for early convergence (each test solves the projected problem, O(j³))
+  const checkEvery = Math.max(5, Math.ceil(m / 10));
 
   const vec = (r: number) => V.subarray(r * n, (r + 1) * n);
   // Orthogonalise w against rows 0..count-1 of V twice; the projections go to h (accumulated).
@@ -109,7 +111,7 @@ export function lanczos(op: SymmetricOperator, k: number, options: LanczosOption
       }
       beta = norm(w);
       // Early exit: every few steps, stop as soon as the wanted Ritz pairs have converged.
-      if (j + 1 < m && j + 1 >= k + 4 && (j + 1 - start) % 5 === 0 && ritzConverged(T, m, j + 1, k, beta, tol, scale)) {
+      if (j + 1 < m && j + 1 >= k + 4 && (j + 1 - start) % checkEvery === 0 && ritzConverged(T, m, j + 1, k, beta, tol, scale)) {
         size = j + 1;
         break;
       }
