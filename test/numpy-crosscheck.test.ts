@@ -1,0 +1,70 @@
+/**
+ * Cross-check against an independent NumPy implementation (scripts/reference.py): the distance matrix, the
+ * eigenvalues by |λ|, explained stress and coordinates for fixed inputs. Runs when python3 with numpy is
+ * available; otherwise the tests are reported as skipped, with the reason printed.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { bhattacharyya, inpca } from "../src/geometry/index.js";
+import { shutdownPool } from "../src/geometry/pairwise/pool.js";
+import { randomSet } from "./helpers/data.js";
+import { writeNpy } from "./helpers/npy.js";
+
+const script = join(__dirname, "..", "scripts", "reference.py");
+
+function numpyStatus(): string | null {
+  try {
+    execFileSync("python3", ["-c", "import numpy"], { stdio: "pipe" });
+    return null;
+  } catch (e) {
+    return `python3 with numpy is not available (${(e as Error).message.split("\n")[0]})`;
+  }
+}
+
+const missing = numpyStatus();
+if (missing) console.warn(`NumPy cross-check SKIPPED: ${missing}`);
+
+interface Reference {
+  D: number[];
+  eigenvalues: number[];
+  explained_stress: number[];
+  frobenius2: number;
+  coords: number[];
+}
+
+afterAll(() => shutdownPool());
+
+describe.skipIf(missing !== null)("cross-check against NumPy (scripts/reference.py)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "inpca-xcheck-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  for (const [M, S, C, zeros] of [[120, 200, 10, 0], [400, 150, 10, 0.02]] as const) {
+    it(`M=${M}, S=${S}, C=${C}${zeros ? ", with exact zeros" : ""}: D, eigenvalues, explained stress and coordinates agree`, async () => {
+      const set = randomSet(M, S, C, 11 + M, { zeros });
+      const file = join(dir, `p${M}.npy`);
+      writeNpy(file, set.probs, [M, S, C]);
+      const out = join(dir, `r${M}.json`);
+      execFileSync("python3", [script, "check", file, out, "--dims", "3"], { stdio: "pipe" });
+      const ref = JSON.parse(readFileSync(out, "utf8")) as Reference;
+      const D = await bhattacharyya(set, { threads: 2, progress: false });
+      let maxAbs = 0;
+      for (let q = 0; q < M * M; q++) maxAbs = Math.max(maxAbs, Math.abs(D.data[q]! - ref.D[q]!));
+      expect(maxAbs).toBeLessThan(1e-12);
+      const emb = inpca(D, { dims: 3, spectrum: 50, solver: "lanczos" });
+      const top = Math.abs(ref.eigenvalues[0]!);
+      for (let k = 0; k < 50; k++) expect(Math.abs(emb.spectrum[k]! - ref.eigenvalues[k]!) / top).toBeLessThan(1e-9);
+      expect(emb.frobenius2).toBeCloseTo(ref.frobenius2, 9);
+      for (let k = 0; k < 50; k++) expect((1 - emb.explainedStress[k]!) ** 2).toBeCloseTo((1 - ref.explained_stress[k]!) ** 2, 9);
+      // coordinates agree up to the sign of each axis
+      for (let k = 0; k < 3; k++) {
+        let dot = 0;
+        for (let i = 0; i < M; i++) dot += emb.coord(i, k) * ref.coords[i * 3 + k]!;
+        const sign = Math.sign(dot);
+        for (let i = 0; i < M; i++) expect(emb.coord(i, k)).toBeCloseTo(sign * ref.coords[i * 3 + k]!, 7);
+      }
+    }, 120_000);
+  }
+});
