@@ -4,6 +4,6 @@
  */
 export * from "./core/index.js";
 export * from "./geometry/index.js";
-export { lanczos, denseEigen, doubleCenter, type EigenPairs, type LanczosOptions, type LanczosResult, type SymmetricOperator } from "./linalg/index.js";
+export { lanczos, denseEigen, doubleCenter, normal, uniform, type EigenPairs, type LanczosOptions, type LanczosResult, type SymmetricOperator } from "./linalg/index.js";
 export { shutdownPool } from "./geometry/pairwise/pool.js";
 export const version = "0.1.0";
