@@ -36,10 +36,10 @@ const THREAD_THRESHOLD = 4e6;
  */
 export async function bhattacharyya(a: PredictionSet, b?: PredictionSet | DistanceOptions, options: DistanceOptions = {}): Promise<DistanceMatrix> {
   const [other, opts] = splitArgs(b, options);
-  const job = makeJob(a, other, opts);
-  const threads = Math.min(opts.threads ?? defaultThreads(), rowPairs(job.rowCount));
-  const work = job.rowCount * job.colCount * job.samples / (other ? 1 : 2);
+  const threads = Math.min(opts.threads ?? defaultThreads(), rowPairs(a.models));
+  const work = (a.models * (other ?? a).models * a.samples) / (other ? 1 : 2);
   if (threads <= 0 || work < THREAD_THRESHOLD) return bhattacharyyaSync(a, other ?? undefined, opts);
+  const job = makeJob(a, other, opts);
   const blocks = Math.ceil(job.samples / job.block);
   const total = blocks * rowPairs(job.rowCount);
   const bar = reporter("bhattacharyya", total, opts);
