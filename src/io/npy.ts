@@ -1,0 +1,198 @@
+/**
+ * NumPy `.npy` files (format versions 1.0, 2.0 and 3.0): parse from bytes at any offset, and write.
+ * Reads float16/32/64, signed and unsigned integers of 1–8 bytes and booleans, little- or big-endian, C or
+ * Fortran order (returned in C order). Floats come back as Float32Array (float16, float32) or Float64Array;
+ * integers as Int32Array (values outside its range are an error), booleans as Uint8Array.
+ */
+import { readFileSync } from "node:fs";
+import { InpcaInputError } from "../core/errors.js";
+
+/** An n-dimensional array in C (row-major) order. */
+export interface NdArray {
+  data: Float32Array | Float64Array | Int32Array | Uint8Array;
+  shape: number[];
+  /** NumPy dtype string as stored, e.g. "<f4", ">f8", "|b1". */
+  dtype: string;
+}
+
+const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
+
+/** Parses a .npy file held in `bytes` (a view at any offset). `source` names the file in errors. */
+export function readNpy(bytes: Uint8Array, source = "npy data"): NdArray {
+  const fail = (why: string): never => {
+    throw new InpcaInputError(why, { file: source });
+  };
+  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) fail("not a NumPy .npy file (wrong magic bytes)");
+  const major = bytes[6]!;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let headerLen: number;
+  let start: number;
+  if (major === 1) {
+    headerLen = view.getUint16(8, true);
+    start = 10;
+  } else if (major === 2 || major === 3) {
+    if (bytes.length < 12) fail("truncated .npy header");
+    headerLen = view.getUint32(8, true);
+    start = 12;
+  } else return fail(`unsupported .npy format version ${major}.${bytes[7]}`);
+  if (start + headerLen > bytes.length) fail(`truncated .npy header (${headerLen} bytes announced, ${bytes.length - start} present)`);
+  const header = new TextDecoder(major === 3 ? "utf-8" : "latin1").decode(bytes.subarray(start, start + headerLen));
+  const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
+  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
+  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
+  if (descr === undefined || fortran === undefined || shapeText === undefined) return fail(`malformed .npy header: ${header.trim()}`);
+  const shape = shapeText.split(",").map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
+  if (shape.some((d) => !Number.isInteger(d) || d < 0)) fail(`malformed shape (${shapeText}) in the .npy header`);
+  const count = shape.reduce((a, b) => a * b, 1);
+  const m = /^([<>|=])([fiub])(\d+)$/.exec(descr);
+  if (!m) return fail(`unsupported dtype '${descr}' (numbers only: float16/32/64, integers, booleans)`);
+  const little = m[1] !== ">";
+  const kind = m[2]!;
+  const size = Number(m[3]);
+  const supported = (kind === "f" && [2, 4, 8].includes(size)) || ((kind === "i" || kind === "u") && [1, 2, 4, 8].includes(size)) || (kind === "b" && size === 1);
+  if (!supported) fail(`unsupported dtype '${descr}'`);
+  const dataStart = start + headerLen;
+  const need = count * size;
+  if (bytes.length - dataStart < need) fail(`truncated data: shape (${shape.join(", ")}) of ${descr} needs ${need} bytes, the file has ${bytes.length - dataStart}`);
+  const data = decode(view, dataStart, count, kind, size, little, source);
+  return { data: fortran === "True" && shape.length > 1 ? fortranToC(data, shape) : data, shape, dtype: descr };
+}
+
+/** Reads a .npy file from disk (see `readNpy`). */
+export function loadNpy(path: string): NdArray {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new InpcaInputError(`cannot read: ${(e as Error).message}`, { file: path, cause: e });
+  }
+  return readNpy(bytes, path);
+}
+
+/**
+ * Encodes an array as a .npy file (format 1.0, little-endian, C order): Float32Array → '<f4',
+ * Float64Array → '<f8', Int32Array → '<i4', Uint8Array → '|u1'; `float16: true` stores a float array as '<f2'.
+ */
+export function writeNpy(data: Float32Array | Float64Array | Int32Array | Uint8Array, shape: readonly number[], options: { float16?: boolean } = {}): Uint8Array {
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (count !== data.length) throw new InpcaInputError(`writeNpy: ${data.length} values do not fit the shape (${shape.join(", ")})`);
+  const half = options.float16 === true && (data instanceof Float32Array || data instanceof Float64Array);
+  const descr = half ? "<f2" : data instanceof Float32Array ? "<f4" : data instanceof Float64Array ? "<f8" : data instanceof Int32Array ? "<i4" : "|u1";
+  const dims = shape.length === 1 ? `${shape[0]},` : shape.join(", ");
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${dims}), }`;
+  header += " ".repeat((64 - ((10 + header.length + 1) % 64)) % 64) + "\n";
+  const itemSize = half ? 2 : data.BYTES_PER_ELEMENT;
+  const out = new Uint8Array(10 + header.length + count * itemSize);
+  out.set(MAGIC);
+  out[6] = 1;
+  out[7] = 0;
+  new DataView(out.buffer).setUint16(8, header.length, true);
+  for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
+  const body = 10 + header.length;
+  if (half) {
+    const dv = new DataView(out.buffer, body);
+    for (let i = 0; i < count; i++) dv.setUint16(2 * i, toFloat16Bits(data[i]!), true);
+  } else {
+    out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), body); // this machine is little-endian
+  }
+  return out;
+}
+
+function decode(view: DataView, at: number, count: number, kind: string, size: number, little: boolean, source: string): NdArray["data"] {
+  const aligned = (view.byteOffset + at) % size === 0;
+  if (kind === "f") {
+    if (size === 2) {
+      const out = new Float32Array(count);
+      for (let i = 0; i < count; i++) out[i] = fromFloat16Bits(view.getUint16(at + 2 * i, little));
+      return out;
+    }
+    if (size === 4) {
+      if (little && aligned) return new Float32Array(view.buffer.slice(view.byteOffset + at, view.byteOffset + at + 4 * count));
+      const out = new Float32Array(count);
+      for (let i = 0; i < count; i++) out[i] = view.getFloat32(at + 4 * i, little);
+      return out;
+    }
+    if (little && aligned) return new Float64Array(view.buffer.slice(view.byteOffset + at, view.byteOffset + at + 8 * count));
+    const out = new Float64Array(count);
+    for (let i = 0; i < count; i++) out[i] = view.getFloat64(at + 8 * i, little);
+    return out;
+  }
+  if (kind === "b") {
+    const out = new Uint8Array(count);
+    for (let i = 0; i < count; i++) out[i] = view.getUint8(at + i) ? 1 : 0;
+    return out;
+  }
+  const out = new Int32Array(count);
+  const signed = kind === "i";
+  for (let i = 0; i < count; i++) {
+    const o = at + size * i;
+    let v: number | bigint;
+    if (size === 1) v = signed ? view.getInt8(o) : view.getUint8(o);
+    else if (size === 2) v = signed ? view.getInt16(o, little) : view.getUint16(o, little);
+    else if (size === 4) v = signed ? view.getInt32(o, little) : view.getUint32(o, little);
+    else v = signed ? view.getBigInt64(o, little) : view.getBigUint64(o, little);
+    const n = Number(v);
+    if (n > 2147483647 || n < -2147483648) throw new InpcaInputError(`integer value ${v} at index ${i} does not fit in 32 bits`, { file: source });
+    out[i] = n;
+  }
+  return out;
+}
+
+/** Reorders a Fortran-order (column-major) array into C order. */
+function fortranToC<T extends NdArray["data"]>(data: T, shape: number[]): T {
+  const n = shape.length;
+  const out = new (data.constructor as new (len: number) => T)(data.length);
+  const strideF = new Array<number>(n);
+  let s = 1;
+  for (let k = 0; k < n; k++) {
+    strideF[k] = s;
+    s *= shape[k]!;
+  }
+  const idx = new Array<number>(n).fill(0);
+  for (let c = 0; c < data.length; c++) {
+    let f = 0;
+    for (let k = 0; k < n; k++) f += idx[k]! * strideF[k]!;
+    out[c] = data[f]!;
+    for (let k = n - 1; k >= 0; k--) {
+      if (++idx[k]! < shape[k]!) break;
+      idx[k] = 0;
+    }
+  }
+  return out;
+}
+
+/** IEEE 754 half-precision bits → number. */
+export function fromFloat16Bits(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+/** number → IEEE 754 half-precision bits, rounding to nearest even. */
+export function toFloat16Bits(x: number): number {
+  if (Number.isNaN(x)) return 0x7e00;
+  const sign = x < 0 || Object.is(x, -0) ? 0x8000 : 0;
+  const a = Math.abs(x);
+  if (a >= 65520) return sign | 0x7c00; // rounds to infinity
+  if (a < 2 ** -24 / 2) return sign; // rounds to zero (ties to even: exactly half of the smallest subnormal → 0)
+  if (a < 2 ** -14) return sign | roundEven(a * 2 ** 24); // subnormal
+  let exp = Math.floor(Math.log2(a));
+  if (2 ** exp > a) exp--;
+  if (2 ** (exp + 1) <= a) exp++;
+  let frac = roundEven((a / 2 ** exp - 1) * 1024);
+  if (frac === 1024) {
+    frac = 0;
+    exp++;
+  }
+  if (exp > 15) return sign | 0x7c00;
+  return sign | ((exp + 15) << 10) | frac;
+}
+
+function roundEven(v: number): number {
+  const f = Math.floor(v);
+  const d = v - f;
+  return d > 0.5 || (d === 0.5 && f % 2 === 1) ? f + 1 : f;
+}
