@@ -29,3 +29,13 @@ np.save(os.path.join(out, "object.npy"), np.array([{"a": 1}], dtype=object), all
 with open(os.path.join(out, "truncated.npy"), "wb") as f:
     f.write(open(os.path.join(out, "f4.npy"), "rb").read()[:-5])
 print("fixtures written to", os.path.normpath(out))
+
+npz = os.path.join(here, "..", "test", "fixtures", "npz")
+os.makedirs(npz, exist_ok=True)
+labels = np.arange(5) % 3
+np.savez(os.path.join(npz, "stored.npz"), probs=x.astype("<f4"), labels=labels)
+np.savez_compressed(os.path.join(npz, "deflated.npz"), probs=x.astype("<f2"), labels=labels)
+raw = open(os.path.join(npz, "deflated.npz"), "rb").read()
+with open(os.path.join(npz, "truncated.npz"), "wb") as f:
+    f.write(raw[: len(raw) // 2])
+print("npz fixtures written to", os.path.normpath(npz))

@@ -1,1 +1,2 @@
 export * from "./npy.js";
+export * from "./npz.js";
