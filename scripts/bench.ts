@@ -15,7 +15,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PredictionSet, bhattacharyya, doubleCenter, inpca, lanczos, shutdownPool, type ModelPoint } from "../src/index.js";
+import { PredictionSet, bhattacharyya, doubleCenter, inpca, lanczos, shutdownPool, writeNpy, type ModelPoint } from "../src/index.js";
 import { matVec } from "../src/linalg/dense.js";
 import { normal, uniform } from "../src/linalg/random.js";
 
@@ -140,23 +140,6 @@ function syntheticSet(M: number, S: number, C: number, seed: number): Prediction
 // ---------------------------------------------------------------------------------------------------------------
 // NumPy reference
 
-/** Writes a float32 array as a NumPy .npy (format 1.0) file, header padded to a multiple of 64 bytes. */
-function writeNpy(file: string, data: Float32Array, shape: readonly number[]): void {
-  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(", ")}${shape.length === 1 ? "," : ""}), }`;
-  const prefix = 10; // magic (6) + version (2) + header length (2)
-  const total = Math.ceil((prefix + dict.length + 1) / 64) * 64;
-  const header = Buffer.from(dict + " ".repeat(total - prefix - dict.length - 1) + "\n", "latin1");
-  if (header.length > 0xffff) throw new Error("npy header too long for format 1.0");
-  const pre = Buffer.alloc(prefix);
-  pre.write("\x93NUMPY", 0, "latin1");
-  pre[6] = 1;
-  pre[7] = 0;
-  pre.writeUInt16LE(header.length, 8);
-  // Float32Array is in the platform's byte order; every platform Node 20 runs on here is little-endian.
-  if (os.endianness() !== "LE") throw new Error("writeNpy: big-endian platforms are not supported");
-  writeFileSync(file, Buffer.concat([pre, header, Buffer.from(data.buffer, data.byteOffset, data.byteLength)]));
-}
-
 /** numpy's version, or the reason the reference cannot run. */
 function probeNumpy(): { version: string } | { reason: string } {
   const r = spawnSync("python3", ["-c", "import numpy, sys; print(numpy.__version__)"], { encoding: "utf8" });
@@ -246,7 +229,7 @@ async function main() {
       let ratioCell = "n/a";
       if ("version" in numpy) {
         const file = path.join(tmp, `p${M}.npy`);
-        writeNpy(file, set.probs, [M, S, CLASSES]);
+        writeFileSync(file, writeNpy(set.probs, [M, S, CLASSES]));
         log(`M = ${M}: NumPy reference (${REPEAT} runs)`);
         const ref = numpyTime(file);
         rmSync(file, { force: true });

@@ -4,14 +4,14 @@
  * available; otherwise the tests are reported as skipped, with the reason printed.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { bhattacharyya, inpca } from "../src/geometry/index.js";
 import { shutdownPool } from "../src/geometry/pairwise/pool.js";
 import { randomSet } from "./helpers/data.js";
-import { writeNpy } from "./helpers/npy.js";
+import { writeNpy } from "../src/io/npy.js";
 
 const script = join(__dirname, "..", "scripts", "reference.py");
 
@@ -45,7 +45,7 @@ describe.skipIf(missing !== null)("cross-check against NumPy (scripts/reference.
     it(`M=${M}, S=${S}, C=${C}${zeros ? ", with exact zeros" : ""}: D, eigenvalues, explained stress and coordinates agree`, async () => {
       const set = randomSet(M, S, C, 11 + M, { zeros });
       const file = join(dir, `p${M}.npy`);
-      writeNpy(file, set.probs, [M, S, C]);
+      writeFileSync(file, writeNpy(set.probs, [M, S, C]));
       const out = join(dir, `r${M}.json`);
       execFileSync("python3", [script, "check", file, out, "--dims", "3"], { stdio: "pipe" });
       const ref = JSON.parse(readFileSync(out, "utf8")) as Reference;

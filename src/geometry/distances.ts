@@ -101,7 +101,6 @@ export const KL_FLOOR = 1e-12;
  */
 export function symmetricKL(a: PredictionSet, b?: PredictionSet, options: ProgressOptions = {}): DistanceMatrix {
   const C = a.classes;
-  const floorLog = (x: number) => Math.log(Math.max(x, KL_FLOOR));
   // rows hold [p_0..p_{C-1}, log p_0..log p_{C-1}] per sample
   return scalarMatrix(a, b, "symmetricKL", options, null, (u, uo, v, vo) => {
     let s = 0;
@@ -113,7 +112,7 @@ export function symmetricKL(a: PredictionSet, b?: PredictionSet, options: Progre
       for (let c = 0; c < C; c++) {
         const x = Math.max(p[n * C + c]!, KL_FLOOR);
         out[2 * n * C + c] = x;
-        out[2 * n * C + C + c] = floorLog(x);
+        out[2 * n * C + C + c] = Math.log(x);
       }
     }
     return out;

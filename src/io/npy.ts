@@ -4,8 +4,8 @@
  * Fortran order (returned in C order). Floats come back as Float32Array (float16, float32) or Float64Array;
  * integers as Int32Array (values outside its range are an error), booleans as Uint8Array.
  */
-import { readFileSync } from "node:fs";
 import { InpcaInputError } from "../core/errors.js";
+import { readBytes } from "./read-bytes.js";
 
 /** An n-dimensional array in C (row-major) order. */
 export interface NdArray {
@@ -15,6 +15,7 @@ export interface NdArray {
   dtype: string;
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
 /** Parses a .npy file held in `bytes` (a view at any offset). `source` names the file in errors. */
@@ -60,13 +61,7 @@ export function readNpy(bytes: Uint8Array, source = "npy data"): NdArray {
 
 /** Reads a .npy file from disk (see `readNpy`). */
 export function loadNpy(path: string): NdArray {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new InpcaInputError(`cannot read: ${(e as Error).message}`, { file: path, cause: e });
-  }
-  return readNpy(bytes, path);
+  return readNpy(readBytes(path), path);
 }
 
 /**
@@ -93,7 +88,8 @@ export function writeNpy(data: Float32Array | Float64Array | Int32Array | Uint8A
     const dv = new DataView(out.buffer, body);
     for (let i = 0; i < count; i++) dv.setUint16(2 * i, toFloat16Bits(data[i]!), true);
   } else {
-    out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), body); // this machine is little-endian
+    if (!LITTLE_ENDIAN) throw new InpcaInputError("writeNpy: big-endian platforms are not supported");
+    out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), body);
   }
   return out;
 }

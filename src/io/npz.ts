@@ -3,9 +3,9 @@
  * `np.savez_compressed`). The zip central directory is read to find members; each member is inflated with
  * Node's zlib and parsed with `readNpy`. ZIP64 archives (members over 4 GiB) are rejected with a clear error.
  */
-import { readFileSync } from "node:fs";
 import { inflateRawSync } from "node:zlib";
 import { InpcaInputError } from "../core/errors.js";
+import { readBytes } from "./read-bytes.js";
 import { readNpy, type NdArray } from "./npy.js";
 
 /** Parses every array of an .npz held in `bytes`, keyed by name (the member name without ".npy"). */
@@ -60,11 +60,5 @@ export function readNpz(bytes: Uint8Array, source = "npz data"): Record<string, 
 
 /** Reads an .npz file from disk (see `readNpz`). */
 export function loadNpz(path: string): Record<string, NdArray> {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new InpcaInputError(`cannot read: ${(e as Error).message}`, { file: path, cause: e });
-  }
-  return readNpz(bytes, path);
+  return readNpz(readBytes(path), path);
 }
