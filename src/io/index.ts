@@ -1,2 +1,4 @@
 export * from "./npy.js";
 export * from "./npz.js";
+export * from "./idx.js";
+export * from "./zoo.js";
