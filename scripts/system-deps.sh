@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that the notebooks, browser tests and cross-checks use, when any is missing.
 #   python3-numpy/scipy/h5py   independent NumPy/SciPy cross-checks and the HDF5 fixtures
+#   python3-hdf5plugin, zstd   LZ4/Blosc-compressed HDF5 fixtures and zstd frames for the zstd-filter fixture
 #   jupyter-notebook, nbconvert, nbclient, ipykernel   executing notebooks with the tslab kernel
 #   chromium, fonts            headless browser tests and PNG/SVG/PDF export of figures
 #   dataset-fashion-mnist      the full Fashion-MNIST (the zoo trainer; the shipped zoo does not need it)
 # Usage: bash scripts/system-deps.sh [--check]   (--check only reports what is missing)
 set -euo pipefail
-pkgs=(python3 python3-numpy python3-scipy python3-h5py jupyter-notebook jupyter-nbconvert python3-nbclient
+pkgs=(python3 python3-numpy python3-scipy python3-h5py python3-hdf5plugin zstd jupyter-notebook jupyter-nbconvert python3-nbclient
       python3-ipykernel chromium fonts-dejavu-core dataset-fashion-mnist)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,4 +1,5 @@
 export * from "./npy.js";
 export * from "./npz.js";
+export * from "./safetensors.js";
 export * from "./idx.js";
 export * from "./zoo.js";
