@@ -1,5 +1,6 @@
 export * from "./npy.js";
 export * from "./npz.js";
 export * from "./safetensors.js";
+export * from "./hdf5.js";
 export * from "./idx.js";
 export * from "./zoo.js";
