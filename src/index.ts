@@ -7,4 +7,6 @@ export * from "./geometry/index.js";
 export * from "./io/index.js";
 export { lanczos, denseEigen, doubleCenter, normal, uniform, type EigenPairs, type LanczosOptions, type LanczosResult, type SymmetricOperator } from "./linalg/index.js";
 export { shutdownPool } from "./geometry/pairwise/pool.js";
+export * as plot from "./plot/index.js";
+export { show, save, type ShowOptions, type SaveOptions } from "./plot/display.js";
 export const version = "0.1.0";

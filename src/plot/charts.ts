@@ -1,0 +1,159 @@
+/**
+ * Heat map of a distance matrix, bar and box charts (factor analyses, outlier counts, averaging methods).
+ */
+import type { DistanceMatrix } from "../core/distance-matrix.js";
+import { InpcaInputError } from "../core/errors.js";
+import { field } from "../core/meta.js";
+import { Figure } from "./figure.js";
+import { completeLinkage, leafOrder } from "./linkage.js";
+import { CONTINUOUS_SCALE, axis2d, baseConfig, baseLayout, categoryColor, font } from "./style.js";
+import type { PlotTrace } from "./types.js";
+
+/** Options of `heatmap`. */
+export interface HeatmapOptions {
+  /** Row/column order: "none" (default), "linkage" (complete-linkage leaf order, square matrices), or explicit row indices. */
+  order?: "none" | "linkage" | readonly number[];
+  /** Tick labels: a metadata field name or one string per row (default `run:step` up to 60 rows, none beyond). */
+  labels?: string | readonly string[];
+  /** At most this many rows and columns are drawn (default 600): larger matrices are sampled at a uniform stride. */
+  maxSize?: number;
+  /** Colour-bar title (default from the matrix kind, e.g. "d_B (nats)"). */
+  colorbarTitle?: string;
+  colorscale?: string;
+  title?: string;
+  width?: number;
+  height?: number;
+}
+
+/** Indices 0..n-1 sampled at a uniform stride to at most `max`. */
+function stride(n: number, max: number): number[] {
+  if (n <= max) return Array.from({ length: n }, (_, i) => i);
+  return Array.from({ length: max }, (_, k) => Math.round((k * (n - 1)) / (max - 1)));
+}
+
+/**
+ * Heat map of a distance matrix (rows top to bottom, matrix orientation), equal cell aspect for square
+ * matrices, Viridis colour scale with a colour bar in the matrix's units.
+ */
+export function heatmap(D: DistanceMatrix, options: HeatmapOptions = {}): Figure {
+  let rows = Array.from({ length: D.rows }, (_, i) => i);
+  let cols = Array.from({ length: D.cols }, (_, j) => j);
+  if (options.order === "linkage") {
+    if (D.rows !== D.cols) throw new InpcaInputError("heatmap: linkage order needs a square matrix");
+    rows = leafOrder(completeLinkage(D));
+    cols = rows;
+  } else if (Array.isArray(options.order)) {
+    if (options.order.length !== D.rows) throw new InpcaInputError(`heatmap: order has ${options.order.length} entries for ${D.rows} rows`);
+    rows = (options.order as readonly number[]).slice();
+    if (D.rows === D.cols) cols = rows;
+  }
+  const max = options.maxSize ?? 600;
+  rows = stride(rows.length, max).map((k) => rows[k]!);
+  cols = stride(cols.length, max).map((k) => cols[k]!);
+  const z = rows.map((i) => cols.map((j) => D.get(i, j)));
+  const label = (meta: typeof D.rowMeta, i: number): string => {
+    if (Array.isArray(options.labels)) return String(options.labels[i] ?? i);
+    if (typeof options.labels === "string") return String(field(meta[i]!, options.labels) ?? i);
+    const m = meta[i]!;
+    return `${m.run}:${m.step}`;
+  };
+  const showTicks = rows.length <= 60 && cols.length <= 60;
+  const units = D.kind === "bhattacharyya" ? "d<sub>B</sub> (nats)" : D.kind === "trajectory" ? "d<sub>traj</sub> (nats)" : D.kind === "symmetricKL" ? "sym. KL (nats)" : D.kind === "hellinger" ? "Hellinger" : "distance";
+  const data: PlotTrace[] = [{
+    type: "heatmap", z, colorscale: options.colorscale ?? CONTINUOUS_SCALE,
+    x: cols.map((_, b) => b), y: rows.map((_, a) => a),
+    customdata: rows.map((i) => cols.map((j) => [label(D.rowMeta, i), label(D.colMeta, j)])),
+    hovertemplate: "%{customdata[0]} ↔ %{customdata[1]}<br>%{z:.4~g}<extra></extra>",
+    colorbar: { title: { text: options.colorbarTitle ?? units, side: "right", font: font(13) }, thickness: 14, outlinewidth: 0, tickfont: font(11) },
+  }];
+  const tick = (idx: number[], meta: typeof D.rowMeta) => (showTicks ? { tickmode: "array", tickvals: idx.map((_, k) => k), ticktext: idx.map((i) => label(meta, i)) } : { showticklabels: false, ticks: "" });
+  const size = options.height ?? 560;
+  const layout = baseLayout(options.title, {
+    height: size,
+    ...(options.width ? { width: options.width } : {}),
+    xaxis: { ...axis2d(""), ...tick(cols, D.colMeta), showline: false, mirror: false, constrain: "domain", tickangle: -60 },
+    yaxis: { ...axis2d(""), ...tick(rows, D.rowMeta), showline: false, mirror: false, autorange: "reversed", scaleanchor: "x", scaleratio: 1, constrain: "domain" },
+  });
+  return new Figure("heatmap", { data, layout, config: baseConfig("inpca-heatmap", options.width ?? size + 100, size) });
+}
+
+/** Options of `bar`. */
+export interface BarOptions {
+  /** Error bars (e.g. standard deviations of a permutation importance), one per bar. */
+  errors?: ArrayLike<number>;
+  /** Bar colours: one colour, or one per bar (default the first palette colour). */
+  colors?: string | readonly string[];
+  /** Horizontal bars (labels on the vertical axis; default false). */
+  horizontal?: boolean;
+  /** Sort bars by value, descending (default false). */
+  sort?: boolean;
+  valueTitle?: string;
+  labelTitle?: string;
+  title?: string;
+  width?: number;
+  height?: number;
+}
+
+/**
+ * A bar chart of `values` (one per label), e.g. the importance of each configuration factor, outlier counts
+ * per epoch, or the final soft accuracy of each averaging method.
+ */
+export function bar(values: ArrayLike<number>, labels: readonly string[], options: BarOptions = {}): Figure {
+  if (values.length !== labels.length) throw new InpcaInputError(`bar: ${values.length} values for ${labels.length} labels`);
+  let idx = Array.from({ length: values.length }, (_, i) => i);
+  if (options.sort) idx.sort((a, b) => values[b]! - values[a]!);
+  if (options.horizontal) idx = idx.reverse(); // first bar on top
+  const v = idx.map((i) => values[i]!);
+  const l = idx.map((i) => labels[i]!);
+  const colors = typeof options.colors === "string" ? options.colors : options.colors ? idx.map((i) => options.colors![i]!) : categoryColor(0);
+  const err = options.errors ? { type: "data", array: idx.map((i) => options.errors![i]!), visible: true, color: "#333333", thickness: 1.2, width: 4 } : undefined;
+  const h = !!options.horizontal;
+  const data: PlotTrace[] = [{
+    type: "bar", orientation: h ? "h" : "v", x: h ? v : l, y: h ? l : v, marker: { color: colors, line: { width: 0 } },
+    ...(err ? { [h ? "error_x" : "error_y"]: err } : {}), hovertemplate: h ? "%{y}: %{x:.4~g}<extra></extra>" : "%{x}: %{y:.4~g}<extra></extra>",
+  }];
+  const height = options.height ?? (h ? Math.max(260, 28 * l.length + 100) : 380);
+  const valueAxis = axis2d(options.valueTitle ?? "");
+  const labelAxis = { ...axis2d(options.labelTitle ?? ""), type: "category" };
+  const layout = baseLayout(options.title, {
+    height,
+    ...(options.width ? { width: options.width } : {}),
+    xaxis: h ? valueAxis : labelAxis,
+    yaxis: h ? labelAxis : valueAxis,
+    bargap: 0.3,
+    showlegend: false,
+  });
+  return new Figure("bar", { data, layout, config: baseConfig("inpca-bar", options.width ?? 700, height) });
+}
+
+/** Options of `box`. */
+export interface BoxOptions {
+  valueTitle?: string;
+  groupTitle?: string;
+  /** Show every point beside its box (default: only outliers). */
+  points?: boolean;
+  title?: string;
+  width?: number;
+  height?: number;
+}
+
+/**
+ * Box plots of values per group: `groups` maps a group name to its values (e.g. tube widths per architecture,
+ * test error per averaging method). Groups keep their insertion order and palette colours.
+ */
+export function box(groups: Record<string, ArrayLike<number>> | ReadonlyMap<string, ArrayLike<number>>, options: BoxOptions = {}): Figure {
+  const entries = groups instanceof Map ? [...groups.entries()] : Object.entries(groups as Record<string, ArrayLike<number>>);
+  const data: PlotTrace[] = entries.map(([name, vals], k) => ({
+    type: "box", name, y: Array.from(vals).filter(Number.isFinite), marker: { color: categoryColor(k), size: 3 }, line: { width: 1.3 },
+    boxpoints: options.points ? "all" : "outliers", jitter: 0.35, pointpos: 0, boxmean: false,
+  }));
+  const height = options.height ?? 380;
+  const layout = baseLayout(options.title, {
+    height,
+    ...(options.width ? { width: options.width } : {}),
+    xaxis: { ...axis2d(options.groupTitle ?? ""), type: "category" },
+    yaxis: axis2d(options.valueTitle ?? ""),
+    showlegend: false,
+  });
+  return new Figure("box", { data, layout, config: baseConfig("inpca-box", options.width ?? 700, height) });
+}

@@ -1,0 +1,198 @@
+/**
+ * Traces of an embedding shared by `trajectories3d` (3-D scene) and `triplot` (2-D panels): model points
+ * coloured by a field, per-run lines (decimated), the geodesic as a black line, ignorance and truth as large
+ * red markers, and hover over the run's configuration.
+ */
+import { InpcaInputError } from "../core/errors.js";
+import type { ModelPoint } from "../core/meta.js";
+import type { Embedding } from "../geometry/embedding.js";
+import { coloring, customData, decimate, groupRuns, hoverFields, hoverTemplate, isReference, type Coloring, type ColoringOptions, type HoverField } from "./data.js";
+import { CONTINUOUS_SCALE, GEODESIC_BLACK, TIMELIKE_RED, fieldTitle, font } from "./style.js";
+import type { PlotTrace } from "./types.js";
+
+/** Options shared by the embedding figures. */
+export interface EmbeddingFigureOptions extends ColoringOptions {
+  /** Colour points by a metadata field (`"arch"`, `"epoch"`, `"loss"`, ...) or by one value per point. */
+  colorBy?: string | ArrayLike<number | string>;
+  /** Figure title (default none). */
+  title?: string;
+  /** Draw each run as a line through its checkpoints in step order (default true). */
+  lines?: boolean;
+  /** Draw every point as a marker (default true). */
+  markers?: boolean;
+  /** Marker diameter in px (default 4, 2.5 above 5,000 points). */
+  markerSize?: number;
+  /** At most this many vertices over all run lines (default 20,000): longer runs are decimated. */
+  maxLinePoints?: number;
+  /** Hover: "full" (run, step, epoch, error, loss and configuration), "minimal" (run, step, colour field), or false. Default full up to 10,000 points. */
+  hover?: "full" | "minimal" | false;
+  /** Further metadata fields to show on hover. */
+  hoverFields?: readonly string[];
+  /** Draw the geodesic and the points P0, P* when the embedding has them (default true). */
+  references?: boolean;
+  /** Width and height in px (default: the output's width, and 650 px for 3-D, 420 px for the triplot). */
+  width?: number;
+  height?: number;
+}
+
+/** Which rows are models, geodesic points and endpoints. */
+export interface EmbeddingParts {
+  models: number[];
+  geodesic: number[];
+  endpoints: { index: number; label: string }[];
+}
+
+/** Splits the rows of an embedding into model points, geodesic points (by λ) and the endpoints P0, P*. */
+export function embeddingParts(meta: readonly ModelPoint[]): EmbeddingParts {
+  const models: number[] = [];
+  const geodesic: number[] = [];
+  const endpoints: { index: number; label: string }[] = [];
+  meta.forEach((m, i) => {
+    if (!isReference(m)) models.push(i);
+    else if (m.kind === "geodesic") geodesic.push(i);
+    else endpoints.push({ index: i, label: m.kind === "ignorance" ? "P₀ (ignorance)" : "P* (truth)" });
+  });
+  geodesic.sort((a, b) => (meta[a]!.lambda ?? meta[a]!.step) - (meta[b]!.lambda ?? meta[b]!.step));
+  // A geodesic from λ = 0 to λ = 1 starts at ignorance and ends at truth: mark its ends unless given separately.
+  const has = (kind: string) => endpoints.some((e) => meta[e.index]!.kind === kind);
+  const first = geodesic[0];
+  const last = geodesic[geodesic.length - 1];
+  if (first !== undefined && meta[first]!.lambda === 0 && !has("ignorance")) endpoints.push({ index: first, label: "P₀ (ignorance)" });
+  if (last !== undefined && meta[last]!.lambda === 1 && !has("truth")) endpoints.push({ index: last, label: "P* (truth)" });
+  return { models, geodesic, endpoints };
+}
+
+/** Checks that the requested axes exist and returns them. */
+export function checkAxes(emb: Embedding, axes: readonly number[], what: string): void {
+  for (const k of axes) {
+    if (!(Number.isInteger(k) && k >= 0 && k < emb.dims)) throw new InpcaInputError(`${what}: axis ${k} does not exist (the embedding has ${emb.dims} axes, numbered from 0)`);
+  }
+}
+
+/** A coordinate reader for `axes` of the embedding: cols[a][j] = coordinate of `indices[j]` on `axes[a]` (null for a gap). */
+export function columns(emb: Embedding, axes: readonly number[], indices: readonly (number | null)[]): (number | null)[][] {
+  return axes.map((k) => indices.map((i) => (i === null ? null : emb.coord(i, k))));
+}
+
+/** Hover fields of the model points for the chosen mode. */
+export function modelHover(meta: readonly ModelPoint[], models: readonly number[], colorBy: EmbeddingFigureOptions["colorBy"], options: EmbeddingFigureOptions): HoverField[] | null {
+  const mode = options.hover ?? (models.length > 10_000 ? "minimal" : "full");
+  if (mode === false) return null;
+  const extra = [...(typeof colorBy === "string" ? [colorBy] : []), ...(options.hoverFields ?? [])];
+  if (mode === "minimal") {
+    return hoverFields(meta, models, { extra: ["error", ...extra], config: false }).filter((f) => ["run", "step", "error", ...extra].includes(f.name));
+  }
+  return hoverFields(meta, models, { extra });
+}
+
+/** Where a trace is drawn: a 3-D scene, or the 2-D axes pair `xaxis`/`yaxis` ("x2", "y2", ...). */
+export type Placement = { kind: "3d" } | { kind: "2d"; xaxis: string; yaxis: string; showlegend: boolean; webgl: boolean };
+
+/**
+ * The traces of the model points on `axes` (2 or 3 of them) with the given colouring: per category a marker
+ * trace and a line trace (same legend group), or one marker trace with a colour scale (lines grey).
+ */
+export function modelTraces(emb: Embedding, axes: readonly number[], parts: EmbeddingParts, color: Coloring, options: EmbeddingFigureOptions, place: Placement, colorbar: boolean): PlotTrace[] {
+  const meta = emb.meta;
+  const models = parts.models;
+  const fields = modelHover(meta, models, options.colorBy, options);
+  const coordLines = axes.map((k, a) => `InPCA ${k + 1}: %{${["x", "y", "z"][a]}:.4~g}`);
+  const template = fields ? hoverTemplate(fields, coordLines) : undefined;
+  const size = options.markerSize ?? (models.length > 5000 ? 2.5 : 4);
+  const maxLine = options.maxLinePoints ?? 20_000;
+  const traces: PlotTrace[] = [];
+  const type = place.kind === "3d" ? "scatter3d" : place.webgl ? "scattergl" : "scatter";
+  const where = place.kind === "3d" ? {} : { xaxis: place.xaxis, yaxis: place.yaxis };
+  const legend = place.kind === "3d" ? true : place.showlegend;
+  const coordKeys = ["x", "y", "z"] as const;
+  const setCoords = (trace: PlotTrace, idx: readonly (number | null)[]) => {
+    columns(emb, axes, idx).forEach((col, a) => { trace[coordKeys[a]!] = col; });
+  };
+  // every run gets the same share of the vertex budget
+  const per = Math.max(2, Math.floor(maxLine / Math.max(1, groupRuns(meta, models).length)));
+  const lineIndices = (members: readonly number[]): (number | null)[] => {
+    const runs = groupRuns(meta, members);
+    const out: (number | null)[] = [];
+    for (const r of runs) {
+      if (r.length < 2) continue;
+      if (out.length) out.push(null);
+      out.push(...decimate(r, per));
+    }
+    return out;
+  };
+  const addGroup = (members: number[], name: string, colorSpec: Record<string, unknown>, lineColor: string, group: string, showInLegend: boolean) => {
+    if (options.lines !== false) {
+      const idx = lineIndices(members);
+      if (idx.length) {
+        const t: PlotTrace = { type, mode: "lines", name, legendgroup: group, showlegend: options.markers === false && showInLegend && legend, hoverinfo: "skip", line: { color: lineColor, width: place.kind === "3d" ? 2.5 : 1.2 }, connectgaps: false, ...where };
+        setCoords(t, idx);
+        traces.push(t);
+      }
+    }
+    if (options.markers !== false) {
+      const t: PlotTrace = { type, mode: "markers", name, legendgroup: group, showlegend: showInLegend && legend, marker: { size, ...colorSpec, line: { width: 0 } }, ...where };
+      setCoords(t, members);
+      if (fields && template) {
+        t["customdata"] = customData(meta, members, fields);
+        t["hovertemplate"] = template;
+      } else t["hoverinfo"] = "skip";
+      traces.push(t);
+    }
+  };
+  if (color.type === "categorical") {
+    for (const cat of color.categories) {
+      const members = models.filter((_, j) => color.values[j] === cat);
+      const c = color.colors.get(cat)!;
+      addGroup(members, cat, { color: c }, c, `${color.name}=${cat}`, true);
+    }
+  } else if (color.type === "continuous") {
+    const colorSpec: Record<string, unknown> = {
+      color: color.values, colorscale: CONTINUOUS_SCALE, cmin: color.min, cmax: color.max, showscale: colorbar,
+      ...(colorbar ? { colorbar: { title: { text: fieldTitle(color.name), font: font(13), side: "right" }, thickness: 14, len: 0.6, outlinewidth: 0, tickfont: font(11) } } : {}),
+    };
+    addGroup(models, fieldTitle(color.name), colorSpec, "#b4b4b4", "models", false);
+  } else {
+    addGroup(models, "models", { color: "#1f77b4" }, "#1f77b4", "models", false);
+  }
+  return traces;
+}
+
+/** The geodesic (black line) and the endpoints P0, P* (large red markers with labels) on `axes`. */
+export function referenceTraces(emb: Embedding, axes: readonly number[], parts: EmbeddingParts, place: Placement): PlotTrace[] {
+  const traces: PlotTrace[] = [];
+  const type = place.kind === "3d" ? "scatter3d" : place.webgl ? "scattergl" : "scatter";
+  const where = place.kind === "3d" ? {} : { xaxis: place.xaxis, yaxis: place.yaxis };
+  const legend = place.kind === "3d" ? true : place.showlegend;
+  const coordKeys = ["x", "y", "z"] as const;
+  if (parts.geodesic.length >= 2) {
+    const t: PlotTrace = {
+      type, mode: "lines", name: "geodesic P₀ → P*", legendgroup: "geodesic", showlegend: legend,
+      line: { color: GEODESIC_BLACK, width: place.kind === "3d" ? 6 : 2.5 },
+      customdata: parts.geodesic.map((i) => emb.meta[i]!.lambda ?? null),
+      hovertemplate: "geodesic<br>λ = %{customdata:.3f}<extra></extra>",
+      ...where,
+    };
+    columns(emb, axes, parts.geodesic).forEach((col, a) => { t[coordKeys[a]!] = col; });
+    traces.push(t);
+  }
+  if (parts.endpoints.length) {
+    const idx = parts.endpoints.map((e) => e.index);
+    const text = parts.endpoints.map((e) => e.label.split(" ")[0]!);
+    const t: PlotTrace = {
+      type: place.kind === "3d" ? "scatter3d" : "scatter", mode: "markers+text", name: "P₀ ignorance, P* truth", legendgroup: "endpoints", showlegend: legend,
+      marker: { color: TIMELIKE_RED, size: place.kind === "3d" ? 9 : 11, line: { color: "#ffffff", width: 1 } },
+      text, textposition: "top center", textfont: font(14, TIMELIKE_RED),
+      customdata: parts.endpoints.map((e) => e.label),
+      hovertemplate: "%{customdata}<extra></extra>",
+      ...where,
+    };
+    columns(emb, axes, idx).forEach((col, a) => { t[coordKeys[a]!] = col; });
+    traces.push(t);
+  }
+  return traces;
+}
+
+/** Colouring of the model points of an embedding from the options. */
+export function embeddingColoring(emb: Embedding, parts: EmbeddingParts, options: EmbeddingFigureOptions): Coloring {
+  return coloring(emb.meta, parts.models, options.colorBy, options);
+}

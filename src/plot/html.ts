@@ -1,0 +1,197 @@
+/**
+ * HTML forms of a figure, rendering with no network.
+ *
+ * plotly.js (the `plotly.js-dist-min` package, 4.8 MB) travels inside the page itself, in one of two ways:
+ * - `standaloneHtml`: a whole page with the bundle inlined as a plain script (for `save(fig, "x.html")` and
+ *   the HTML file `show` writes outside a kernel). Works in any browser.
+ * - `outputHtml`: a notebook output fragment. Only an output built with `carrier: true` holds plotly.js, as a
+ *   gzip+base64 data block (1.9 MB) that the browser decodes with `DecompressionStream`; every other output is
+ *   a few kB plus its data and draws with the page's `window.Plotly`. The loader of each output first uses an
+ *   already loaded `window.Plotly`, else any carrier anywhere in the page (before or after it, so it works
+ *   in a live notebook, a reopened one and an `nbconvert --to html` export alike), else waits for a carrier to
+ *   appear (event `inpca-plotly-carrier`), and says so in the output when none ever does.
+ */
+import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import type { PlotSpec } from "./types.js";
+
+/** Significant digits kept for non-integer numbers in serialised figures (plenty for a picture). */
+export const SIGNIFICANT_DIGITS = 6;
+
+let bundleCache: { source: string; version: string; path: string } | null = null;
+let carrierCache: string | null = null;
+
+/**
+ * The plotly.js distribution bundle from the `plotly.js-dist-min` package (read once): its source, version
+ * and file path. Throws with an install hint when the package is missing.
+ */
+export function plotlyBundle(): { source: string; version: string; path: string } {
+  if (bundleCache) return bundleCache;
+  // __filename in the CommonJS build; the working directory when run from TypeScript sources (tests).
+  const req = createRequire(typeof __filename === "string" ? __filename : `${process.cwd()}/`);
+  let path: string;
+  try {
+    path = req.resolve("plotly.js-dist-min");
+  } catch {
+    throw new Error("inpca: the npm package plotly.js-dist-min is not installed (npm install plotly.js-dist-min); figures need it to render offline");
+  }
+  const source = readFileSync(path, "utf8");
+  const version = /plotly\.js v([\w.\-]+)/.exec(source.slice(0, 400))?.[1] ?? "unknown";
+  // "</script" must not end the inline script early (only possible inside strings or comments of the bundle).
+  bundleCache = { source: source.replace(/<\/script/gi, "<\\/script"), version, path };
+  return bundleCache;
+}
+
+/** The plotly.js bundle gzip-compressed (level 9) and base64-encoded, as carried by a notebook output (cached). */
+export function plotlyCarrierPayload(): string {
+  if (carrierCache === null) carrierCache = gzipSync(Buffer.from(plotlyBundle().source, "utf8"), { level: 9 }).toString("base64");
+  return carrierCache;
+}
+
+/**
+ * JSON text of a figure spec: typed arrays become arrays, non-integer numbers keep `SIGNIFICANT_DIGITS`
+ * significant digits, non-finite numbers become null (Plotly's gap), and `<` is escaped so the text can sit
+ * inside a `<script>` element.
+ */
+export function specJson(spec: PlotSpec, options: { escapeHtml?: boolean } = {}): string {
+  const text = JSON.stringify({ data: spec.data, layout: spec.layout, config: spec.config ?? {} }, jsonReplacer);
+  return options.escapeHtml === false ? text : text.replace(/</g, "\\u003c");
+}
+
+/** The same plain object `specJson` serialises (for the `application/vnd.plotly.v1+json` MIME entry). */
+export function specObject(spec: PlotSpec): PlotSpec {
+  return JSON.parse(specJson(spec, { escapeHtml: false })) as PlotSpec;
+}
+
+function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) return null;
+    if (Number.isInteger(value)) return value;
+    return Number(value.toPrecision(SIGNIFICANT_DIGITS));
+  }
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return Array.from(value as unknown as ArrayLike<number>);
+  return value;
+}
+
+/** Escapes text for HTML element content and attribute values. */
+export function escapeHtml(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+let idCounter = 0;
+/** A page-unique element id for an output (random part so outputs of different sessions never clash). */
+export function newFigureId(): string {
+  idCounter += 1;
+  return `inpca-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}-${idCounter}`;
+}
+
+/** Height of a figure in px from its layout (default 500). */
+export function figureHeight(spec: PlotSpec): number {
+  const h = spec.layout["height"];
+  return typeof h === "number" && h > 0 ? h : 500;
+}
+
+/**
+ * The loader every notebook output runs (ES5, no network): find plotly.js (window, else a carrier block in
+ * the page, else wait for one), then draw the spec into the output's div. `%ID%` is replaced by the output id.
+ */
+const LOADER = `(function () {
+  var id = "%ID%";
+  var el = document.getElementById(id);
+  if (!el) return;
+  function say(msg) { el.innerHTML = '<div style="font:13px sans-serif;color:#a33;padding:8px;border:1px solid #e5c0c0;background:#fff7f7">' + msg + '</div>'; }
+  function draw(P) {
+    var spec = JSON.parse(document.getElementById(id + "-spec").textContent);
+    el.innerHTML = "";
+    return P.newPlot(el, spec.data, spec.layout, spec.config).then(function () { el.setAttribute("data-inpca-drawn", "1"); });
+  }
+  function decode(block) {
+    if (typeof DecompressionStream === "undefined") return Promise.reject(new Error("this browser lacks DecompressionStream (needed to unpack the embedded plotly.js)"));
+    var bin = atob(block.textContent.replace(/\\s+/g, "")), bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(stream).text().then(function (src) {
+      var s = document.createElement("script");
+      s.textContent = "(function (module, exports, define) {\\n" + src + "\\n}).call(window);";
+      document.head.appendChild(s);
+      if (!window.Plotly || !window.Plotly.newPlot) throw new Error("the embedded plotly.js did not load");
+      return window.Plotly;
+    });
+  }
+  function plotly() {
+    if (window.Plotly && window.Plotly.newPlot) return Promise.resolve(window.Plotly);
+    if (window.__inpcaPlotly) return window.__inpcaPlotly;
+    var block = document.querySelector("script.inpca-plotly-carrier");
+    if (!block) return null;
+    window.__inpcaPlotly = decode(block);
+    window.__inpcaPlotly.catch(function () { window.__inpcaPlotly = null; });
+    return window.__inpcaPlotly;
+  }
+  function fail(e) { say("This figure could not be drawn: " + (e && e.message ? e.message : e)); }
+  var waiting = false;
+  function attempt() {
+    var p = plotly();
+    if (p) { p.then(draw).catch(fail); return; }
+    if (waiting) return;
+    waiting = true;
+    var again = function () { window.removeEventListener("inpca-plotly-carrier", again); waiting = false; attempt(); };
+    window.addEventListener("inpca-plotly-carrier", again);
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", function () { if (waiting) again(); });
+    else say("Waiting for plotly.js: it is carried by the most recent figure output of the notebook (inpca embeds it once per kernel session). If this message stays, re-run the notebook or call ip.show on any figure.");
+  }
+  attempt();
+})();`;
+
+/** Options of `outputHtml`. */
+export interface OutputHtmlOptions {
+  /** Embed plotly.js (gzip+base64) in this output (see the module comment). */
+  carrier?: boolean;
+  /** Element id (default a fresh unique id). */
+  id?: string;
+}
+
+/**
+ * A notebook `text/html` output fragment for the figure: a div (with a text note for viewers that run no
+ * scripts), the spec as a JSON data block, optionally the plotly.js carrier block, and the loader script.
+ */
+export function outputHtml(spec: PlotSpec, options: OutputHtmlOptions = {}): string {
+  const id = options.id ?? newFigureId();
+  const height = figureHeight(spec);
+  const width = spec.layout["width"];
+  const style = `width:${typeof width === "number" ? `${width}px` : "100%"};height:${height}px;`;
+  const parts = [
+    `<div id="${id}" class="inpca-figure" style="${style}"><div style="font:13px sans-serif;color:#666;padding:8px">Interactive figure (plotly.js, embedded; drawn when the notebook is trusted and runs JavaScript).</div></div>`,
+    `<script type="application/json" id="${id}-spec">${specJson(spec)}</script>`,
+  ];
+  if (options.carrier) {
+    parts.push(`<script type="application/octet-stream" class="inpca-plotly-carrier" data-plotly-version="${escapeHtml(plotlyBundle().version)}" data-encoding="gzip+base64">${plotlyCarrierPayload()}</script>`);
+    parts.push(`<script>window.dispatchEvent(new Event("inpca-plotly-carrier"));</script>`);
+  }
+  parts.push(`<script>${LOADER.replace("%ID%", id)}</script>`);
+  return parts.join("\n");
+}
+
+/**
+ * A complete HTML page showing the figure, with plotly.js inlined as a plain script (4.8 MB; no network,
+ * no decompression, any browser). `title` is the page title.
+ */
+export function standaloneHtml(spec: PlotSpec, options: { title?: string } = {}): string {
+  const height = figureHeight(spec);
+  const width = spec.layout["width"];
+  const style = `width:${typeof width === "number" ? `${width}px` : "100%"};height:${height}px;`;
+  return [
+    "<!DOCTYPE html>",
+    '<html lang="en"><head><meta charset="utf-8">',
+    `<title>${escapeHtml(options.title ?? "inpca figure")}</title>`,
+    '<style>html,body{margin:0;background:#fff}</style>',
+    `<script>${plotlyBundle().source}</script>`,
+    "</head><body>",
+    `<div id="fig" class="inpca-figure" style="${style}"></div>`,
+    `<script type="application/json" id="fig-spec">${specJson(spec)}</script>`,
+    '<script>(function(){var s=JSON.parse(document.getElementById("fig-spec").textContent);var el=document.getElementById("fig");',
+    'Plotly.newPlot(el,s.data,s.layout,s.config).then(function(){el.setAttribute("data-inpca-drawn","1");});})();</script>',
+    "</body></html>",
+    "",
+  ].join("\n");
+}

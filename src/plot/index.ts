@@ -1,0 +1,18 @@
+/**
+ * Figure builders (pure: data in, a Plotly `Figure` out) for every kind of plot in the paper, and the
+ * helpers they share. Display and files: `show` and `save` in display.ts (re-exported at the top level).
+ */
+export { Figure, PLOTLY_MIME, mimeBundle, asFigure, type MimeBundle } from "./figure.js";
+export type { PlotSpec, PlotTrace, PlotLayout, PlotConfig } from "./types.js";
+export { trajectories3d, CAMERAS, type Trajectories3dOptions, type Camera } from "./trajectories3d.js";
+export { triplot, type TriplotOptions } from "./triplot.js";
+export { type EmbeddingFigureOptions } from "./embedding-traces.js";
+export { explainedStress, ES_ANNOTATED_K, type ExplainedStressOptions, type StressSource } from "./explained-stress.js";
+export { progressCurves, distanceToGeodesic, tubeWidth, binnedStats, type CurveOptions, type ProgressCurveOptions, type AgainstProgressOptions } from "./curves.js";
+export { dendrogram, type DendrogramOptions } from "./dendrogram.js";
+export { completeLinkage, leafOrder, type Linkage, type Merge } from "./linkage.js";
+export { heatmap, bar, box, type HeatmapOptions, type BarOptions, type BoxOptions } from "./charts.js";
+export { coloring, decimate, groupRuns, type Coloring, type ColoringOptions, type MetaSource } from "./data.js";
+export { CATEGORY_COLORS, CONTINUOUS_SCALE, TIMELIKE_RED, GEODESIC_BLACK, FONT_FAMILY, categoryColor, inpcaAxisTitle, fieldTitle } from "./style.js";
+export { outputHtml, standaloneHtml, specJson } from "./html.js";
+export { show, save, figureOf, displayBundle, findKernelWriter, chromiumPath, CHROMIUM_ARGS, type Showable, type ShowOptions, type SaveOptions, type DisplayWriter } from "./display.js";
