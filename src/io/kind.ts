@@ -1,0 +1,35 @@
+/** Guessing how prediction numbers are encoded, for the loaders (a stricter wrapper of core's detectKind). */
+import { InpcaInputError } from "../core/errors.js";
+import { detectKind, type PredictionKind } from "../core/prediction-set.js";
+
+/**
+ * `detectKind` on `data` (rows of `classes` values), refusing the one ambiguous case: every value in [0, 1]
+ * but some row not summing to 1. Those are far more often mis-normalised probabilities than logits, so the
+ * caller must say which: `kind`, or `renormalize: true` (then they are taken as probabilities to renormalise).
+ * `source` names the file in the error.
+ */
+export function guessPredictionKind(data: ArrayLike<number>, classes: number, source: string, renormalize = false): PredictionKind {
+  const kind = detectKind(data, classes);
+  if (kind !== "logits") return kind;
+  const rows = Math.floor(data.length / classes);
+  let worst = -1;
+  let worstSum = 1;
+  for (let r = 0; r < rows; r++) {
+    let sum = 0;
+    for (let c = 0; c < classes; c++) {
+      const v = +data[r * classes + c]!;
+      if (!(v >= 0 && v <= 1)) return kind;
+      sum += v;
+    }
+    if (worst < 0 && Math.abs(sum - 1) > 1e-2) {
+      worst = r;
+      worstSum = sum;
+    }
+  }
+  if (renormalize) return "probabilities";
+  throw new InpcaInputError(
+    `cannot tell whether these are probabilities or logits: every value is in [0, 1] but row ${worst} sums to ${worstSum.toPrecision(6)}; ` +
+      `pass kind: "probabilities" (with renormalize: true to divide rows by their sums) or kind: "logits"`,
+    { file: source },
+  );
+}
