@@ -67,6 +67,28 @@ describe("Conv2D filter gradient on wasm equals the cpu backend's", () => {
   }
 });
 
+describe("Conv2D input gradient (replacement kernel) on wasm equals the cpu backend's", () => {
+  const cases: [string, number[], number[], number, "same" | "valid"][] = [
+    ["3x3 stride 1 same", [3, 9, 9, 2], [3, 3, 2, 4], 1, "same"],
+    ["3x3 stride 2 same, even size", [2, 10, 10, 3], [3, 3, 3, 5], 2, "same"],
+    ["3x3 stride 2 same, odd size", [2, 9, 9, 3], [3, 3, 3, 5], 2, "same"],
+    ["3x3 stride 2 valid, odd size (unused last row)", [2, 12, 12, 3], [3, 3, 3, 2], 2, "valid"],
+    ["2x2 stride 2 valid (ConvMixer patches)", [2, 28, 28, 1], [2, 2, 1, 6], 2, "valid"],
+    ["1x1 stride 2 (ResNet shortcut)", [2, 8, 8, 4], [1, 1, 4, 6], 2, "same"],
+  ];
+  for (const [name, xs, ws, s, pad] of cases) {
+    it(name, async () => {
+      const x = rand(xs, 8);
+      const w = rand(ws, 9);
+      const f = () => tf.grad((X: tf.Tensor) => tf.conv2d(X as tf.Tensor4D, tf.tensor4d(w, ws as [number, number, number, number]), s, pad).square().sum())(tf.tensor4d(x, xs as [number, number, number, number]));
+      const cpu = await on("cpu", f);
+      const wasm = await on("wasm", f);
+      expect(wasm.length).toBe(cpu.length);
+      expect(maxRelDiff(wasm, cpu)).toBeLessThan(1e-5);
+    });
+  }
+});
+
 describe("depthwise conv gradients on wasm equal the cpu backend's", () => {
   const cases: [string, number[], number[], number, "same" | "valid"][] = [
     ["5x5 same, multiplier 1 (ConvMixer)", [2, 8, 8, 4], [5, 5, 4, 1], 1, "same"],
@@ -90,6 +112,24 @@ describe("depthwise conv gradients on wasm equal the cpu backend's", () => {
     const g = tf.grad((X: tf.Tensor) => tf.depthwiseConv2d(X as tf.Tensor4D, tf.ones([3, 3, 2, 1]) as tf.Tensor4D, 2, "same").sum());
     expect(() => g(tf.ones([1, 6, 6, 2]))).toThrow(/only stride 1/);
   });
+});
+
+describe("Tile (replacement kernel) on wasm equals the cpu backend's", () => {
+  const cases: [number[], number[]][] = [
+    [[1, 1, 1, 5], [4, 3, 3, 1]], // batch-norm statistics to the batch shape
+    [[2, 3], [3, 2]],
+    [[2, 1, 3, 1, 2, 1, 2], [1, 2, 2, 3, 1, 2, 2]], // many axes: merged below XNNPACK's six
+    [[3], [1]],
+  ];
+  for (const [shape, reps] of cases) {
+    it(`[${shape}] × [${reps}]`, async () => {
+      const x = rand(shape, 11);
+      const f = () => tf.tile(tf.tensor(x, shape), reps);
+      const cpu = await on("cpu", f);
+      const wasm = await on("wasm", f);
+      expect(Array.from(wasm)).toEqual(Array.from(cpu));
+    });
+  }
 });
 
 describe("fallback kernels do not leak memory", () => {

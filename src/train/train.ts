@@ -1,0 +1,150 @@
+/**
+ * The training loop of the model zoo: mini-batch SGD / SGD-Nesterov / Adam with the learning rate scaled by
+ * batch size and annealed by a cosine, L2 weight decay, optional shift-crop-flip augmentation, and a callback
+ * at the scheduled steps (where the recorder stores predictions in eval mode). Everything random is seeded.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { InpcaAbortError } from "../core/errors.js";
+import { uniform } from "../linalg/random.js";
+import { shiftCropFlip } from "./augment.js";
+import { cosineLearningRate } from "./schedule.js";
+
+/** Images and labels to train on: `images` [n, 28, 28, 1] in [0, 1], `labels` [n] in [0, 10). */
+export interface LabelledImages {
+  images: Float32Array;
+  labels: Int32Array;
+  n: number;
+  /** [height, width] of one image (default [28, 28]). */
+  size?: [number, number];
+}
+
+/** Optimiser settings of a run. */
+export interface OptimizerConfig {
+  /** "sgd" (plain), "nesterov" (momentum 0.9, Nesterov) or "adam". */
+  optimizer: "sgd" | "nesterov" | "adam";
+  /** Peak learning rate (already scaled for the batch size). */
+  lr: number;
+  batchSize: number;
+  /** L2 penalty coefficient: the loss gains (weightDecay / 2)·Σ‖W‖² over kernels (PyTorch's `weight_decay`). */
+  weightDecay: number;
+  /** Shift-crop-flip augmentation. */
+  augment: boolean;
+  /** Cosine-anneal the learning rate to 0 over the phase (default true). */
+  cosine?: boolean;
+}
+
+/** What `trainPhase` reports at each scheduled step. */
+export interface CheckpointEvent {
+  /** Global step (offset included). */
+  step: number;
+  /** Global epoch (offset included), fractional. */
+  epoch: number;
+  model: tf.LayersModel;
+}
+
+/** One phase of training (a run has one; corner initialisations have a pre-training phase first). */
+export interface PhaseOptions extends OptimizerConfig {
+  data: LabelledImages;
+  epochs: number;
+  seed: number;
+  /** Global steps and epochs already done before this phase (for numbering checkpoints). */
+  stepOffset?: number;
+  epochOffset?: number;
+  /** Local steps (0 = the start of this phase) at which to call `onCheckpoint`. */
+  checkpointSteps?: readonly number[];
+  onCheckpoint?: (e: CheckpointEvent) => void | Promise<void>;
+  /** Called after every step with (local step, total local steps, last batch loss or NaN). */
+  onStep?: (step: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+/** Mean softmax cross-entropy (nats) of `logits` [n, C] against integer `labels` [n]. */
+export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => {
+    const C = logits.shape[1];
+    const lse = tf.logSumExp(logits, 1);
+    const picked = tf.sum(tf.mul(logits, tf.oneHot(labels, C)), 1);
+    return tf.mean(tf.sub(lse, picked)) as tf.Scalar;
+  });
+}
+
+function makeOptimizer(c: OptimizerConfig): tf.Optimizer {
+  if (c.optimizer === "sgd") return tf.train.sgd(c.lr);
+  if (c.optimizer === "nesterov") return tf.train.momentum(c.lr, 0.9, true);
+  if (c.optimizer === "adam") return tf.train.adam(c.lr);
+  throw new Error(`unknown optimizer "${c.optimizer as string}" (sgd, nesterov, adam)`);
+}
+
+function setLearningRate(opt: tf.Optimizer, lr: number): void {
+  // SGD and momentum have a setter; Adam reads its (protected) field at every step
+  (opt as unknown as { learningRate: number }).learningRate = lr;
+}
+
+/** Number of optimisation steps per epoch: full batches only (the remainder of a shuffled epoch is dropped). */
+export function stepsPerEpoch(n: number, batchSize: number): number {
+  return Math.max(1, Math.floor(n / batchSize));
+}
+
+/**
+ * Trains `model` for one phase. Returns the number of steps taken. Checkpoint callbacks run between steps,
+ * with the model in its current state (they should evaluate with `model.predict`, i.e. in eval mode).
+ */
+export async function trainPhase(model: tf.LayersModel, o: PhaseOptions): Promise<number> {
+  const [h, w] = o.data.size ?? [28, 28];
+  const pixels = h * w;
+  const perEpoch = stepsPerEpoch(o.data.n, o.batchSize);
+  const total = perEpoch * o.epochs;
+  const stepOffset = o.stepOffset ?? 0;
+  const epochOffset = o.epochOffset ?? 0;
+  const marks = new Set(o.checkpointSteps ?? []);
+  const random = uniform(o.seed * 7919 + 17);
+  const optimizer = makeOptimizer(o);
+  const decayed = model.trainableWeights.filter((v) => v.shape.length >= 2).map((v) => v.read() as tf.Variable);
+  const vars = model.trainableWeights.map((v) => v.read() as tf.Variable);
+  const order = new Int32Array(o.data.n);
+  const xb = new Float32Array(o.batchSize * pixels);
+  const xa = new Float32Array(o.batchSize * pixels);
+  const yb = new Int32Array(o.batchSize);
+  const checkpoint = async (local: number) => {
+    if (marks.has(local) && o.onCheckpoint) await o.onCheckpoint({ step: stepOffset + local, epoch: epochOffset + local / perEpoch, model });
+  };
+  await checkpoint(0);
+  let step = 0;
+  try {
+    for (let epoch = 0; epoch < o.epochs; epoch++) {
+      for (let i = 0; i < order.length; i++) order[i] = i;
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        const t = order[i]!;
+        order[i] = order[j]!;
+        order[j] = t;
+      }
+      for (let b = 0; b < perEpoch; b++) {
+        if (o.signal?.aborted) throw new InpcaAbortError("training");
+        for (let k = 0; k < o.batchSize; k++) {
+          const idx = order[b * o.batchSize + k]!;
+          xb.set(o.data.images.subarray(idx * pixels, (idx + 1) * pixels), k * pixels);
+          yb[k] = o.data.labels[idx]!;
+        }
+        if (o.augment) shiftCropFlip(xb, xa, o.batchSize, h, w, random);
+        if (o.cosine !== false) setLearningRate(optimizer, cosineLearningRate(o.lr, step, total));
+        tf.tidy(() => {
+          const x = tf.tensor4d(o.augment ? xa : xb, [o.batchSize, h, w, 1]);
+          const y = tf.tensor1d(yb, "int32");
+          optimizer.minimize(() => {
+            const logits = model.apply(x, { training: true }) as tf.Tensor2D;
+            let loss = crossEntropy(logits, y);
+            if (o.weightDecay > 0) loss = tf.add(loss, tf.mul(o.weightDecay / 2, tf.addN(decayed.map((v) => tf.sum(tf.square(v)))))) as tf.Scalar;
+            return loss;
+          }, false, vars);
+        });
+        step++;
+        o.onStep?.(step, total);
+        await checkpoint(step);
+      }
+    }
+  } finally {
+    optimizer.dispose();
+  }
+  return total;
+}
