@@ -132,6 +132,20 @@ describe("Tile (replacement kernel) on wasm equals the cpu backend's", () => {
   }
 });
 
+describe("Tile gradient (reshape and sum instead of a slice per repetition)", () => {
+  it("equals the sum of the output gradient over the repetitions, computed by hand", async () => {
+    await tf.setBackend("wasm");
+    const shape = [1, 2, 3];
+    const reps = [4, 3, 2];
+    const w = rand([4, 6, 6], 12);
+    const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.tile(x, reps), tf.tensor(w, [4, 6, 6]))))(tf.tensor(rand(shape, 13), shape));
+    const got = await g.data();
+    const want = new Float64Array(6);
+    for (let a = 0; a < 4; a++) for (let b = 0; b < 6; b++) for (let c = 0; c < 6; c++) want[(b % 2) * 3 + (c % 3)] += w[(a * 6 + b) * 6 + c]!;
+    want.forEach((v, i) => expect(got[i]).toBeCloseTo(v, 5));
+  });
+});
+
 describe("fallback kernels do not leak memory", () => {
   it("the tensor count and bytes stay flat over repeated gradient steps", async () => {
     await tf.setBackend("wasm");

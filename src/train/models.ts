@@ -6,7 +6,7 @@
  * - `allcnn`: all-convolutional (strided convolutions instead of pooling, 1×1 classifier, global average), BN.
  * - `wrn-s` / `wrn-l`: a pre-activation wide ResNet with three stages of one basic block, width 8 vs 32
  *   (16× the multiply-adds), for "larger networks go the same way, faster".
- * - `convmixer`: 2×2 patch embedding, depthwise 5×5 mixing with residual, pointwise 1×1 mixing, BN.
+ * - `convmixer`: 2×2 patch embedding, depthwise 5×5 mixing with residual, pointwise 1×1 mixing, BN, ReLU.
  * - `vit`: 7×7 patches (16 tokens), learned position embedding, two pre-norm transformer blocks with
  *   4-head self-attention, mean over tokens.
  */
@@ -74,6 +74,8 @@ function wideResNet(input: Sym, init: Init, width: number): Sym {
 }
 
 function convMixer(input: Sym, init: Init, dim = 48, depth = 4, kernel = 5): Sym {
+  // ReLU instead of the original GELU: GELU's erf and its gradient took a third of a step on wasm
+  const gelu = relu;
   let x = bn(gelu(apply(tf.layers.conv2d({ filters: dim, kernelSize: 2, strides: 2, kernelInitializer: init.he() }), input)));
   for (let d = 0; d < depth; d++) {
     const mixed = bn(gelu(apply(tf.layers.depthwiseConv2d({ kernelSize: kernel, padding: "same", depthwiseInitializer: init.he() }), x)));
@@ -112,10 +114,11 @@ export class SelfAttention extends tf.layers.Layer {
   static className = "InpcaSelfAttention";
   private readonly heads: number;
   private readonly seed: number | undefined;
-  private qkv!: tf.LayerVariable;
-  private qkvBias!: tf.LayerVariable;
-  private proj!: tf.LayerVariable;
-  private projBias!: tf.LayerVariable;
+  private wq!: tf.LayerVariable;
+  private wk!: tf.LayerVariable;
+  private wv!: tf.LayerVariable;
+  private wo!: tf.LayerVariable;
+  private bo!: tf.LayerVariable;
   constructor(args: { heads: number; seed?: number; name?: string }) {
     super(args);
     this.heads = args.heads;
@@ -124,10 +127,12 @@ export class SelfAttention extends tf.layers.Layer {
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const d = (inputShape as number[])[2]!;
     const s = this.seed;
-    this.qkv = this.addWeight("qkv", [d, 3 * d], "float32", tf.initializers.glorotUniform({ seed: s }));
-    this.qkvBias = this.addWeight("qkv_bias", [3 * d], "float32", tf.initializers.zeros());
-    this.proj = this.addWeight("proj", [d, d], "float32", tf.initializers.glorotUniform({ seed: s === undefined ? undefined : s + 1 }));
-    this.projBias = this.addWeight("proj_bias", [d], "float32", tf.initializers.zeros());
+    const init = (k: number) => tf.initializers.glorotUniform({ seed: s === undefined ? undefined : s + k });
+    this.wq = this.addWeight("query", [d, d], "float32", init(0));
+    this.wk = this.addWeight("key", [d, d], "float32", init(1));
+    this.wv = this.addWeight("value", [d, d], "float32", init(2));
+    this.wo = this.addWeight("output", [d, d], "float32", init(3));
+    this.bo = this.addWeight("output_bias", [d], "float32", tf.initializers.zeros());
     this.built = true;
   }
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
@@ -136,14 +141,15 @@ export class SelfAttention extends tf.layers.Layer {
       const [n, t, d] = x.shape;
       const h = this.heads;
       const dh = d / h;
-      const qkv = tf.add(tf.matMul(tf.reshape(x, [n * t, d]), this.qkv.read() as tf.Tensor2D), this.qkvBias.read());
-      // [n·t, 3d] → [3, n, h, t, dh]
-      const split = tf.transpose(tf.reshape(qkv, [n, t, 3, h, dh]), [2, 0, 3, 1, 4]);
-      const [q, k, v] = tf.unstack(split, 0).map((z) => tf.reshape(z, [n * h, t, dh]) as tf.Tensor3D) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+      const flat = tf.reshape(x, [n * t, d]) as tf.Tensor2D;
+      // [n·t, d] → [n, t, h, dh] → [n, h, t, dh] → [n·h, t, dh]
+      const heads = (w: tf.LayerVariable) => tf.reshape(tf.transpose(tf.reshape(tf.matMul(flat, w.read() as tf.Tensor2D), [n, t, h, dh]), [0, 2, 1, 3]), [n * h, t, dh]) as tf.Tensor3D;
+      const q = heads(this.wq);
+      const k = heads(this.wk);
+      const v = heads(this.wv);
       const att = tf.softmax(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dh)));
-      const o = tf.transpose(tf.reshape(tf.matMul(att, v), [n, h, t, dh]), [0, 2, 1, 3]);
-      const out = tf.add(tf.matMul(tf.reshape(o, [n * t, d]), this.proj.read() as tf.Tensor2D), this.projBias.read());
-      return tf.reshape(out, [n, t, d]);
+      const o = tf.reshape(tf.transpose(tf.reshape(tf.matMul(att, v), [n, h, t, dh]), [0, 2, 1, 3]), [n * t, d]) as tf.Tensor2D;
+      return tf.reshape(tf.add(tf.matMul(o, this.wo.read() as tf.Tensor2D), this.bo.read()), [n, t, d]);
     });
   }
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
@@ -165,8 +171,12 @@ export function registerLayers(): void {
 
 function vit(input: Sym, init: Init, seed: number, dim = 48, depth = 2, heads = 4, patch = 7): Sym {
   const grid = 28 / patch;
-  let x = apply(tf.layers.conv2d({ filters: dim, kernelSize: patch, strides: patch, kernelInitializer: init.glorot() }), input);
-  x = apply(tf.layers.reshape({ targetShape: [grid * grid, dim] }), x);
+  // patchify by reshaping ([28, 28] → [16 patches, 49 pixels]) and a dense projection: cheaper on wasm than a
+  // strided convolution, whose input gradient (not needed for the input) tfjs computes anyway
+  let x = apply(tf.layers.reshape({ targetShape: [grid, patch, grid, patch] }), input);
+  x = apply(tf.layers.permute({ dims: [1, 3, 2, 4] }), x);
+  x = apply(tf.layers.reshape({ targetShape: [grid * grid, patch * patch] }), x);
+  x = apply(tf.layers.dense({ units: dim, kernelInitializer: init.glorot() }), x);
   x = apply(new PositionEmbedding({ seed: seed * 1000 + 500 }), x);
   for (let b = 0; b < depth; b++) {
     const a = apply(new SelfAttention({ heads, seed: seed * 1000 + 600 + 10 * b }), apply(tf.layers.layerNormalization({ epsilon: 1e-6 }), x));
