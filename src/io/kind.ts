@@ -3,9 +3,11 @@ import { InpcaInputError } from "../core/errors.js";
 import { detectKind, type PredictionKind } from "../core/prediction-set.js";
 
 /**
- * `detectKind` on `data` (rows of `classes` values), refusing the one ambiguous case: every value in [0, 1]
- * but some row not summing to 1. Those are far more often mis-normalised probabilities than logits, so the
- * caller must say which: `kind`, or `renormalize: true` (then they are taken as probabilities to renormalise).
+ * `detectKind` on `data` (rows of `classes` values), refusing the one ambiguous case: every value in [0, 1],
+ * every row summing to more than 0 and less than 2, and some row not summing to 1 (within 1e-2). Those are far
+ * more often mis-normalised probabilities than logits (all-zero logits, as from a zero-initialised last layer,
+ * stay logits), so the caller must say which: `kind`, or `renormalize: true` (then they are taken as
+ * probabilities to renormalise).
  * `source` names the file in the error.
  */
 export function guessPredictionKind(data: ArrayLike<number>, classes: number, source: string, renormalize = false): PredictionKind {
@@ -21,6 +23,7 @@ export function guessPredictionKind(data: ArrayLike<number>, classes: number, so
       if (!(v >= 0 && v <= 1)) return kind;
       sum += v;
     }
+    if (!(sum > 0 && sum < 2)) return kind;
     if (worst < 0 && Math.abs(sum - 1) > 1e-2) {
       worst = r;
       worstSum = sum;

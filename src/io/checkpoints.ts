@@ -1,0 +1,842 @@
+/**
+ * Checkpoint discovery: turns a folder (or a glob, or a list of paths) of saved predictions into one
+ * PredictionSet with a metadata row per checkpoint (run, step, epoch, split, configuration, error, loss).
+ *
+ * Layouts understood:
+ * - a run folder holding one file per checkpoint: `.npy`, `.npz`, `.safetensors`, `.h5`/`.hdf5`, `.json`, each an
+ *   array [samples, classes] (or [1, samples, classes]);
+ * - a run folder holding one folder per checkpoint (`epoch_3/predictions.npz`, with an optional `meta.json`), or a
+ *   TensorFlow.js LayersModel folder (`model.json` + shards) evaluated on `options.inputs`;
+ * - a glob (`*`, `?`, `[abc]` and `**` path segments) matching files, checkpoint folders or run folders: the
+ *   checkpoints are grouped into runs by the folder they sit in (and by any configuration embedded in their names).
+ *
+ * Order: by the step or epoch in the name (`step=500`, `step_500`, `global_step500`, `it300`, `epoch_2`,
+ * `epoch=2.5`, `ep3`, `e12`, or a bare number as in `ckpt-000500`), numerically, so `epoch_2` comes before
+ * `epoch_10`; ties and unnumbered names use natural sort. A JSON object embedded in a file or folder name, as
+ * the authors name their runs (`{"arch":"allcnn","bs":200,"seed":0}`), is read as configuration; its `step` /
+ * `epoch` keys, if any, number the checkpoint.
+ *
+ * Sidecars: a run folder's `config.json` (or run.json, meta.json, metadata.json, hparams.json, args.json) gives
+ * the run id (`run`/`id`/`name`) and configuration (its `config` object, else its scalar fields); a checkpoint's
+ * own sidecar (`<name>.json` next to a file, or one of those names inside a checkpoint folder) gives `step`,
+ * `epoch`, `error`, `loss`, ... and more `config`.
+ *
+ * Every problem raises InpcaInputError naming the file: unreadable or malformed files, an empty folder, a shape
+ * that differs from the run's first checkpoint, NaN/Inf (with the sample and class), encodings that differ
+ * between checkpoints, labels of the wrong length or missing when required. Nothing partial is returned.
+ */
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { InpcaAbortError, InpcaInputError } from "../core/errors.js";
+import type { ConfigValue, ModelPoint } from "../core/meta.js";
+import { PredictionSet, type PredictionKind } from "../core/prediction-set.js";
+import { hdf5Ready, openHdf5Sync } from "./hdf5.js";
+import { nestedToArray, parseJsonFile, PREDICTION_KEYS } from "./json.js";
+import { guessPredictionKind } from "./kind.js";
+import { loadNpy, type NdArray } from "./npy.js";
+import { loadNpz } from "./npz.js";
+import { loadSafetensorsHeader, loadSafetensorsTensor } from "./safetensors.js";
+
+/** Options of `loadCheckpoints`. */
+export interface LoadCheckpointsOptions {
+  /** Name of the array to take from each file: npz member, safetensors tensor, HDF5 dataset, or JSON key. */
+  array?: string;
+  /** How the numbers are encoded; detected from content by default (and must then agree across checkpoints). */
+  kind?: PredictionKind;
+  /**
+   * True labels of the samples: numbers, or a file (.npy, .npz, .safetensors, .h5, .json) holding them, or null
+   * for none. By default they are looked for next to the checkpoints (`labels.<split>.npy`, `labels.npy`,
+   * `labels.json`, ...) and then inside the checkpoint files (arrays named labels, targets, y).
+   */
+  labels?: ArrayLike<number> | string | null;
+  /** Fail when no labels are found (default false). */
+  requireLabels?: boolean;
+  /** Split the samples come from ("train", "test"): stored on the set and rows, selects `labels.<split>.*`. */
+  split?: string;
+  /**
+   * Run id: one string (a single run), or a function of each discovered run. Default: the sidecar's run/id/name,
+   * else the folder name (a JSON configuration name becomes `key=value,...`), plus the configuration embedded in
+   * file names when runs share a folder.
+   */
+  run?: string | ((run: DiscoveredRun) => string);
+  /** Configuration merged into every row (wins over sidecars and names). */
+  config?: Record<string, ConfigValue>;
+  /** Derives the step from an epoch-only name (otherwise such checkpoints get step = their index in the run). */
+  stepsPerEpoch?: number;
+  /** Names of the classes. */
+  classNames?: readonly string[];
+  /** Dataset indices of the samples. */
+  sampleIds?: ArrayLike<number>;
+  /** Tolerance on rows of probabilities summing to 1 (default 1e-3). */
+  tolerance?: number;
+  /** Divide rows of probabilities by their sums instead of rejecting them. */
+  renormalize?: boolean;
+  /** Inputs for TensorFlow.js checkpoint folders (model.json): passed to `evaluateTfjsCheckpoint(folder, inputs)`. */
+  inputs?: unknown;
+  /** Stops loading between checkpoints. */
+  signal?: AbortSignal;
+}
+
+/** One checkpoint found on disk, before its array is read. */
+export interface DiscoveredCheckpoint {
+  /** The file or folder of this checkpoint. */
+  path: string;
+  /** How it is stored. */
+  format: "npy" | "npz" | "safetensors" | "hdf5" | "json" | "tfjs";
+  /** The file the array is read from (inside `path` for a checkpoint folder; `path` itself otherwise). */
+  file: string;
+  /** Step (from the sidecar, the name, `stepsPerEpoch`, or the index in the run, in that order). */
+  step: number;
+  /** Epoch, when the name or a sidecar gives one. */
+  epoch?: number;
+  /** Configuration of this checkpoint (run folder name, run sidecar, file name, checkpoint sidecar, options). */
+  config: Record<string, ConfigValue>;
+  /** Other fields from the checkpoint sidecar (error, loss, trainError, ...). */
+  fields: Record<string, unknown>;
+}
+
+/** One run found on disk: its checkpoints in order. */
+export interface DiscoveredRun {
+  /** Run id. */
+  run: string;
+  /** The folder holding the run's checkpoints. */
+  dir: string;
+  /** The run's configuration (without per-checkpoint additions). */
+  config: Record<string, ConfigValue>;
+  /** Checkpoints, ordered by step (then epoch, then name). */
+  checkpoints: DiscoveredCheckpoint[];
+}
+
+const DATA_EXT: Readonly<Record<string, DiscoveredCheckpoint["format"]>> = {
+  ".npy": "npy", ".npz": "npz", ".safetensors": "safetensors", ".h5": "hdf5", ".hdf5": "hdf5", ".he5": "hdf5", ".json": "json",
+};
+const SIDECARS = ["config.json", "run.json", "meta.json", "metadata.json", "hparams.json", "args.json"];
+const LABEL_NAMES = ["labels", "label", "targets", "target", "y", "y_true"];
+const TFJS_MODULE = "./tfjs.js";
+
+/**
+ * Finds the checkpoints under `dirOrGlob` (a run folder, a glob, or a list of paths) and orders them, without
+ * reading any array. Useful to check what `loadCheckpoints` will load.
+ */
+export function discoverCheckpoints(dirOrGlob: string | readonly string[], options: Pick<LoadCheckpointsOptions, "run" | "config" | "stepsPerEpoch"> = {}): DiscoveredRun[] {
+  const items = collect(dirOrGlob);
+  // group by run folder and by the configuration embedded in the file name
+  const groups = new Map<string, Item[]>();
+  for (const it of items) {
+    const key = `${it.runDir}\0${JSON.stringify(it.name.config)}`;
+    const g = groups.get(key);
+    if (g) g.push(it);
+    else groups.set(key, [it]);
+  }
+  const keys = [...groups.keys()].sort(naturalCompare);
+  if (typeof options.run === "string" && keys.length > 1) {
+    const dirs = [...new Set(keys.map((k) => groups.get(k)![0]!.runDir))];
+    throw new InpcaInputError(`run: one id ("${options.run}") given, but ${keys.length} runs were found (${dirs.slice(0, 3).join(", ")}${dirs.length > 3 ? ", …" : ""}${dirs.length === 1 ? ", told apart by the configuration in their file names" : ""}); pass a function instead`);
+  }
+  const runs: DiscoveredRun[] = [];
+  const sidecarCache = new Map<string, RunSidecar>();
+  for (const key of keys) {
+    const group = groups.get(key)!;
+    const dir = group[0]!.runDir;
+    let side = sidecarCache.get(dir);
+    if (!side) {
+      side = readRunSidecar(dir);
+      sidecarCache.set(dir, side);
+    }
+    const dirName = parseName(basename(dir));
+    const fileConfig = group[0]!.name.config;
+    const config: Record<string, ConfigValue> = { ...dirName.config, ...side.config, ...fileConfig, ...(options.config ?? {}) };
+    const checkpoints = orderRun(group, options.stepsPerEpoch, config);
+    const baseId = side.run ?? (Object.keys(dirName.config).length ? keyValues(dirName.config) : basename(dir));
+    const draft: DiscoveredRun = { run: Object.keys(fileConfig).length ? `${baseId}/${keyValues(fileConfig)}` : baseId, dir, config, checkpoints };
+    if (typeof options.run === "string") draft.run = options.run;
+    else if (typeof options.run === "function") draft.run = options.run(draft);
+    runs.push(draft);
+  }
+  const seen = new Map<string, string>();
+  for (const r of runs) {
+    const other = seen.get(r.run);
+    if (other !== undefined) throw new InpcaInputError(`two runs have the id "${r.run}" (${other} and ${r.dir}); pass options.run as a function to tell them apart`);
+    seen.set(r.run, r.dir);
+  }
+  return runs;
+}
+
+/**
+ * Loads every checkpoint under `dirOrGlob` into one PredictionSet (M checkpoints × S samples × C classes,
+ * float32 probabilities converted from the stored encoding in float64), with a metadata row per checkpoint:
+ * `{ run, step, epoch?, split?, config, error?, loss?, file }` (error and loss computed from the labels when a
+ * sidecar does not give them). See the module comment for layouts, naming, sidecars and errors.
+ */
+export async function loadCheckpoints(dirOrGlob: string | readonly string[], options: LoadCheckpointsOptions = {}): Promise<PredictionSet> {
+  const runs = discoverCheckpoints(dirOrGlob, options);
+  const all = runs.flatMap((r) => r.checkpoints.map((c) => ({ run: r, c })));
+  if (all.some(({ c }) => c.format === "hdf5")) await hdf5Ready();
+  const abort = () => {
+    if (options.signal?.aborted) throw new InpcaAbortError("loadCheckpoints");
+  };
+  const M = all.length;
+  let probs: Float32Array | null = null;
+  let S = 0;
+  let C = 0;
+  let first = "";
+  let firstKind: { kind: PredictionKind; file: string } | null = null;
+  const meta: ModelPoint[] = [];
+  const innerLabels = new Map<string, { labels: Int32Array; file: string }>();
+  for (let m = 0; m < M; m++) {
+    abort();
+    const { run, c } = all[m]!;
+    const raw = await readCheckpoint(c, options);
+    const where = raw.source;
+    const [s, k] = matrixShape(raw.array.shape, where);
+    if (probs === null) {
+      S = s;
+      C = k;
+      first = where;
+      probs = new Float32Array(M * S * C);
+    } else if (s !== S || k !== C) {
+      const firstOfRun = all.findIndex((x) => x.run === run) === m;
+      throw new InpcaInputError(`shape [${s}, ${k}] differs from [${S}, ${C}] of ${first}` +
+        (firstOfRun ? ` (runs must share the same samples and classes)` : ` (checkpoints of run "${run.run}" must all have the same shape)`), { file: c.file });
+    }
+    checkFinite(raw.array.data, C, where);
+    let kind = options.kind;
+    if (!kind) {
+      kind = guessPredictionKind(raw.array.data, C, where, options.renormalize === true);
+      if (firstKind && firstKind.kind !== kind) {
+        throw new InpcaInputError(`holds ${describeKind(kind)} but ${firstKind.file} holds ${describeKind(firstKind.kind)}; pass options.kind if that is wrong`, { file: where });
+      }
+      firstKind ??= { kind, file: where };
+    }
+    const row: ModelPoint = { run: run.run, step: c.step };
+    if (c.epoch !== undefined) row.epoch = c.epoch;
+    if (options.split !== undefined) row.split = options.split;
+    row.config = c.config;
+    Object.assign(row, c.fields);
+    row.file = c.path;
+    const one = PredictionSet.from(kind, raw.array.data, [1, S, C], { meta: [row], source: where, tolerance: options.tolerance, renormalize: options.renormalize });
+    probs.set(one.probs, m * S * C);
+    meta.push(row);
+    if (raw.labels && !innerLabels.has(run.dir)) innerLabels.set(run.dir, { labels: raw.labels, file: where });
+  }
+  if (probs === null) throw new InpcaInputError("no checkpoints found"); // discover throws first; kept for types
+  const labels = await resolveLabels(options, runs, innerLabels, S, C, first);
+  if (labels) fillErrorAndLoss(probs, labels.labels, meta, S, C);
+  return new PredictionSet(
+    { probs, models: M, samples: S, classes: C, labels: labels?.labels ?? null, classNames: options.classNames, meta, split: options.split, sampleIds: options.sampleIds ? Int32Array.from(options.sampleIds) : null },
+    { validate: false, source: first },
+  );
+}
+
+/**
+ * Compares strings the way people number files: digit runs by value (`epoch_2` < `epoch_10`; `007` = `7`, the
+ * shorter first on ties), the rest case-insensitively, then case-sensitively.
+ */
+export function naturalCompare(a: string, b: string): number {
+  const ta = a.match(/\d+|\D+/g) ?? [];
+  const tb = b.match(/\d+|\D+/g) ?? [];
+  for (let i = 0; i < Math.min(ta.length, tb.length); i++) {
+    const x = ta[i]!;
+    const y = tb[i]!;
+    const dx = /^\d/.test(x);
+    const dy = /^\d/.test(y);
+    if (dx && dy) {
+      const nx = x.replace(/^0+(?=\d)/, "");
+      const ny = y.replace(/^0+(?=\d)/, "");
+      if (nx.length !== ny.length) return nx.length - ny.length;
+      if (nx !== ny) return nx < ny ? -1 : 1;
+      if (x.length !== y.length) return x.length - y.length;
+    } else if (x !== y) {
+      const lx = x.toLowerCase();
+      const ly = y.toLowerCase();
+      if (lx !== ly) return lx < ly ? -1 : 1;
+      return x < y ? -1 : 1;
+    }
+  }
+  return ta.length - tb.length;
+}
+
+/**
+ * Reads the step, epoch and embedded JSON configuration from a file or folder name (extension removed).
+ * `step`/`epoch` are undefined when the name has no number for them; a bare number counts as a step.
+ */
+export function parseCheckpointName(name: string): { step?: number; epoch?: number; config: Record<string, ConfigValue> } {
+  return parseName(stripExt(name));
+}
+
+// ----------------------------------------------------------------------------------------------------------------
+
+interface ParsedName {
+  step?: number;
+  epoch?: number;
+  config: Record<string, ConfigValue>;
+  /** True when the step/epoch came from a keyword or embedded JSON, not a bare number. */
+  keyed: boolean;
+}
+
+interface Item {
+  path: string;
+  format: DiscoveredCheckpoint["format"];
+  file: string;
+  runDir: string;
+  name: ParsedName;
+  sidecar?: string;
+  base: string;
+}
+
+interface RunSidecar {
+  run?: string;
+  config: Record<string, ConfigValue>;
+  file?: string;
+}
+
+function stripExt(name: string): string {
+  const ext = extname(name).toLowerCase();
+  return ext in DATA_EXT ? name.slice(0, -ext.length) : name;
+}
+
+function parseName(name: string): ParsedName {
+  const config: Record<string, ConfigValue> = {};
+  let rest = name;
+  let step: number | undefined;
+  let epoch: number | undefined;
+  let keyed = false;
+  const open = name.indexOf("{");
+  const close = name.lastIndexOf("}");
+  if (open >= 0 && close > open) {
+    try {
+      const obj = JSON.parse(name.slice(open, close + 1)) as unknown;
+      if (obj && typeof obj === "object" && !Array.isArray(obj)) {
+        for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
+          const lk = k.toLowerCase();
+          if (typeof v === "number" && /^(step|global_step|iteration|iter|it|t)$/.test(lk)) {
+            step = v;
+            keyed = true;
+          } else if (typeof v === "number" && /^(epoch|ep|e)$/.test(lk)) {
+            epoch = v;
+            keyed = true;
+          } else config[k] = toConfigValue(v);
+        }
+        rest = `${name.slice(0, open)} ${name.slice(close + 1)}`;
+      }
+    } catch {
+      // not JSON: the braces are part of an ordinary name
+    }
+  }
+  const num = "(\\d+(?:\\.\\d+)?)";
+  const long = new RegExp(`(global[_-]?step|steps?|iterations?|iters?|epochs?)[\\s=_:-]*${num}`, "gi");
+  const short = new RegExp(`(?:^|[^a-z0-9])(ep|e|it)${num}(?![a-z0-9])`, "gi");
+  for (const re of [long, short]) {
+    for (const m of rest.matchAll(re)) {
+      const word = m[1]!.toLowerCase();
+      const value = Number(m[2]);
+      if (word.startsWith("e")) epoch ??= value;
+      else step ??= value;
+      keyed = true;
+    }
+  }
+  if (step === undefined && epoch === undefined) {
+    const nums = rest.match(/\d+/g);
+    if (nums) step = Number(nums[nums.length - 1]);
+  }
+  return { step, epoch, config, keyed };
+}
+
+function toConfigValue(v: unknown): ConfigValue {
+  if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") return v;
+  return JSON.stringify(v);
+}
+
+function keyValues(config: Record<string, ConfigValue>): string {
+  return Object.entries(config).map(([k, v]) => `${k}=${v}`).join(",");
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function isLabelsFile(name: string): boolean {
+  return /^(labels?|targets?|y)([._-].*)?\.(npy|npz|json|safetensors|h5|hdf5)$/i.test(name);
+}
+
+/** Data files of a folder that can be checkpoints (not sidecars, labels, hidden files). */
+function dataFiles(dir: string): string[] {
+  const names = safeReaddir(dir);
+  const stems = new Set(names.filter((n) => DATA_EXT[extname(n).toLowerCase()] && extname(n).toLowerCase() !== ".json").map(stripExt));
+  return names.filter((n) => {
+    const ext = extname(n).toLowerCase();
+    if (!DATA_EXT[ext] || n.startsWith(".") || isLabelsFile(n) || SIDECARS.includes(n.toLowerCase())) return false;
+    if (ext === ".json" && stems.has(stripExt(n))) return false; // the sidecar of a data file with the same stem
+    return !isDir(join(dir, n));
+  });
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir).sort(naturalCompare);
+  } catch (e) {
+    throw new InpcaInputError(`cannot list the folder: ${(e as Error).message}`, { file: dir, cause: e });
+  }
+}
+
+/** A checkpoint folder: holds model.json, or exactly one data file (the predictions). */
+function checkpointFolder(dir: string, strict: boolean): Item | null {
+  const base = basename(dir);
+  if (existsSync(join(dir, "model.json"))) return { path: dir, format: "tfjs", file: join(dir, "model.json"), runDir: dirname(dir), name: parseName(base), sidecar: folderSidecar(dir), base };
+  const files = dataFiles(dir);
+  if (files.length === 0) return null;
+  const subdirs = safeReaddir(dir).filter((n) => !n.startsWith(".") && isDir(join(dir, n)));
+  const name = parseName(base);
+  if (strict && (files.length !== 1 || subdirs.length > 0 || !(name.keyed || /^\d+$/.test(base) || /ckpt|checkpoint/i.test(base)))) return null;
+  let file = files[0]!;
+  if (files.length > 1) {
+    const preferred = files.find((n) => /^(predictions?|preds?|probs|probabilities|outputs?|logits)\./i.test(n));
+    if (!preferred) throw new InpcaInputError(`checkpoint folder holds several data files (${files.join(", ")}); keep one, or name it predictions.<ext>`, { file: dir });
+    file = preferred;
+  }
+  return { path: dir, format: DATA_EXT[extname(file).toLowerCase()]!, file: join(dir, file), runDir: dirname(dir), name, sidecar: folderSidecar(dir), base };
+}
+
+function folderSidecar(dir: string): string | undefined {
+  for (const n of SIDECARS) if (existsSync(join(dir, n))) return join(dir, n);
+  return undefined;
+}
+
+function fileItem(path: string): Item {
+  const name = basename(path);
+  const ext = extname(name).toLowerCase();
+  const format = DATA_EXT[ext];
+  if (!format) throw new InpcaInputError(`not a checkpoint file (readable: ${Object.keys(DATA_EXT).join(", ")})`, { file: path });
+  const side = ext === ".json" ? undefined : join(dirname(path), `${stripExt(name)}.json`);
+  return { path, format, file: path, runDir: dirname(path), name: parseName(stripExt(name)), sidecar: side && existsSync(side) ? side : undefined, base: name };
+}
+
+/** The checkpoints of a run folder: its data files and checkpoint folders. */
+function runFolder(dir: string): Item[] {
+  const out: Item[] = dataFiles(dir).map((n) => fileItem(join(dir, n)));
+  for (const n of safeReaddir(dir)) {
+    const p = join(dir, n);
+    if (n.startsWith(".") || !isDir(p)) continue;
+    const item = checkpointFolder(p, false);
+    if (item) out.push(item);
+  }
+  if (out.length === 0) {
+    throw new InpcaInputError(`no checkpoints: no ${Object.keys(DATA_EXT).join("/")} files and no checkpoint folders (other than labels and sidecar files)`, { file: dir });
+  }
+  return out;
+}
+
+function collect(input: string | readonly string[]): Item[] {
+  const list = typeof input === "string" ? [input] : [...input];
+  if (list.length === 0) throw new InpcaInputError("loadCheckpoints: no paths given");
+  const items: Item[] = [];
+  for (const p of list) {
+    if (existsSync(p)) {
+      if (!isDir(p)) items.push(fileItem(p));
+      else if (existsSync(join(p, "model.json"))) items.push(checkpointFolder(p, false)!);
+      else items.push(...runFolder(p));
+      continue;
+    }
+    if (!/[*?[]/.test(p)) throw new InpcaInputError("no such file or folder", { file: p });
+    const matches = expandGlob(p);
+    if (matches.length === 0) throw new InpcaInputError("the pattern matched no file or folder", { file: p });
+    for (const m of matches) {
+      if (!isDir(m)) {
+        if (DATA_EXT[extname(m).toLowerCase()] && !isLabelsFile(basename(m)) && !SIDECARS.includes(basename(m).toLowerCase())) items.push(fileItem(m));
+        continue;
+      }
+      const ck = checkpointFolder(m, true);
+      items.push(...(ck ? [ck] : runFolder(m)));
+    }
+    if (items.length === 0) throw new InpcaInputError("the pattern matched no checkpoint file or folder", { file: p });
+  }
+  const seen = new Set<string>();
+  return items.filter((it) => {
+    const key = resolve(it.path);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Expands `*`, `?`, `[...]` and `**` segment by segment (hidden entries only when the segment starts with "."). */
+function expandGlob(pattern: string): string[] {
+  const dirOnly = /[/\\]$/.test(pattern);
+  const abs = isAbsolute(pattern);
+  const parts = pattern.split(/[/\\]+/).filter((s, i) => s.length > 0 || i === 0);
+  let current: string[] = [abs ? sep : "."];
+  if (abs) parts.shift();
+  for (const part of parts) {
+    const next: string[] = [];
+    if (part === "**") {
+      const walk = (d: string) => {
+        next.push(d);
+        for (const n of safeList(d)) if (!n.startsWith(".") && isDir(join(d, n))) walk(join(d, n));
+      };
+      current.forEach(walk);
+    } else if (!/[*?[]/.test(part)) {
+      for (const d of current) if (existsSync(join(d, part))) next.push(join(d, part));
+    } else {
+      const re = segmentRegex(part);
+      for (const d of current) for (const n of safeList(d)) if (re.test(n) && (part.startsWith(".") || !n.startsWith("."))) next.push(join(d, n));
+    }
+    current = [...new Set(next)];
+  }
+  const out = current.filter((p) => !dirOnly || isDir(p)).map((p) => (abs ? p : relative(".", p) || "."));
+  return out.sort(naturalCompare);
+}
+
+function safeList(d: string): string[] {
+  try {
+    return isDir(d) ? readdirSync(d) : [];
+  } catch {
+    return [];
+  }
+}
+
+function segmentRegex(seg: string): RegExp {
+  let re = "";
+  for (let i = 0; i < seg.length; i++) {
+    const ch = seg[i]!;
+    if (ch === "*") re += "[^/]*";
+    else if (ch === "?") re += "[^/]";
+    else if (ch === "[") {
+      const end = seg.indexOf("]", i + 2);
+      if (end < 0) re += "\\[";
+      else {
+        let body = seg.slice(i + 1, end);
+        if (body.startsWith("!")) body = `^${body.slice(1)}`;
+        re += `[${body.replace(/\\/g, "\\\\")}]`;
+        i = end;
+      }
+    } else re += ch.replace(/[.+^${}()|\\\]]/g, "\\$&");
+  }
+  return new RegExp(`^${re}$`);
+}
+
+function readJsonObject(path: string, what: string): Record<string, unknown> {
+  const v = parseJsonFile(path);
+  if (v === null || typeof v !== "object" || Array.isArray(v)) throw new InpcaInputError(`${what} must be a JSON object`, { file: path });
+  return v as Record<string, unknown>;
+}
+
+function readRunSidecar(dir: string): RunSidecar {
+  for (const n of SIDECARS) {
+    const p = join(dir, n);
+    if (!existsSync(p) || isDir(p)) continue;
+    const obj = readJsonObject(p, "a run configuration sidecar");
+    const id = obj.run ?? obj.id ?? obj.name;
+    const config: Record<string, ConfigValue> = {};
+    const src = obj.config && typeof obj.config === "object" && !Array.isArray(obj.config) ? (obj.config as Record<string, unknown>) : obj;
+    for (const [k, v] of Object.entries(src)) {
+      if (src === obj && ["run", "id", "name", "split", "classNames", "labels"].includes(k)) continue;
+      config[k] = toConfigValue(v);
+    }
+    return { run: typeof id === "string" || typeof id === "number" ? String(id) : undefined, config, file: p };
+  }
+  return { config: {} };
+}
+
+const ROW_FIELDS = ["error", "loss", "trainError", "testError", "trainLoss", "testLoss", "accuracy", "trainAccuracy", "testAccuracy", "lr"];
+
+function orderRun(group: Item[], stepsPerEpoch: number | undefined, runConfig: Record<string, ConfigValue>): DiscoveredCheckpoint[] {
+  const entries = group.map((it) => {
+    let step = it.name.step;
+    let epoch = it.name.epoch;
+    const config: Record<string, ConfigValue> = { ...runConfig };
+    const fields: Record<string, unknown> = {};
+    if (it.sidecar) {
+      const side = readJsonObject(it.sidecar, "a checkpoint sidecar");
+      if (side.step !== undefined) step = numberField(side.step, "step", it.sidecar);
+      if (side.epoch !== undefined) epoch = numberField(side.epoch, "epoch", it.sidecar);
+      for (const k of ROW_FIELDS) if (side[k] !== undefined) fields[k] = numberField(side[k], k, it.sidecar);
+      if (side.config && typeof side.config === "object" && !Array.isArray(side.config)) {
+        for (const [k, v] of Object.entries(side.config as Record<string, unknown>)) config[k] = toConfigValue(v);
+      }
+    }
+    return { it, step, epoch, config, fields };
+  });
+  const allStep = entries.every((e) => e.step !== undefined);
+  const allEpoch = entries.every((e) => e.epoch !== undefined);
+  const none = entries.every((e) => e.step === undefined && e.epoch === undefined);
+  if (!allStep && !allEpoch && !none) {
+    const bad = entries.find((e) => e.step === undefined && e.epoch === undefined) ?? entries.find((e) => e.step === undefined)!;
+    throw new InpcaInputError(`no step or epoch number in the name, while other checkpoints in ${group[0]!.runDir} have one; rename it, or select the checkpoints with a glob`, { file: bad.it.path });
+  }
+  const key = (e: (typeof entries)[number]) => (allStep ? e.step! : allEpoch ? e.epoch! : 0);
+  entries.sort((a, b) => key(a) - key(b) || (a.epoch ?? 0) - (b.epoch ?? 0) || naturalCompare(a.it.base, b.it.base));
+  if (!none) {
+    for (let i = 1; i < entries.length; i++) {
+      const a = entries[i - 1]!;
+      const b = entries[i]!;
+      if (key(a) === key(b) && a.epoch === b.epoch) {
+        throw new InpcaInputError(`same ${allStep ? "step" : "epoch"} ${key(a)} as ${a.it.path}; one of them is a duplicate`, { file: b.it.path });
+      }
+    }
+  }
+  return entries.map((e, i) => {
+    const step = e.step ?? (e.epoch !== undefined && stepsPerEpoch ? Math.round(e.epoch * stepsPerEpoch) : i);
+    const c: DiscoveredCheckpoint = { path: e.it.path, format: e.it.format, file: e.it.file, step, config: e.config, fields: e.fields };
+    if (e.epoch !== undefined) c.epoch = e.epoch;
+    return c;
+  });
+}
+
+function numberField(v: unknown, name: string, file: string): number {
+  if (typeof v !== "number" || !Number.isFinite(v)) throw new InpcaInputError(`"${name}" is ${JSON.stringify(v)}, not a finite number`, { file });
+  return v;
+}
+
+interface RawCheckpoint {
+  array: { data: ArrayLike<number>; shape: number[] };
+  /** Where the numbers came from, for messages: the file, plus the array name when the file holds several. */
+  source: string;
+  labels?: Int32Array;
+}
+
+async function readCheckpoint(c: DiscoveredCheckpoint, options: LoadCheckpointsOptions): Promise<RawCheckpoint> {
+  const file = c.file;
+  switch (c.format) {
+    case "npy":
+      return { array: loadNpy(file), source: file };
+    case "npz": {
+      const z = loadNpz(file);
+      const name = pickArray(Object.keys(z), (n) => z[n]!.shape.length, options, file);
+      return { array: z[name]!, source: `${file}[${name}]`, labels: innerLabelArray(Object.keys(z), (n) => z[n]!, options, file) };
+    }
+    case "safetensors": {
+      const h = loadSafetensorsHeader(file);
+      const names = Object.keys(h.tensors);
+      const name = pickArray(names, (n) => h.tensors[n]!.shape.length, options, file);
+      return { array: loadSafetensorsTensor(file, name), source: `${file}[${name}]`, labels: innerLabelArray(names, (n) => loadSafetensorsTensor(file, n), options, file) };
+    }
+    case "hdf5": {
+      const f = openHdf5Sync(file);
+      try {
+        const names = f.datasets();
+        const name = pickArray(names, (n) => f.info(n).shape.length, options, file);
+        return { array: f.read(name), source: `${file}[${name}]`, labels: innerLabelArray(names, (n) => f.read(n), options, file) };
+      } finally {
+        f.close();
+      }
+    }
+    case "json": {
+      const v = parseJsonFile(file);
+      if (Array.isArray(v)) return { array: nestedToArray(v, file), source: file };
+      if (v === null || typeof v !== "object") throw new InpcaInputError("expected an array or an object of arrays", { file });
+      const obj = v as Record<string, unknown>;
+      const names = Object.keys(obj).filter((k) => Array.isArray(obj[k]));
+      const depth = (n: string) => {
+        let d = 0;
+        for (let x: unknown = obj[n]; Array.isArray(x); x = x[0]) d++;
+        return d;
+      };
+      const name = pickArray(names, depth, options, file);
+      return { array: nestedToArray(obj[name], `${file}[${name}]`), source: `${file}[${name}]`, labels: innerLabelArray(names, (n) => nestedToArray(obj[n], `${file}[${n}]`), options, file) };
+    }
+    case "tfjs":
+      return { array: await evaluateTfjs(c.path, options), source: c.path };
+  }
+}
+
+/** Chooses the prediction array among a file's arrays (see LoadCheckpointsOptions.array). */
+function pickArray(names: string[], ndim: (name: string) => number, options: LoadCheckpointsOptions, file: string): string {
+  if (options.array !== undefined) {
+    if (!names.includes(options.array)) throw new InpcaInputError(`no array "${options.array}" (arrays: ${names.join(", ") || "none"})`, { file });
+    return options.array;
+  }
+  const keys = [...PREDICTION_KEYS, "probabilities", "softmax", "outputs", "output", "yhat", "yh"];
+  const split = options.split;
+  const preferred = [...(split ? [split, ...keys.flatMap((k) => [`${split}_${k}`, `${k}_${split}`])] : []), ...keys];
+  for (const p of preferred) if (names.includes(p)) return p;
+  const candidates = names.filter((n) => !isLabelName(n, split) && (ndim(n) === 2 || ndim(n) === 3));
+  if (candidates.length === 1) return candidates[0]!;
+  if (candidates.length === 0) throw new InpcaInputError(`no [samples, classes] array among: ${names.join(", ") || "none"}`, { file });
+  throw new InpcaInputError(`several arrays could be the predictions (${candidates.join(", ")}); pass options.array`, { file });
+}
+
+function isLabelName(n: string, split?: string): boolean {
+  const l = n.toLowerCase();
+  return LABEL_NAMES.includes(l) || (split !== undefined && (l === `labels_${split}` || l === `${split}_labels`));
+}
+
+function innerLabelArray(names: string[], read: (name: string) => NdArray, options: LoadCheckpointsOptions, file: string): Int32Array | undefined {
+  if (options.labels !== undefined) return undefined;
+  const split = options.split;
+  const order = [...(split ? [`labels_${split}`, `${split}_labels`] : []), ...LABEL_NAMES];
+  const name = order.find((n) => names.includes(n));
+  return name === undefined ? undefined : labelInts(read(name), `${file}[${name}]`);
+}
+
+function labelInts(a: NdArray | { data: ArrayLike<number>; shape: number[] }, source: string): Int32Array {
+  const { data, shape } = a;
+  if (!(shape.length === 1 || (shape.length === 2 && shape[1] === 1))) throw new InpcaInputError(`labels must be one integer per sample, got shape [${shape.join(", ")}]`, { file: source });
+  const out = new Int32Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const v = +data[i]!;
+    if (!Number.isInteger(v)) throw new InpcaInputError(`label ${i} is ${v}, not an integer`, { file: source });
+    out[i] = v;
+  }
+  return out;
+}
+
+function matrixShape(shape: number[], where: string): [number, number] {
+  if (shape.length === 2) return [shape[0]!, shape[1]!];
+  if (shape.length === 3 && shape[0] === 1) return [shape[1]!, shape[2]!];
+  const hint = shape.length === 3 ? ` (${shape[0]} checkpoints in one array? load it with PredictionSet.from(kind, data, shape) instead)` : "";
+  throw new InpcaInputError(`array of shape [${shape.join(", ")}]; a checkpoint must be [samples, classes]${hint}`, { file: where });
+}
+
+function checkFinite(data: ArrayLike<number>, C: number, where: string): void {
+  for (let i = 0; i < data.length; i++) {
+    const v = +data[i]!;
+    if (Number.isNaN(v) || v === Infinity) {
+      throw new InpcaInputError(`${Number.isNaN(v) ? "NaN" : "Infinity"} at sample ${Math.floor(i / C)}, class ${i % C}`, { file: where });
+    }
+  }
+}
+
+function describeKind(k: PredictionKind): string {
+  return k === "logits" ? "logits" : k === "logProbabilities" ? "log-probabilities" : "probabilities";
+}
+
+async function resolveLabels(options: LoadCheckpointsOptions, runs: DiscoveredRun[], inner: Map<string, { labels: Int32Array; file: string }>, S: number, C: number, first: string): Promise<{ labels: Int32Array; file: string } | null> {
+  let found: { labels: Int32Array; file: string } | null = null;
+  const check = (l: { labels: Int32Array; file: string }) => {
+    if (l.labels.length !== S) throw new InpcaInputError(`${l.labels.length} labels, but the checkpoints have ${S} samples (${first})`, { file: l.file });
+    l.labels.forEach((y, i) => {
+      if (!(y >= 0 && y < C)) throw new InpcaInputError(`label ${i} is ${y}, outside the ${C} classes [0, ${C})`, { file: l.file });
+    });
+    return l;
+  };
+  if (options.labels === null) return null;
+  if (typeof options.labels === "string") found = check(await loadLabelsFile(options.labels, options.split));
+  else if (options.labels !== undefined) found = check({ labels: labelInts({ data: options.labels, shape: [options.labels.length] }, "options.labels"), file: "options.labels" });
+  else {
+    for (const r of runs) {
+      const near = findLabelsFile(r.dir, options.split);
+      const l = near ? await loadLabelsFile(near, options.split) : inner.get(r.dir);
+      if (!l) continue;
+      check(l);
+      if (found && !sameInts(found.labels, l.labels)) throw new InpcaInputError(`labels differ from those in ${found.file}; runs must be on the same samples`, { file: l.file });
+      found ??= l;
+    }
+  }
+  if (!found && options.requireLabels) {
+    const dirs = [...new Set(runs.map((r) => r.dir))];
+    throw new InpcaInputError(`no labels found for ${dirs.join(", ")}: looked for labels${options.split ? `.${options.split}` : ""}.npy/.npz/.json/.safetensors/.h5 next to the checkpoints and for labels/targets/y arrays inside them; pass options.labels`);
+  }
+  return found;
+}
+
+function findLabelsFile(dir: string, split?: string): string | null {
+  const stems = [...(split ? [`labels.${split}`, `labels_${split}`, `${split}_labels`, `${split}.labels`] : []), "labels", "targets"];
+  for (const s of stems) for (const ext of [".npy", ".json", ".npz", ".safetensors", ".h5", ".hdf5"]) if (existsSync(join(dir, s + ext))) return join(dir, s + ext);
+  return null;
+}
+
+async function loadLabelsFile(path: string, split?: string): Promise<{ labels: Int32Array; file: string }> {
+  if (!existsSync(path)) throw new InpcaInputError("labels file not found", { file: path });
+  const ext = extname(path).toLowerCase();
+  const pickLabels = (names: string[]): string => {
+    const order = [...(split ? [`labels_${split}`, `${split}_labels`, split] : []), ...LABEL_NAMES];
+    const n = order.find((x) => names.includes(x)) ?? (names.length === 1 ? names[0] : undefined);
+    if (n === undefined) throw new InpcaInputError(`no labels array among: ${names.join(", ") || "none"}`, { file: path });
+    return n;
+  };
+  switch (ext) {
+    case ".npy":
+      return { labels: labelInts(loadNpy(path), path), file: path };
+    case ".npz": {
+      const z = loadNpz(path);
+      const n = pickLabels(Object.keys(z));
+      return { labels: labelInts(z[n]!, `${path}[${n}]`), file: path };
+    }
+    case ".safetensors": {
+      const n = pickLabels(Object.keys(loadSafetensorsHeader(path).tensors));
+      return { labels: labelInts(loadSafetensorsTensor(path, n), `${path}[${n}]`), file: path };
+    }
+    case ".json": {
+      const v = parseJsonFile(path);
+      if (Array.isArray(v)) return { labels: labelInts(nestedToArray(v, path), path), file: path };
+      if (v && typeof v === "object") {
+        const obj = v as Record<string, unknown>;
+        const n = pickLabels(Object.keys(obj).filter((k) => Array.isArray(obj[k])));
+        return { labels: labelInts(nestedToArray(obj[n], `${path}[${n}]`), `${path}[${n}]`), file: path };
+      }
+      throw new InpcaInputError("labels JSON must be an array or an object holding one", { file: path });
+    }
+    case ".h5":
+    case ".hdf5": {
+      await hdf5Ready();
+      const f = openHdf5Sync(path);
+      try {
+        const n = pickLabels(f.datasets());
+        return { labels: labelInts(f.read(n), `${path}[${n}]`), file: path };
+      } finally {
+        f.close();
+      }
+    }
+    default:
+      throw new InpcaInputError("labels file must be .npy, .npz, .json, .safetensors or .h5", { file: path });
+  }
+}
+
+function sameInts(a: Int32Array, b: Int32Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** error = share of samples whose arg-max is not the label; loss = mean −ln p(label) (p floored at 1e-45). */
+function fillErrorAndLoss(probs: Float32Array, labels: Int32Array, meta: ModelPoint[], S: number, C: number): void {
+  meta.forEach((row, m) => {
+    if (row.error !== undefined && row.loss !== undefined) return;
+    let wrong = 0;
+    let loss = 0;
+    for (let n = 0; n < S; n++) {
+      const o = (m * S + n) * C;
+      let best = 0;
+      for (let c = 1; c < C; c++) if (probs[o + c]! > probs[o + best]!) best = c;
+      if (best !== labels[n]) wrong++;
+      loss -= Math.log(Math.max(probs[o + labels[n]!]!, 1e-45));
+    }
+    if (row.error === undefined) row.error = wrong / S;
+    if (row.loss === undefined) row.loss = loss / S;
+  });
+}
+
+/**
+ * Hook for TensorFlow.js LayersModel checkpoint folders: `evaluateTfjsCheckpoint(folder, inputs)` from ./tfjs.js
+ * (loaded lazily, so the rest of the loaders never pull in tfjs) must resolve to the model's outputs on `inputs`
+ * as [samples, classes]: an `{ data, shape }` array, a tensor-like `{ dataSync(), shape }`, or a PredictionSet.
+ */
+async function evaluateTfjs(folder: string, options: LoadCheckpointsOptions): Promise<{ data: ArrayLike<number>; shape: number[] }> {
+  if (options.inputs === undefined) {
+    throw new InpcaInputError("is a TensorFlow.js LayersModel checkpoint (model.json): loading it means running the model, so pass options.inputs (the samples to evaluate it on)", { file: folder });
+  }
+  let mod: { evaluateTfjsCheckpoint?: (folder: string, inputs: unknown) => Promise<unknown> | unknown };
+  try {
+    mod = await import(TFJS_MODULE);
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    if (err.code === "ERR_MODULE_NOT_FOUND" && /tfjs\.js/.test(err.message ?? "")) {
+      throw new InpcaInputError("is a TensorFlow.js checkpoint, but this build has no tfjs loader (io/tfjs) to evaluate it; with options.inputs it will run once that module exists", { file: folder, cause: e });
+    }
+    throw new InpcaInputError(`the TensorFlow.js loader failed to load: ${err.message ?? String(e)}`, { file: folder, cause: e });
+  }
+  if (typeof mod.evaluateTfjsCheckpoint !== "function") throw new InpcaInputError("the tfjs loader has no evaluateTfjsCheckpoint function", { file: folder });
+  const out = (await mod.evaluateTfjsCheckpoint(folder, options.inputs)) as Record<string, unknown> | null;
+  if (out && out.probs instanceof Float32Array && typeof out.samples === "number" && typeof out.classes === "number") {
+    return { data: out.probs, shape: [out.samples, out.classes] };
+  }
+  if (out && typeof out.dataSync === "function" && Array.isArray(out.shape)) {
+    return { data: (out.dataSync as () => ArrayLike<number>)(), shape: out.shape as number[] };
+  }
+  if (out && out.data && typeof (out.data as ArrayLike<number>).length === "number" && Array.isArray(out.shape)) {
+    return { data: out.data as ArrayLike<number>, shape: out.shape as number[] };
+  }
+  throw new InpcaInputError("evaluateTfjsCheckpoint returned neither { data, shape }, a tensor, nor a PredictionSet", { file: folder });
+}
