@@ -59,20 +59,30 @@ export function heatmap(D: DistanceMatrix, options: HeatmapOptions = {}): Figure
   };
   const showTicks = rows.length <= 60 && cols.length <= 60;
   const units = D.kind === "bhattacharyya" ? "d<sub>B</sub> (nats)" : D.kind === "trajectory" ? "d<sub>traj</sub> (nats)" : D.kind === "symmetricKL" ? "sym. KL (nats)" : D.kind === "hellinger" ? "Hellinger" : "distance";
+  // category labels on both axes carry the hover text (no per-cell data: a 600×600 map stays a few MB)
+  const unique = (idx: number[], meta: typeof D.rowMeta): string[] => {
+    const seen = new Map<string, number>();
+    return idx.map((i) => {
+      const l = label(meta, i);
+      const n = seen.get(l) ?? 0;
+      seen.set(l, n + 1);
+      return n ? `${l} #${n + 1}` : l;
+    });
+  };
+  const xl = unique(cols, D.colMeta);
+  const yl = unique(rows, D.rowMeta);
   const data: PlotTrace[] = [{
-    type: "heatmap", z, colorscale: options.colorscale ?? CONTINUOUS_SCALE,
-    x: cols.map((_, b) => b), y: rows.map((_, a) => a),
-    customdata: rows.map((i) => cols.map((j) => [label(D.rowMeta, i), label(D.colMeta, j)])),
-    hovertemplate: "%{customdata[0]} ↔ %{customdata[1]}<br>%{z:.4~g}<extra></extra>",
+    type: "heatmap", z, x: xl, y: yl, colorscale: options.colorscale ?? CONTINUOUS_SCALE,
+    hovertemplate: "%{y} ↔ %{x}<br>%{z:.4~g}<extra></extra>",
     colorbar: { title: { text: options.colorbarTitle ?? units, side: "right", font: font(13) }, thickness: 14, outlinewidth: 0, tickfont: font(11) },
   }];
-  const tick = (idx: number[], meta: typeof D.rowMeta) => (showTicks ? { tickmode: "array", tickvals: idx.map((_, k) => k), ticktext: idx.map((i) => label(meta, i)) } : { showticklabels: false, ticks: "" });
+  const tick = showTicks ? { type: "category" } : { type: "category", showticklabels: false, ticks: "" };
   const size = options.height ?? 560;
   const layout = baseLayout(options.title, {
     height: size,
     ...(options.width ? { width: options.width } : {}),
-    xaxis: { ...axis2d(""), ...tick(cols, D.colMeta), showline: false, mirror: false, constrain: "domain", tickangle: -60 },
-    yaxis: { ...axis2d(""), ...tick(rows, D.rowMeta), showline: false, mirror: false, autorange: "reversed", scaleanchor: "x", scaleratio: 1, constrain: "domain" },
+    xaxis: { ...axis2d(""), ...tick, showline: false, mirror: false, constrain: "domain", tickangle: -60 },
+    yaxis: { ...axis2d(""), ...tick, showline: false, mirror: false, autorange: "reversed", scaleanchor: "x", scaleratio: 1, constrain: "domain" },
   });
   return new Figure("heatmap", { data, layout, config: baseConfig("inpca-heatmap", options.width ?? size + 100, size) });
 }
