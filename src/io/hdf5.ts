@@ -236,8 +236,8 @@ export class Hdf5File {
 
   /**
    * Reads a numeric dataset, or the selected rows (first axis) and columns (second axis) of it, into a flat
-   * C-order array. A range selection is one strided hyperslab; index lists are read as runs of consecutive
-   * rows, and non-arithmetic column lists through the span they cover.
+   * C-order array. A range (or arithmetic list) is one strided hyperslab, read in batches of rows; other row
+   * lists are read chunk by chunk (see rowBlocks); non-arithmetic column lists through the span they cover.
    */
   read(name: string, options: Hdf5ReadOptions = {}): NdArray {
     const ds = this.dataset(name);
@@ -262,39 +262,42 @@ export class Hdf5File {
     if (options.cols !== undefined && shape.length < 2) throw new InpcaInputError(`${where} has 1 dimension; it has no columns to select`, { file: this.path });
     const rowPlan = planSelection(options.rows, shape[0]!, `${this.path}: ${where}: rows`);
     const colPlan = shape.length >= 2 ? planSelection(options.cols, shape[1]!, `${this.path}: ${where}: cols`) : null;
-    const inner = shape.slice(2).reduce((a, b) => a * b, 1);
+    const tail = shape.slice(2);
+    const inner = tail.reduce((a, b) => a * b, 1);
     const outCols = colPlan ? colPlan.total : 1;
-    const outShape = [rowPlan.total, ...(colPlan ? [colPlan.total] : []), ...shape.slice(2)];
+    const outShape = [rowPlan.total, ...(colPlan ? [colPlan.total] : []), ...tail];
     const rowOut = outCols * inner;
     const out = out0(rowPlan.total * rowOut);
-    // Columns: one strided hyperslab when the selection is arithmetic; otherwise read the covered span and gather.
-    const direct = !colPlan || colPlan.segments.length <= 1;
-    const colSeg = colPlan?.segments[0];
-    const span = colPlan && !direct ? spanOf(colPlan.indices) : null;
-    const readCols = !colPlan ? 1 : direct ? (colSeg?.count ?? 0) : span![1] - span![0] + 1;
+    if (rowPlan.total === 0 || outCols === 0) return { data: out, shape: outShape, dtype };
+    // Columns: one strided hyperslab when the selection is arithmetic; otherwise the span they cover, then gathered.
+    const directCols = !colPlan || colPlan.arithmetic;
+    const span: [number, number] = colPlan ? (directCols ? [colPlan.segments[0]!.start, colPlan.segments[0]!.step] : spanOf(colPlan.indices)) : [0, 1];
+    const readCols = !colPlan ? 1 : directCols ? colPlan.total : span[1] - span[0] + 1;
     const rowBytes = Math.max(1, readCols * inner * m.size);
     const batch = Math.max(1, Math.floor((options.batchBytes ?? DEFAULT_BATCH_BYTES) / rowBytes));
-    const tail = shape.slice(2);
-    const temp = direct ? null : out0(Math.min(batch, maxCount(rowPlan.segments)) * readCols * inner);
-    if (rowPlan.total === 0 || outCols === 0) return { data: out, shape: outShape, dtype };
-    for (const seg of rowPlan.segments) {
-      for (let done = 0; done < seg.count; done += batch) {
-        const n = Math.min(batch, seg.count - done);
-        const r0 = seg.start + done * seg.step;
-        if (!colPlan) {
-          this.readBlock(ds, m, [r0], [n], [seg.step], out, (seg.out + done) * rowOut, name);
-        } else if (direct) {
-          this.readBlock(ds, m, [r0, colSeg!.start, ...tail.map(() => 0)], [n, colSeg!.count, ...tail], [seg.step, colSeg!.step, ...tail.map(() => 1)], out, (seg.out + done) * rowOut, name);
-        } else {
-          this.readBlock(ds, m, [r0, span![0], ...tail.map(() => 0)], [n, readCols, ...tail], [seg.step, 1, ...tail.map(() => 1)], temp!, 0, name);
-          const idx = colPlan.indices;
-          for (let r = 0; r < n; r++) {
-            const dst = (seg.out + done + r) * rowOut;
-            const src = r * readCols * inner;
+    const blocks = rowBlocks(rowPlan, batch, m.chunks?.[0] ?? null);
+    const needTemp = blocks.filter((b) => b.dest !== null || !directCols);
+    const temp = needTemp.length ? out0(Math.max(...needTemp.map((b) => b.count)) * readCols * inner) : null;
+    for (const b of blocks) {
+      const offset = colPlan ? [b.start, span[0], ...tail.map(() => 0)] : [b.start];
+      const count = colPlan ? [b.count, readCols, ...tail] : [b.count];
+      const stride = colPlan ? [b.step, directCols ? span[1] : 1, ...tail.map(() => 1)] : [b.step];
+      if (b.dest === null && directCols) {
+        this.readBlock(ds, m, offset, count, stride, out, b.out * rowOut, name);
+        continue;
+      }
+      this.readBlock(ds, m, offset, count, stride, temp!, 0, name);
+      const idx = colPlan?.indices ?? [];
+      for (let k = 0; k < b.count; k++) {
+        const src = k * readCols * inner;
+        for (const t of b.dest ? b.dest[k]! : [b.out + k]) {
+          const dst = t * rowOut;
+          if (directCols) out.set(temp!.subarray(src, src + rowOut), dst);
+          else {
             for (let j = 0; j < idx.length; j++) {
-              const s = src + (idx[j]! - span![0]) * inner;
-              if (inner === 1) out[dst + j] = temp![s]!;
-              else out.set(temp!.subarray(s, s + inner), dst + j * inner);
+              const s2 = src + (idx[j]! - span[0]) * inner;
+              if (inner === 1) out[dst + j] = temp![s2]!;
+              else out.set(temp!.subarray(s2, s2 + inner), dst + j * inner);
             }
           }
         }
@@ -423,29 +426,77 @@ function decodeInto(heap: Uint8Array, ptr: number, n: number, m: H5Metadata, out
   }
 }
 
-/** A selection as arithmetic segments: output position, first index, count, step. */
+/** A selection: its indices in output order, and when they form one arithmetic progression, that segment. */
 interface Plan {
   total: number;
+  /** True when the indices are start, start + step, ... (one strided hyperslab). */
+  arithmetic: boolean;
+  /** The progression (one segment) when arithmetic; empty otherwise. */
   segments: { out: number; start: number; count: number; step: number }[];
   /** The selected indices in output order. */
   indices: number[];
 }
 
+/** Rows to fetch in one read: `count` rows from `start` by `step`, going to output rows `out + k`, or to `dest[k]`. */
+interface RowBlock {
+  start: number;
+  count: number;
+  step: number;
+  out: number;
+  /** Output rows of each fetched row (several for duplicates, none for rows read only to fill a window). */
+  dest: number[][] | null;
+}
+
+/**
+ * Splits a row selection into reads. An arithmetic selection becomes strided hyperslabs of at most `batch`
+ * rows. Any other list is read window by window over its sorted distinct rows: a window covers the selected
+ * rows of one chunk (so a compressed chunk is decompressed once, not once per row; HDF5's chunk cache is only
+ * 1 MB), or a run of consecutive rows when the dataset is contiguous.
+ */
+function rowBlocks(plan: Plan, batch: number, chunkRows: number | null): RowBlock[] {
+  const blocks: RowBlock[] = [];
+  if (plan.arithmetic) {
+    for (const seg of plan.segments) {
+      for (let done = 0; done < seg.count; done += batch) {
+        blocks.push({ start: seg.start + done * seg.step, count: Math.min(batch, seg.count - done), step: seg.step, out: seg.out + done, dest: null });
+      }
+    }
+    return blocks;
+  }
+  const where = new Map<number, number[]>();
+  plan.indices.forEach((r, j) => {
+    const w = where.get(r);
+    if (w) w.push(j);
+    else where.set(r, [j]);
+  });
+  const rows = [...where.keys()].sort((a, b) => a - b);
+  let lo = rows[0]!;
+  let prev = lo;
+  const flush = (hi: number) => {
+    const dest: number[][] = [];
+    for (let r = lo; r <= hi; r++) dest.push(where.get(r) ?? []);
+    blocks.push({ start: lo, count: hi - lo + 1, step: 1, out: 0, dest });
+  };
+  for (const r of rows.slice(1)) {
+    const sameWindow = chunkRows ? Math.floor(r / chunkRows) === Math.floor(lo / chunkRows) : r === prev + 1;
+    if (!sameWindow || r - lo + 1 > batch) {
+      flush(prev);
+      lo = r;
+    }
+    prev = r;
+  }
+  flush(prev);
+  return blocks;
+}
+
 function planSelection(sel: RowSelection | undefined, length: number, what: string): Plan {
-  if (sel === undefined) return { total: length, segments: length ? [{ out: 0, start: 0, count: length, step: 1 }] : [], indices: range(length) };
+  if (sel === undefined) return { total: length, arithmetic: true, segments: length ? [{ out: 0, start: 0, count: length, step: 1 }] : [], indices: range(length) };
   const indices = selectionIndices(sel, length, what);
   const k = indices.length;
-  if (k === 0) return { total: 0, segments: [], indices };
+  if (k === 0) return { total: 0, arithmetic: true, segments: [], indices };
   const step = k > 1 ? indices[1]! - indices[0]! : 1;
-  if (step >= 1 && indices.every((v, j) => v === indices[0]! + j * step)) return { total: k, segments: [{ out: 0, start: indices[0]!, count: k, step }], indices };
-  const segments: Plan["segments"] = [];
-  for (let j = 0; j < k; ) {
-    let e = j + 1;
-    while (e < k && indices[e] === indices[e - 1]! + 1) e++;
-    segments.push({ out: j, start: indices[j]!, count: e - j, step: 1 });
-    j = e;
-  }
-  return { total: k, segments, indices };
+  if (step >= 1 && indices.every((v, j) => v === indices[0]! + j * step)) return { total: k, arithmetic: true, segments: [{ out: 0, start: indices[0]!, count: k, step }], indices };
+  return { total: k, arithmetic: false, segments: [], indices };
 }
 
 /** The indices a selection stands for, validated against `length`. */
@@ -484,10 +535,6 @@ function spanOf(indices: number[]): [number, number] {
     if (v > hi) hi = v;
   }
   return [lo, hi];
-}
-
-function maxCount(segments: Plan["segments"]): number {
-  return segments.reduce((a, s) => Math.max(a, s.count), 0);
 }
 
 function safeGet(f: H5File, path: string): ReturnType<H5File["get"]> {
