@@ -59,8 +59,9 @@ export class ProgressBar {
 export function formatSeconds(s: number): string {
   if (s < 1) return `${Math.round(s * 1000)} ms`;
   if (s < 60) return `${s.toFixed(1)} s`;
-  const m = Math.floor(s / 60);
-  return `${m} min ${String(Math.round(s - 60 * m)).padStart(2, "0")} s`;
+  const r = Math.round(s);
+  const m = Math.floor(r / 60);
+  return `${m} min ${String(r - 60 * m).padStart(2, "0")} s`;
 }
 
 /** Combines a user's onProgress callback and the default text bar into one reporter. */

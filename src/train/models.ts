@@ -4,8 +4,8 @@
  *
  * - `mlp`: fully connected, 784 → 256 → 128 → 10, ReLU.
  * - `allcnn`: all-convolutional (strided convolutions instead of pooling, 1×1 classifier, global average), BN.
- * - `wrn-s` / `wrn-l`: a pre-activation wide ResNet with three stages of one basic block, width 8 vs 32
- *   (16× the multiply-adds), for "larger networks go the same way, faster".
+ * - `wrn-s` / `wrn-l`: a pre-activation wide ResNet with three stages of one basic block, width 8 vs 20
+ *   (~6× the multiply-adds), for "larger networks go the same way, faster".
  * - `convmixer`: 2×2 patch embedding, depthwise 5×5 mixing with residual, pointwise 1×1 mixing, BN, ReLU.
  * - `vit`: 7×7 patches (16 tokens), learned position embedding, two pre-norm transformer blocks with
  *   4-head self-attention, mean over tokens.
@@ -199,7 +199,7 @@ export function buildModel(arch: Architecture, seed: number): tf.LayersModel {
     arch === "mlp" ? mlp(input, init)
     : arch === "allcnn" ? allcnn(input, init)
     : arch === "wrn-s" ? wideResNet(input, init, 8)
-    : arch === "wrn-l" ? wideResNet(input, init, 32)
+    : arch === "wrn-l" ? wideResNet(input, init, 20)
     : arch === "convmixer" ? convMixer(input, init)
     : arch === "vit" ? vit(input, init, seed)
     : (() => {

@@ -92,6 +92,7 @@ export function stepsPerEpoch(n: number, batchSize: number): number {
 export async function trainPhase(model: tf.LayersModel, o: PhaseOptions): Promise<number> {
   const [h, w] = o.data.size ?? [28, 28];
   const pixels = h * w;
+  if (o.data.n < o.batchSize) throw new Error(`${o.data.n} training images cannot fill a batch of ${o.batchSize}`);
   const perEpoch = stepsPerEpoch(o.data.n, o.batchSize);
   const total = perEpoch * o.epochs;
   const stepOffset = o.stepOffset ?? 0;

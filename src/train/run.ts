@@ -1,0 +1,125 @@
+/**
+ * One training run of the model zoo, recorded into a zoo folder: build the network, optionally pre-train it
+ * from a "corner" (random labels or a small subset, paper appendix E.1), train it, and record predictions on
+ * the evaluation samples at the dense-early, sparse-late schedule, flagging both phases.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { ConfigValue } from "../core/meta.js";
+import { uniform } from "../linalg/random.js";
+import type { RunWriter, ZooRun } from "../io/zoo.js";
+import { type Architecture, buildModel } from "./models.js";
+import { type EvaluationSets, recordCheckpoint } from "./record.js";
+import { denseEarlySparseLate } from "./schedule.js";
+import { type LabelledImages, type OptimizerConfig, stepsPerEpoch, trainPhase } from "./train.js";
+
+/** Everything that defines a run; stored as the run's configuration in the manifest. */
+export interface RunSpec extends OptimizerConfig {
+  id: string;
+  arch: Architecture;
+  seed: number;
+  epochs: number;
+  /** Corner initialisation: pre-train on fully random labels, or on a small class-balanced subset. */
+  corner?: "random-labels" | "subset" | null;
+  /** Epochs of the pre-training phase (corner runs). */
+  pretrainEpochs?: number;
+  /** Images per class in the "subset" corner. */
+  subsetPerClass?: number;
+  /** Extra configuration fields to store (group names, notes). */
+  extra?: Record<string, ConfigValue>;
+}
+
+/** The configuration stored in the manifest for `spec` (everything but the id). */
+export function runConfig(spec: RunSpec, trainSize: number): Record<string, ConfigValue> {
+  return {
+    arch: spec.arch,
+    optimizer: spec.optimizer,
+    batchSize: spec.batchSize,
+    lr: spec.lr,
+    weightDecay: spec.weightDecay,
+    augment: spec.augment,
+    seed: spec.seed,
+    epochs: spec.epochs,
+    trainSize,
+    corner: spec.corner ?? null,
+    ...(spec.corner ? { pretrainEpochs: spec.pretrainEpochs ?? 0 } : {}),
+    ...(spec.extra ?? {}),
+  };
+}
+
+/** Final train error above which a run is flagged `trained: false` (the paper's threshold). */
+export const TRAINED_THRESHOLD = 0.1;
+
+/**
+ * Trains `spec` on `data`, recording into `run` (opened by the caller with `ZooWriter.startRun`), and
+ * finishes the run with its wall time, backend and `trained` flag. `onStep` reports (steps done, total).
+ */
+export async function trainRun(spec: RunSpec, data: LabelledImages, evalSets: EvaluationSets, run: RunWriter, options: { onStep?: (done: number, total: number) => void; signal?: AbortSignal } = {}): Promise<ZooRun> {
+  const started = Date.now();
+  const model = buildModel(spec.arch, spec.seed);
+  try {
+    let stepOffset = 0;
+    let epochOffset = 0;
+    const pre = spec.corner ? cornerData(spec, data) : null;
+    const preEpochs = spec.corner ? spec.pretrainEpochs ?? 5 : 0;
+    const preSteps = pre ? stepsPerEpoch(pre.n, spec.batchSize) * preEpochs : 0;
+    const mainSteps = stepsPerEpoch(data.n, spec.batchSize) * spec.epochs;
+    const total = preSteps + mainSteps;
+    if (pre) {
+      const per = stepsPerEpoch(pre.n, spec.batchSize);
+      stepOffset = await trainPhase(model, {
+        ...spec,
+        data: pre,
+        epochs: preEpochs,
+        seed: spec.seed + 5000,
+        checkpointSteps: denseEarlySparseLate(preEpochs, per),
+        onCheckpoint: (e) => void recordCheckpoint(run, e.model, evalSets, { step: e.step, epoch: e.epoch, phase: "pretrain" }),
+        onStep: (s) => options.onStep?.(s, total),
+        signal: options.signal,
+      });
+      epochOffset = preEpochs;
+    }
+    const per = stepsPerEpoch(data.n, spec.batchSize);
+    // the first checkpoint of the main phase repeats the last of the pre-training: skip it
+    const steps = denseEarlySparseLate(spec.epochs, per).filter((s) => !pre || s > 0);
+    await trainPhase(model, {
+      ...spec,
+      data,
+      seed: spec.seed,
+      stepOffset,
+      epochOffset,
+      checkpointSteps: steps,
+      onCheckpoint: (e) => void recordCheckpoint(run, e.model, evalSets, { step: e.step, epoch: e.epoch, ...(pre ? { phase: "train" } : {}) }),
+      onStep: (s) => options.onStep?.(preSteps + s, total),
+      signal: options.signal,
+    });
+    const last = run.run.checkpoints[run.run.checkpoints.length - 1];
+    const finalTrainError = typeof last?.trainError === "number" ? last.trainError : NaN;
+    return run.finish({ trained: finalTrainError <= TRAINED_THRESHOLD, wallSeconds: Math.round((Date.now() - started) / 100) / 10, backend: tf.getBackend() });
+  } finally {
+    model.dispose();
+  }
+}
+
+/** The pre-training data of a corner run: the same images with uniformly random labels, or a small subset. */
+function cornerData(spec: RunSpec, data: LabelledImages): LabelledImages {
+  const random = uniform(spec.seed * 131 + 7);
+  if (spec.corner === "random-labels") {
+    const labels = new Int32Array(data.n);
+    for (let i = 0; i < data.n; i++) labels[i] = Math.floor(random() * 10);
+    return { ...data, labels };
+  }
+  const per = spec.subsetPerClass ?? 30;
+  const pixels = (data.size?.[0] ?? 28) * (data.size?.[1] ?? 28);
+  const taken: number[] = [];
+  const count = new Array<number>(10).fill(0);
+  for (let i = 0; i < data.n && taken.length < 10 * per; i++) {
+    const y = data.labels[i]!;
+    if (count[y]! < per) {
+      count[y]!++;
+      taken.push(i);
+    }
+  }
+  const images = new Float32Array(taken.length * pixels);
+  taken.forEach((i, k) => images.set(data.images.subarray(i * pixels, (i + 1) * pixels), k * pixels));
+  return { images, labels: Int32Array.from(taken.map((i) => data.labels[i]!)), n: taken.length, size: data.size };
+}
