@@ -112,6 +112,18 @@ describe("loadCheckpoints on folders written by NumPy, h5py and hand-written saf
     await expect(loadCheckpoints(d("authors-flat"), { run: "one" })).rejects.toThrow(/run: one id \("one"\) given, but 2 runs were found .*pass a function instead/);
   });
 
+  it("a ** glob over run folders, and a per-file sidecar <name>.json", async () => {
+    const runs = discoverCheckpoints(`${d("authors")}/**/epoch_*.npy`);
+    expect(runs.map((r) => [r.run, r.checkpoints.length])).toEqual([["arch=allcnn,bs=200,lr=0.1,seed=0", 2], ["arch=fc,bs=500,lr=0.05,seed=1", 2]]);
+    const p = folder("file-sidecar", { "step_1.npy": [[0.25, 0.75]], "step_2.npy": [[0.5, 0.5]] });
+    writeFileSync(join(p, "step_2.json"), JSON.stringify({ epoch: 0.5, error: 0.3, config: { note: "half" } }));
+    const set = await loadCheckpoints(p, { labels: [1] });
+    expect(set.size).toBe(2); // the sidecar is not a checkpoint
+    expect(set.meta[1]).toMatchObject({ step: 2, epoch: 0.5, error: 0.3, config: { note: "half" } });
+    expect(set.meta[1]!.loss).toBeCloseTo(Math.log(2), 6); // computed from the labels, the sidecar has none
+    expect(set.meta[0]).toMatchObject({ step: 1, error: 0 });
+  });
+
   it("a list of paths, explicit labels (array or file) and an explicit kind", async () => {
     const files = ["epoch_10.npy", "epoch_1.npy"].map((n) => d("run-npy", n));
     const set = await loadCheckpoints(files, { labels: null, run: "pick" });
