@@ -152,7 +152,7 @@ describe("checkpoint names", () => {
       const got = parseCheckpointName(name);
       expect({ step: got.step, epoch: got.epoch }, name).toEqual({ step: want.step, epoch: want.epoch });
     }
-    expect(parseCheckpointName('{"arch":"allcnn","bs":200,"epoch":4}.npy')).toEqual({ step: undefined, epoch: 4, config: { arch: "allcnn", bs: 200 }, keyed: true });
+    expect(parseCheckpointName('{"arch":"allcnn","bs":200,"epoch":4}.npy')).toEqual({ step: undefined, epoch: 4, config: { arch: "allcnn", bs: 200 } });
   });
 
   it("natural sort puts epoch_2 before epoch_10", () => {

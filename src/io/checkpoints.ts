@@ -261,7 +261,8 @@ export function naturalCompare(a: string, b: string): number {
  * `step`/`epoch` are undefined when the name has no number for them; a bare number counts as a step.
  */
 export function parseCheckpointName(name: string): { step?: number; epoch?: number; config: Record<string, ConfigValue> } {
-  return parseName(stripExt(name));
+  const { step, epoch, config } = parseName(stripExt(name));
+  return { step, epoch, config };
 }
 
 // ----------------------------------------------------------------------------------------------------------------
