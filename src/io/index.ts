@@ -6,3 +6,4 @@ export * from "./json.js";
 export * from "./checkpoints.js";
 export * from "./idx.js";
 export * from "./zoo.js";
+export * from "./tfjs.js";

@@ -1,0 +1,154 @@
+/**
+ * Training with the library's own code: determinism, tfjs checkpoints saved and loaded back through
+ * loadCheckpoints without tfjs-node, the recorder callback for model.fit, and the quick zoo end to end.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, truncateSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadCheckpoints } from "../src/io/checkpoints.js";
+import { FASHION_MNIST_DIR, loadFashionMnist } from "../src/io/idx.js";
+import { loadTfjsModel, saveTfjsCheckpoint } from "../src/io/tfjs.js";
+import { loadZoo } from "../src/io/zoo.js";
+import { chooseBackend } from "../src/train/backend.js";
+import { buildModel } from "../src/train/models.js";
+import { evaluate, recordPredictions, softmaxEvaluation } from "../src/train/record.js";
+import { denseEarlySparseLate } from "../src/train/schedule.js";
+import { trainPhase, type LabelledImages } from "../src/train/train.js";
+
+const tmp = mkdtempSync(join(tmpdir(), "inpca-train-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const haveData = existsSync(join(FASHION_MNIST_DIR, "train-images-idx3-ubyte.gz"));
+if (!haveData) console.warn(`train tests skipped: no Fashion-MNIST under ${FASHION_MNIST_DIR} (Debian package dataset-fashion-mnist)`);
+
+let data: LabelledImages;
+let evalSet: LabelledImages;
+beforeAll(async () => {
+  await chooseBackend();
+  if (!haveData) return;
+  const d = loadFashionMnist("train");
+  expect(d.shape).toEqual([60000, 28, 28, 1]);
+  data = { images: d.images.slice(0, 512 * 784), labels: d.labels.slice(0, 512), n: 512 };
+  evalSet = { images: d.images.slice(59000 * 784, 59100 * 784), labels: d.labels.slice(59000, 59100), n: 100 };
+});
+
+const opts = { optimizer: "nesterov" as const, lr: 0.05, batchSize: 64, weightDecay: 5e-4, augment: true };
+
+describe.skipIf(!haveData)("training", () => {
+  it("is deterministic: same seed, same backend → identical predictions after an epoch (ViT, with augmentation)", async () => {
+    const probs: Float32Array[] = [];
+    for (let k = 0; k < 2; k++) {
+      const m = buildModel("vit", 3);
+      await trainPhase(m, { ...opts, data, epochs: 1, seed: 3 });
+      probs.push(evaluate(m, evalSet).probs);
+      m.dispose();
+    }
+    expect(Array.from(probs[1]!)).toEqual(Array.from(probs[0]!));
+    const other = buildModel("vit", 4);
+    await trainPhase(other, { ...opts, data, epochs: 1, seed: 4 });
+    expect(Array.from(evaluate(other, evalSet).probs)).not.toEqual(Array.from(probs[0]!));
+    other.dispose();
+  });
+
+  it("lowers the loss: an MLP after 3 epochs on 512 images beats chance by far", async () => {
+    const m = buildModel("mlp", 0);
+    const before = evaluate(m, data);
+    await trainPhase(m, { ...opts, augment: false, data, epochs: 3, seed: 0 });
+    const after = evaluate(m, data);
+    expect(before.error).toBeGreaterThan(0.6);
+    expect(after.error).toBeLessThan(0.35);
+    expect(after.loss).toBeLessThan(before.loss / 2);
+    m.dispose();
+  });
+});
+
+describe("softmaxEvaluation", () => {
+  it("matches the closed form on hand-made logits, including huge ones", () => {
+    const ev = softmaxEvaluation([0, 0, Math.log(2), 1000, 0, -1000], [2, 1], 3);
+    expect(ev.probs[0]).toBeCloseTo(0.25, 7);
+    expect(ev.probs[2]).toBeCloseTo(0.5, 7);
+    expect(ev.probs[3]).toBe(1);
+    expect(ev.error).toBe(0.5); // sample 0 right (class 2), sample 1 wrong
+    expect(ev.loss).toBeCloseTo((Math.log(4 / 2) + 1000) / 2, 9);
+  });
+});
+
+describe.skipIf(!haveData)("tfjs checkpoints (model.json + weights.bin) written and read with plain file I/O", () => {
+  it("loadCheckpoints runs each checkpoint folder on the inputs, in step order, equal to evaluating the live model", async () => {
+    const dir = join(tmp, "ckpts", "vit-run");
+    const m = buildModel("vit", 1);
+    const expected: Float32Array[] = [];
+    for (const step of [0, 8, 16]) {
+      if (step > 0) await trainPhase(m, { ...opts, data: { ...data, n: 512 }, epochs: 1, seed: step });
+      await saveTfjsCheckpoint(m, join(dir, `ckpt-${String(step).padStart(6, "0")}`));
+      expected.push(evaluate(m, evalSet).probs);
+    }
+    m.dispose();
+    const set = await loadCheckpoints(dir, { inputs: { images: evalSet.images, shape: [100, 28, 28, 1] }, labels: evalSet.labels });
+    expect([set.models, set.samples, set.classes]).toEqual([3, 100, 10]);
+    expect(set.meta.map((p) => p.step)).toEqual([0, 8, 16]);
+    for (let k = 0; k < 3; k++) {
+      const got = set.probs.subarray(k * 1000, (k + 1) * 1000);
+      let d = 0;
+      for (let i = 0; i < 1000; i++) d = Math.max(d, Math.abs(got[i]! - expected[k]![i]!));
+      expect(d).toBeLessThan(1e-6);
+    }
+  });
+
+  it("a truncated weight shard or a missing model.json piece is named", async () => {
+    const dir = join(tmp, "broken");
+    const m = buildModel("mlp", 1);
+    await saveTfjsCheckpoint(m, dir);
+    m.dispose();
+    const shard = join(dir, "weights.bin");
+    truncateSync(shard, statSync(shard).size - 4);
+    await expect(loadTfjsModel(dir)).rejects.toThrow(/broken\/model\.json: the weight shards hold \d+ bytes but the manifest's weights need \d+/);
+    rmSync(shard);
+    await expect(loadTfjsModel(dir)).rejects.toThrow(/weights\.bin: weight shard missing/);
+  });
+});
+
+describe.skipIf(!haveData)("recordPredictions (a model.fit callback)", () => {
+  it("records the paper's schedule into a zoo that loads back with the right shapes", async () => {
+    const dir = join(tmp, "fit-zoo");
+    const m = buildModel("mlp", 2);
+    m.compile({ optimizer: tf.train.adam(1e-3), loss: "sparseCategoricalCrossentropy" });
+    const x = tf.tensor4d(data.images, [512, 28, 28, 1]);
+    const y = tf.tensor1d(data.labels, "float32");
+    const cb = recordPredictions(m, { train: { ...data, n: 200, images: data.images.subarray(0, 200 * 784), labels: data.labels.subarray(0, 200) }, test: evalSet }, "paper", { dir, id: "mlp-fit", config: { arch: "mlp" }, dataset: "Fashion-MNIST" });
+    await m.fit(x, y, { epochs: 2, batchSize: 64, callbacks: [cb], verbose: 0 });
+    x.dispose();
+    y.dispose();
+    const zoo = loadZoo(dir);
+    const run = zoo.run("mlp-fit");
+    expect(run.finished).toBe(true);
+    expect(run.checkpoints.map((c) => c.step)).toEqual(denseEarlySparseLate(2, 8));
+    const test = zoo.predictions("test");
+    expect([test.models, test.samples, test.classes]).toEqual([run.checkpoints.length, 100, 10]);
+    expect(run.checkpoints.at(-1)!.testError!).toBeLessThan(run.checkpoints[0]!.testError!);
+    m.dispose();
+  });
+});
+
+describe.skipIf(!haveData)("npm run zoo -- --quick", () => {
+  it("trains the tiny zoo, resumes without retraining, and its manifest and predictions load back", () => {
+    const out = join(tmp, "quick");
+    const run = () => execFileSync("npx", ["tsx", "scripts/zoo.ts", "--quick", "--out", out], { cwd: join(__dirname, ".."), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    const log = run();
+    expect(log).toMatch(/3 runs, 0 already finished, 3 to train/);
+    const zoo = loadZoo(out);
+    expect(zoo.runs.map((r) => r.id)).toEqual(["mlp-nesterov-b128-nowd-noaug-s0", "vit-nesterov-b128-nowd-noaug-s0", "mlp-nesterov-b128-nowd-noaug-randlabels-s0"]);
+    for (const r of zoo.runs) expect(r.finished).toBe(true);
+    const corner = zoo.run("mlp-nesterov-b128-nowd-noaug-randlabels-s0");
+    expect(new Set(corner.checkpoints.map((c) => c.phase))).toEqual(new Set(["pretrain", "train"]));
+    const steps = corner.checkpoints.map((c) => c.step);
+    expect(steps).toEqual([...steps].sort((a, b) => a - b));
+    expect(new Set(steps).size).toBe(steps.length);
+    const train = zoo.predictions("train");
+    expect([train.samples, train.classes]).toEqual([100, 10]);
+    expect(train.models).toBe(zoo.checkpoints);
+    expect(run()).toMatch(/3 runs, 3 already finished, 0 to train/);
+  }, 120_000);
+});
