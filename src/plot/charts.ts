@@ -80,7 +80,7 @@ export function heatmap(D: DistanceMatrix, options: HeatmapOptions = {}): Figure
   const size = options.height ?? 560;
   const layout = baseLayout(options.title, {
     height: size,
-    ...(options.width ? { width: options.width } : {}),
+    width: options.width ?? size + (showTicks ? 200 : 110),
     xaxis: { ...axis2d(""), ...tick, showline: false, mirror: false, constrain: "domain", tickangle: -60 },
     yaxis: { ...axis2d(""), ...tick, showline: false, mirror: false, autorange: "reversed", scaleanchor: "x", scaleratio: 1, constrain: "domain" },
   });

@@ -147,3 +147,21 @@ export function hoverTemplate(fields: readonly HoverField[], extraLines: readonl
 export function plain(values: ArrayLike<number>): number[] {
   return Array.from(values);
 }
+
+/**
+ * One short hover string per point (compact hover for large inputs; null for a gap): "run · step N", then
+ * one `label: value` line per further field.
+ */
+export function hoverText(meta: readonly ModelPoint[], indices: readonly (number | null)[], fields: readonly HoverField[]): (string | null)[] {
+  const rest = fields.filter((f) => f.name !== "run" && f.name !== "step");
+  return indices.map((i) => {
+    if (i === null) return null;
+    const m = meta[i]!;
+    const lines = [`${m.run} · step ${m.step}`];
+    for (const f of rest) {
+      const v = field(m, f.name);
+      lines.push(`${f.label}: ${typeof v === "number" && !Number.isInteger(v) ? Number(v.toPrecision(3)) : v ?? "–"}`);
+    }
+    return lines.join("<br>");
+  });
+}

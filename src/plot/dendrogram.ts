@@ -67,8 +67,9 @@ export function dendrogram(distances: DistanceMatrix, options: DendrogramOptions
     type: "scatter", mode: "lines", name: "merges", showlegend: false, x: lx, y: ly,
     line: { color: AXIS_COLOR, width: 1.4 }, hoverinfo: "skip", xaxis: "x", yaxis: "y",
   }];
-  const all = leaves.slice();
-  const color = coloring(meta, all, options.colorBy, { ...options, colorType: "categorical" });
+  // colours follow the rows' natural order, as in every other figure of the same runs
+  const natural = coloring(meta, meta.map((_, i) => i), options.colorBy, { ...options, colorType: "categorical" });
+  const color = natural.type === "categorical" ? { ...natural, values: leaves.map((l) => natural.values[l]!) } : natural;
   const leafY = leaves.map((l) => pos[l]!);
   const hover = leaves.map((l) => [labels[l]!, ...columns.map((c) => String(field(meta[l]!, c) ?? ""))]);
   const template = `%{customdata[0]}${columns.map((c, k) => `<br>${c}: %{customdata[${k + 1}]}`).join("")}<extra></extra>`;

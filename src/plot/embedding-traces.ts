@@ -6,7 +6,7 @@
 import { InpcaInputError } from "../core/errors.js";
 import type { ModelPoint } from "../core/meta.js";
 import type { Embedding } from "../geometry/embedding.js";
-import { coloring, customData, decimate, groupRuns, hoverFields, hoverTemplate, isReference, type Coloring, type ColoringOptions, type HoverField } from "./data.js";
+import { coloring, customData, decimate, groupRuns, hoverFields, hoverTemplate, hoverText, isReference, type Coloring, type ColoringOptions, type HoverField } from "./data.js";
 import { CONTINUOUS_SCALE, GEODESIC_BLACK, TIMELIKE_RED, fieldTitle, font } from "./style.js";
 import type { PlotTrace } from "./types.js";
 
@@ -24,7 +24,10 @@ export interface EmbeddingFigureOptions extends ColoringOptions {
   markerSize?: number;
   /** At most this many vertices over all run lines (default 20,000): longer runs are decimated. */
   maxLinePoints?: number;
-  /** Hover: "full" (run, step, epoch, error, loss and configuration), "minimal" (run, step, colour field), or false. Default full up to 10,000 points. */
+  /**
+   * Hover: "full" (run, step, epoch, error, loss and configuration), "minimal" (run, step and the colour
+   * field, as one short string per point: a third of the size), or false. Default full up to 10,000 points.
+   */
   hover?: "full" | "minimal" | false;
   /** Further metadata fields to show on hover. */
   hoverFields?: readonly string[];
@@ -80,7 +83,7 @@ export function modelHover(meta: readonly ModelPoint[], models: readonly number[
   if (mode === false) return null;
   const extra = [...(typeof colorBy === "string" ? [colorBy] : []), ...(options.hoverFields ?? [])];
   if (mode === "minimal") {
-    return hoverFields(meta, models, { extra: ["error", ...extra], config: false }).filter((f) => ["run", "step", "error", ...extra].includes(f.name));
+    return hoverFields(meta, models, { extra, config: false }).filter((f) => ["run", "step", ...extra].includes(f.name));
   }
   return hoverFields(meta, models, { extra });
 }
@@ -98,6 +101,7 @@ export function modelTraces(emb: Embedding, axes: readonly number[], parts: Embe
   const fields = modelHover(meta, models, options.colorBy, options);
   const coordLines = axes.map((k, a) => `InPCA ${k + 1}: %{${["x", "y", "z"][a]}:.4~g}`);
   const template = fields ? hoverTemplate(fields, coordLines) : undefined;
+  const compactHover = (options.hover ?? (models.length > 10_000 ? "minimal" : "full")) === "minimal";
   const size = options.markerSize ?? (models.length > 5000 ? 2.5 : 4);
   const maxLine = options.maxLinePoints ?? 20_000;
   const traces: PlotTrace[] = [];
@@ -132,7 +136,11 @@ export function modelTraces(emb: Embedding, axes: readonly number[], parts: Embe
     if (options.markers !== false) {
       const t: PlotTrace = { type, mode: "markers", name, legendgroup: group, showlegend: showInLegend && legend, marker: { size, ...colorSpec, line: { width: 0 } }, ...where };
       setCoords(t, members);
-      if (fields && template) {
+      if (fields && template && compactHover) {
+        // large inputs: one string per point is far smaller than nested customdata rows in a notebook file
+        t["text"] = hoverText(meta, members, fields);
+        t["hovertemplate"] = `%{text}<br>${coordLines.join("<br>")}<extra></extra>`;
+      } else if (fields && template) {
         t["customdata"] = customData(meta, members, fields);
         t["hovertemplate"] = template;
       } else t["hoverinfo"] = "skip";

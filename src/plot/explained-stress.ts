@@ -69,13 +69,14 @@ export function explainedStress(source: StressSource, options: ExplainedStressOp
       font: font(11), bgcolor: "rgba(255,255,255,0.85)",
     };
   });
+  const kTicks = logK ? { tickmode: "array", tickvals: [1, 2, 5, 10, 20, 50, 100, 200, 500].filter((k) => k <= K * 1.25) } : {};
   const height = options.height ?? 380;
   const layout = baseLayout(options.title, {
     height,
     ...(options.width ? { width: options.width } : {}),
-    xaxis: { ...axis2d("number of dimensions k", { log: logK, grid: false }), domain: [0, 0.44], anchor: "y", range: span },
+    xaxis: { ...axis2d("number of dimensions k", { log: logK, grid: false }), domain: [0, 0.44], anchor: "y", range: span, ...kTicks },
     yaxis: { ...axis2d("explained stress ES(k)"), range: [0, 1.05], anchor: "x" },
-    xaxis2: { ...axis2d("eigenvalue index k", { log: logK, grid: false }), domain: [0.56, 1], anchor: "y2", range: span },
+    xaxis2: { ...axis2d("eigenvalue index k", { log: logK, grid: false }), domain: [0.56, 1], anchor: "y2", range: span, ...kTicks },
     yaxis2: { ...axis2d("|λ<sub>k</sub>|", { log: true }), anchor: "x2", exponentformat: "power", dtick: 1 },
     annotations,
     showlegend: true,

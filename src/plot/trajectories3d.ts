@@ -57,7 +57,7 @@ export function trajectories3d(emb: Embedding, options: Trajectories3dOptions = 
     xaxis: axis3d(inpcaAxisTitle(axes[0], emb.timelike[axes[0]]!), emb.timelike[axes[0]]!),
     yaxis: axis3d(inpcaAxisTitle(axes[1], emb.timelike[axes[1]]!), emb.timelike[axes[1]]!),
     zaxis: axis3d(inpcaAxisTitle(axes[2], emb.timelike[axes[2]]!), emb.timelike[axes[2]]!),
-    aspectmode: options.equalAspect === false ? "cube" : "data",
+    ...(options.equalAspect === false ? { aspectmode: "cube" } : { aspectmode: "manual", aspectratio: equalAspectRatio(emb, axes) }),
     camera,
     dragmode: "turntable",
     bgcolor: "#ffffff",
@@ -72,4 +72,24 @@ export function trajectories3d(emb: Embedding, options: Trajectories3dOptions = 
     uirevision: "inpca",
   });
   return new Figure("trajectories3d", { data, layout, config: baseConfig("inpca-trajectories3d", options.width ?? 900, height) });
+}
+
+/**
+ * Equal scale on the three axes: each axis's box length is proportional to its data range, normalised so the
+ * longest is 1 (Plotly's "data" mode normalises by the geometric mean instead, which puts the camera inside
+ * elongated boxes). A floor of 2 % keeps a flat axis visible.
+ */
+export function equalAspectRatio(emb: Embedding, axes: readonly number[]): { x: number; y: number; z: number } {
+  const ranges = axes.map((k) => {
+    let lo = Infinity, hi = -Infinity;
+    for (let i = 0; i < emb.points; i++) {
+      const v = emb.coord(i, k);
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    return hi > lo ? hi - lo : 0;
+  });
+  const max = Math.max(...ranges) || 1;
+  const [x, y, z] = ranges.map((r) => Math.max(0.02, r / max));
+  return { x: x!, y: y!, z: z! };
 }
