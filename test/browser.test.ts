@@ -5,16 +5,17 @@
  * opened from a file URL with the network disabled: every figure must still draw. Screenshots and the measured
  * sizes go to out/browser/ (gitignored). Skips, saying why, when chromium, jupyter or playwright-core is absent.
  */
+/// <reference lib="dom" />
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { createRequire } from "node:module";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const require = createRequire(import.meta.url);
+const root = resolve(__dirname, "..");
+const require = createRequire(join(root, "package.json"));
 const CHROMIUM = process.env["INPCA_CHROMIUM"] ?? "/usr/bin/chromium";
 const PYTHON = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 const work = join(root, "out", "browser");
@@ -131,9 +132,9 @@ describe.skipIf(reasons.length > 0)("figures in a real Jupyter Notebook and in t
       drawn: document.querySelectorAll(".inpca-figure[data-inpca-drawn]").length,
       plots: document.querySelectorAll(".js-plotly-plot .main-svg").length,
       gl: document.querySelectorAll(".js-plotly-plot .gl-container canvas").length,
-      errors: Array.from(document.querySelectorAll(".output_error, .output_stderr")).map((e) => e.textContent ?? ""),
+      errors: Array.from(document.querySelectorAll(".output_error, .output_stderr")).map((e) => (e as Element).textContent ?? ""),
       carriers: document.querySelectorAll("script.inpca-plotly-carrier").length,
-      failed: Array.from(document.querySelectorAll(".inpca-figure")).filter((e) => /could not be drawn|Waiting for plotly/.test(e.textContent ?? "")).length,
+      failed: Array.from(document.querySelectorAll(".inpca-figure")).filter((e) => /could not be drawn|Waiting for plotly/.test((e as Element).textContent ?? "")).length,
     }));
     expect(report.errors).toEqual([]);
     expect(report.drawn).toBe(expected);
@@ -187,7 +188,7 @@ describe.skipIf(reasons.length > 0)("figures in a real Jupyter Notebook and in t
     const state = await page.evaluate(() => ({
       drawn: document.querySelectorAll(".inpca-figure[data-inpca-drawn]").length,
       plots: document.querySelectorAll(".js-plotly-plot .main-svg").length,
-      failed: Array.from(document.querySelectorAll(".inpca-figure")).filter((e) => /could not be drawn|Waiting for plotly/.test(e.textContent ?? "")).length,
+      failed: Array.from(document.querySelectorAll(".inpca-figure")).filter((e) => /could not be drawn|Waiting for plotly/.test((e as Element).textContent ?? "")).length,
       errors: document.querySelectorAll(".output_error, .jp-RenderedText[data-mime-type='application/vnd.jupyter.stderr']").length,
     }));
     expect(state.drawn).toBe(expected);

@@ -16,7 +16,7 @@ import * as plot from "../src/plot/index.js";
 import { resetDisplay, type DisplayContent } from "../src/plot/display.js";
 import { normal } from "../src/linalg/random.js";
 
-const require = createRequire(import.meta.url);
+const require = createRequire(__filename);
 const FAKE = "/opt/fake-global/lib/node_modules/tslab/dist/jupyter.js";
 
 function smallEmbedding(): Embedding {

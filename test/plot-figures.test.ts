@@ -106,7 +106,7 @@ describe("trajectories3d", () => {
 
   it("has a short text form and a Jupyter MIME bundle", () => {
     expect(String(fig)).toMatch(/^Figure trajectories3d: \d+ traces \(scatter3d ×\d+\)/);
-    const bundle = fig[Symbol.for("Jupyter.display")]() as Record<string, unknown>;
+    const bundle = (fig as unknown as Record<symbol, () => Record<string, unknown>>)[Symbol.for("Jupyter.display")]!();
     expect(Object.keys(bundle).sort()).toEqual(["application/vnd.plotly.v1+json", "text/html", "text/plain"]);
   });
 });
