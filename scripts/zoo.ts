@@ -43,7 +43,7 @@ function parseArgs(argv: string[]): Options {
 
 /** Sizes of the data: training subset, evaluation samples per split, epochs. */
 function sizes(quick: boolean) {
-  return quick ? { train: 512, evalTrain: 100, evalTest: 100, epochs: 2 } : { train: 6000, evalTrain: 500, evalTest: 500, epochs: 12 };
+  return quick ? { train: 512, evalTrain: 100, evalTest: 100, epochs: 2 } : { train: 3000, evalTrain: 500, evalTest: 500, epochs: 8 };
 }
 
 /** Base learning rates at batch size 128, scaled linearly with the batch size. */
@@ -166,12 +166,14 @@ async function worker(o: Options): Promise<void> {
       onStep: (done, total) => {
         if (Date.now() - last > 1000 || done === total) {
           last = Date.now();
-          process.send!({ progress: done / total, run: s.id });
+          if (process.connected) process.send!({ progress: done / total, run: s.id });
         }
       },
     });
     process.send!({ done: run, backend });
   });
+  // if the parent goes away (killed, Ctrl-C), stop: the unfinished run restarts on the next `npm run zoo`
+  process.on("disconnect", () => process.exit(0));
   process.send!({ ready: true, backend });
 }
 

@@ -6,6 +6,7 @@ export * from "./core/index.js";
 export * from "./geometry/index.js";
 export * from "./io/index.js";
 export * from "./train/index.js";
+export { claim, claims, claimsTable, ClaimError, notebook, type Claim } from "./notebook/claims.js";
 export { lanczos, denseEigen, doubleCenter, normal, uniform, type EigenPairs, type LanczosOptions, type LanczosResult, type SymmetricOperator } from "./linalg/index.js";
 export { shutdownPool } from "./geometry/pairwise/pool.js";
 export * as plot from "./plot/index.js";

@@ -5,7 +5,7 @@
 
 /**
  * The steps at which to record, for `epochs` epochs of `stepsPerEpoch` steps: step 0; eight times in the first
- * epoch (at 1/16, 1/8, 3/16, 1/4, 3/8, 1/2, 3/4, 1 epoch), every quarter epoch to 2, every half epoch to 4,
+ * epoch (at 1/16, 1/8, 3/16, 1/4, 3/8, 1/2, 3/4, 1 epoch), every quarter epoch to 3, every half epoch to 5,
  * every epoch to 25, every 5 epochs to 65, every 15 after, and the last step. Sorted, unique integers.
  * (The paper's 200-epoch runs have 67 checkpoints of the same shape.)
  */
@@ -15,9 +15,9 @@ export function denseEarlySparseLate(epochs: number, stepsPerEpoch: number): num
     if (e <= epochs) at.add(Math.round(e * stepsPerEpoch));
   };
   for (const f of [1 / 16, 1 / 8, 3 / 16, 1 / 4, 3 / 8, 1 / 2, 3 / 4, 1]) add(f);
-  for (let e = 1.25; e <= 2; e += 0.25) add(e);
-  for (let e = 2.5; e <= 4; e += 0.5) add(e);
-  for (let e = 5; e <= 25; e++) add(e);
+  for (let e = 1.25; e <= 3; e += 0.25) add(e);
+  for (let e = 3.5; e <= 5; e += 0.5) add(e);
+  for (let e = 6; e <= 25; e++) add(e);
   for (let e = 30; e <= 65; e += 5) add(e);
   for (let e = 80; e <= epochs; e += 15) add(e);
   at.add(Math.round(epochs * stepsPerEpoch));

@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+// npm run figures [-- notebooks/02-manifold-train.ipynb ...] [--out out/figures] [--no-png]
+//
+// Executes the example notebooks headless with the tslab kernel (registering it for this checkout first),
+// writes the executed notebooks, their offline HTML exports and one PNG per figure to the output folder, and
+// prints a summary: notebook, status, seconds, and the claims each notebook checked. Works offline.
+// Exit code 1 when any notebook fails (an error, or a claim that does not hold).
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const args = process.argv.slice(2);
+const opt = (name) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
+const out = resolve(opt("--out") ?? join(root, "out", "figures"));
+const wantPng = !args.includes("--no-png");
+const python = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+const given = args.filter((a, i) => a.endsWith(".ipynb") && args[i - 1] !== "--out");
+const notebooks = given.length ? given.map((p) => resolve(p)) : readdirSync(join(root, "notebooks")).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort().map((f) => join(root, "notebooks", f));
+
+function step(label, cmd, argv, opts = {}) {
+  const r = spawnSync(cmd, argv, { encoding: "utf8", cwd: root, ...opts });
+  if (r.status !== 0) {
+    console.error(`figures: ${label} failed:\n${(r.stderr || r.stdout || "").trim().split("\n").slice(-25).join("\n")}`);
+    return false;
+  }
+  return true;
+}
+
+if (!existsSync(join(root, "dist", "index.js")) && !step("build", process.execPath, [join(root, "scripts", "build.mjs")], { stdio: "inherit" })) process.exit(1);
+if (!step("kernel registration", process.execPath, [join(root, "scripts", "jupyter-kernel.mjs")])) process.exit(1);
+mkdirSync(out, { recursive: true });
+
+/** Lines printed by ip.claim in the executed notebook, and the error (if any) in its outputs. */
+function readOutputs(file) {
+  const nb = JSON.parse(readFileSync(file, "utf8"));
+  const claims = [];
+  let error = null;
+  for (const cell of nb.cells) for (const o of cell.outputs ?? []) {
+    if (o.output_type === "stream") for (const line of [].concat(o.text).join("").split("\n")) if (line.startsWith("claim: ")) claims.push(line.slice(7));
+    if (o.output_type === "error") error ??= `${o.ename}: ${o.evalue}`;
+  }
+  return { claims, error };
+}
+
+const results = [];
+for (const nb of notebooks) {
+  const name = basename(nb, ".ipynb");
+  const t0 = Date.now();
+  process.stdout.write(`${name} ... `);
+  const r = spawnSync(python, ["-m", "nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.timeout=1200", "--ExecutePreprocessor.kernel_name=tslab", "--output-dir", out, "--output", `${name}.ipynb`, nb], { encoding: "utf8", cwd: dirname(nb), env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: "1" } });
+  const seconds = (Date.now() - t0) / 1000;
+  const executed = join(out, `${name}.ipynb`);
+  let status = r.status === 0 ? "ok" : "FAILED";
+  let detail = "";
+  if (r.status !== 0) {
+    const m = /(\w*Error[^\n]*)\n?[^]*$/.exec(r.stderr ?? "");
+    detail = (m ? m[1] : (r.stderr ?? "").trim().split("\n").pop()) ?? "";
+  }
+  let claims = [];
+  if (existsSync(executed) && r.status === 0) {
+    ({ claims } = readOutputs(executed));
+    step(`html export of ${name}`, python, ["-m", "nbconvert", "--to", "html", "--output-dir", out, executed], { env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: "1" } });
+  }
+  console.log(`${status} ${seconds.toFixed(1)} s${detail ? `: ${detail}` : ""}`);
+  for (const c of claims) console.log(`    ${c}`);
+  results.push({ name, status, seconds, claims, detail });
+}
+
+let pngs = 0;
+if (wantPng) {
+  try {
+    const { screenshotFigures } = await import("./figure-pngs.mjs");
+    for (const r of results.filter((x) => x.status === "ok")) pngs += await screenshotFigures(join(out, `${r.name}.html`), join(out, r.name));
+  } catch (e) {
+    console.warn(`figures: PNG export skipped: ${e.message.split("\n")[0]}`);
+  }
+}
+
+const total = results.reduce((a, r) => a + r.seconds, 0);
+const failed = results.filter((r) => r.status !== "ok");
+writeFileSync(join(out, "summary.json"), JSON.stringify({ results, totalSeconds: total }, null, 1));
+console.log(`\n${results.length} notebooks, ${failed.length} failed, ${total.toFixed(1)} s in all; ${pngs} figure PNGs; output in ${out}`);
+if (failed.length) process.exit(1);
