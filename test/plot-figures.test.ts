@@ -71,10 +71,11 @@ describe("trajectories3d", () => {
   it("keeps equal scale: box lengths proportional to the data ranges", () => {
     const scene = fig.layout["scene"] as { aspectmode: string; aspectratio: { x: number; y: number; z: number } };
     expect(scene.aspectmode).toBe("manual");
-    // ranges over all rows: x 0..4, y -1..1.5, z 0..0.3
-    expect(scene.aspectratio.x).toBeCloseTo(1, 12);
-    expect(scene.aspectratio.y).toBeCloseTo(2.5 / 4, 12);
-    expect(scene.aspectratio.z).toBeCloseTo(0.3 / 4, 12);
+    // ranges over all rows: x 0..4, y -1..1.5, z 0..0.3; equal scale means equal ratios range / box length
+    const { x, y, z } = scene.aspectratio;
+    expect(y / x).toBeCloseTo(2.5 / 4, 12);
+    expect(z / x).toBeCloseTo(0.3 / 4, 12);
+    expect(Math.max(x, y, z)).toBeLessThanOrEqual(1.6 + 1e-12);
   });
 
   it("hover shows run, step, epoch, error, loss and the configuration of each point", () => {

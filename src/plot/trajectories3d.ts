@@ -10,7 +10,7 @@ import { axis3d, baseConfig, baseLayout, fieldTitle, inpcaAxisTitle } from "./st
 /** Camera presets of the 3-D scene (Plotly `scene.camera`). */
 export const CAMERAS = {
   /** Oblique view from the (+, +, +) octant. */
-  default: { eye: { x: 1.55, y: 1.55, z: 1.0 }, up: { x: 0, y: 0, z: 1 }, center: { x: 0, y: 0, z: -0.1 } },
+  default: { eye: { x: 1.4, y: 1.4, z: 0.95 }, up: { x: 0, y: 0, z: 1 }, center: { x: 0, y: 0, z: -0.1 } },
   /** Looking down the third axis onto the InPCA 1–2 plane. */
   top: { eye: { x: 0, y: 0, z: 2.4 }, up: { x: 0, y: 1, z: 0 }, center: { x: 0, y: 0, z: 0 } },
   /** Looking along the first axis (InPCA 2–3 plane). */
@@ -75,9 +75,9 @@ export function trajectories3d(emb: Embedding, options: Trajectories3dOptions = 
 }
 
 /**
- * Equal scale on the three axes: each axis's box length is proportional to its data range, normalised so the
- * longest is 1 (Plotly's "data" mode normalises by the geometric mean instead, which puts the camera inside
- * elongated boxes). A floor of 2 % keeps a flat axis visible.
+ * Equal scale on the three axes: box lengths proportional to the data ranges, normalised by their geometric
+ * mean like Plotly's "data" mode, but shrunk so the longest is at most 1.6 (beyond that the default camera sits
+ * inside an elongated box). A floor of 2 % of the longest keeps a flat axis visible.
  */
 export function equalAspectRatio(emb: Embedding, axes: readonly number[]): { x: number; y: number; z: number } {
   const ranges = axes.map((k) => {
@@ -89,7 +89,9 @@ export function equalAspectRatio(emb: Embedding, axes: readonly number[]): { x: 
     }
     return hi > lo ? hi - lo : 0;
   });
-  const max = Math.max(...ranges) || 1;
-  const [x, y, z] = ranges.map((r) => Math.max(0.02, r / max));
-  return { x: x!, y: y!, z: z! };
+  const longest = Math.max(...ranges) || 1;
+  const r = ranges.map((v) => Math.max(0.02 * longest, v));
+  const gm = Math.cbrt(r[0]! * r[1]! * r[2]!);
+  const scale = Math.min(1 / gm, 1.6 / longest);
+  return { x: r[0]! * scale, y: r[1]! * scale, z: r[2]! * scale };
 }
