@@ -217,6 +217,235 @@ def cmd_time(args: argparse.Namespace) -> None:
                       "numpy": np.__version__, "batch": min(batch_size(P.shape[0]), P.shape[1])}))
 
 
+# ----------------------------------------------------------------------------------------------------------------
+# Averaging, trajectories and tangents (independent references for src/geometry/{averaging,trajectories,tangents}.ts)
+
+
+def bhattacharyya_cross(P: np.ndarray, Q: np.ndarray) -> np.ndarray:
+    """d_B between every point of P [M, S, C] and of Q [K, S, C]: [M, K] (rows normalised, terms in [0, 100])."""
+    P = np.asarray(P, dtype=np.float64)
+    Q = np.asarray(Q, dtype=np.float64)
+    A = np.sqrt(P / P.sum(axis=2, keepdims=True))
+    B = np.sqrt(Q / Q.sum(axis=2, keepdims=True))
+    BC = np.einsum("msc,ksc->mks", A, B)
+    return -np.log(np.clip(BC, BC_FLOOR, 1.0)).mean(axis=2)
+
+
+def _normalise(x: np.ndarray) -> np.ndarray:
+    return x / x.sum(axis=-1, keepdims=True)
+
+
+def averages(P: np.ndarray, w: np.ndarray, floor: float) -> dict:
+    """The six means of METHODS 9 of P [n, S, C] with weights w [n]; each [S, C], renormalised."""
+    from scipy.optimize import minimize
+    from scipy.special import lambertw
+
+    P = _normalise(np.asarray(P, dtype=np.float64))
+    w = np.asarray(w, dtype=np.float64) / np.sum(w)
+    Pf = np.maximum(P, floor)
+    a = np.tensordot(w, P, axes=1)
+    g = np.exp(np.tensordot(w, np.log(Pf), axes=1))
+    out = {
+        "arithmetic": _normalise(a),
+        "geometric": _normalise(g),
+        "harmonic": _normalise(1.0 / np.tensordot(w, 1.0 / Pf, axes=1)),
+        "sqrt": _normalise(np.tensordot(w, np.sqrt(P), axes=1) ** 2),
+        "jeffreys": _normalise(a / lambertw(np.e * a / g).real),
+    }
+    # Bhattacharyya centroid: minimise sum_i w_i * -log sum_c sqrt(p_c p_ic) over softmax parameters (BFGS with
+    # the analytic gradient), per sample
+    S = P.shape[1]
+    bc = np.empty_like(a)
+    for s in range(S):
+        X = P[:, s, :]
+
+        def f(z: np.ndarray):
+            p = np.exp(z - z.max())
+            p /= p.sum()
+            sq = np.sqrt(p)
+            B = np.sqrt(X) @ sq  # [n]
+            val = -(w * np.log(B)).sum()
+            dp = -((w / B)[:, None] * np.sqrt(X)).sum(axis=0) / (2 * np.maximum(sq, 1e-300))
+            return val, p * (dp - (p * dp).sum())
+
+        z0 = np.log(np.maximum(out["sqrt"][s], 1e-300))
+        res = minimize(f, z0, jac=True, method="BFGS", options={"gtol": 1e-14, "maxiter": 10000})
+        p = np.exp(res.x - res.x.max())
+        bc[s] = p / p.sum()
+    out["bhattacharyya"] = bc
+    return out
+
+
+def bhattacharyya_objective(p: np.ndarray, P: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Per sample: sum_i w_i B(p, p_i) for p [S, C], P [n, S, C]; [S]."""
+    P = _normalise(np.asarray(P, dtype=np.float64))
+    BC = np.einsum("sc,nsc->ns", np.sqrt(p), np.sqrt(P))
+    return -(np.asarray(w)[:, None] * np.log(BC)).sum(axis=0) / np.sum(w)
+
+
+def cmd_average(args: argparse.Namespace) -> None:
+    P = load_probabilities(args.input)
+    w = np.ones(P.shape[0]) if args.weights is None else np.array([float(x) for x in args.weights.split(",")])
+    if w.shape[0] != P.shape[0]:
+        raise InputError(f"--weights has {w.shape[0]} values for {P.shape[0]} models")
+    out = {k: v.reshape(-1).tolist() for k, v in averages(P, w, args.floor).items()}
+    out["bhattacharyya_objective"] = bhattacharyya_objective(np.array(out["bhattacharyya"]).reshape(P.shape[1:]), P, w).tolist()
+    _write_json(args.output, out)
+
+
+def cmd_lambertw(args: argparse.Namespace) -> None:
+    from scipy.special import lambertw
+
+    xs = [float(x) for x in args.values.split(",")]
+    print(json.dumps([float(lambertw(x, 0).real) for x in xs]))
+
+
+def cmd_trajectories(args: argparse.Namespace) -> None:
+    """IN.npy [N, T, S, C]: point-by-point trajectory distances, smoothed distances, lengths, group distances."""
+    X = np.load(args.input, allow_pickle=False).astype(np.float64)
+    if X.ndim != 4:
+        raise InputError(f"{args.input}: expected shape [N, T, S, C], got {X.shape}")
+    N, T = X.shape[:2]
+    dtraj = np.zeros((N, N))
+    for t in range(T):
+        dtraj += bhattacharyya_cross(X[:, t], X[:, t])
+    dtraj /= T
+    np.fill_diagonal(dtraj, 0.0)
+    s = args.smoothing
+
+    def soft(d: np.ndarray) -> np.ndarray:  # along the last axis
+        if s == 0:
+            return d.min(axis=-1)
+        e = np.exp(-(d - d.min(axis=-1, keepdims=True)) / s)
+        return (e * d).sum(axis=-1) / e.sum(axis=-1)
+
+    def weights(Y: np.ndarray) -> np.ndarray:
+        seg = np.sqrt(np.array([bhattacharyya_cross(Y[t : t + 1], Y[t + 1 : t + 2])[0, 0] for t in range(len(Y) - 1)]))
+        wt = np.zeros(len(Y))
+        wt[:-1] += seg / 2
+        wt[1:] += seg / 2
+        return wt / wt.sum() if wt.sum() > 0 else np.full(len(Y), 1.0 / len(Y))
+
+    directed = np.zeros((N, N))
+    for i in range(N):
+        wi = weights(X[i])
+        for j in range(N):
+            if i != j:
+                directed[i, j] = (wi * soft(bhattacharyya_cross(X[i], X[j]))).sum()
+    lengths = [float(sum(2 * np.sqrt(bhattacharyya_cross(X[i, t : t + 1], X[i, t + 1 : t + 2])[0, 0]) for t in range(T - 1))) for i in range(N)]
+    groups = np.array([int(x) for x in args.groups.split(",")]) if args.groups else np.zeros(N, dtype=int)
+    labels = sorted(set(groups.tolist()), key=lambda g: int(np.argmax(groups == g)))
+    G = np.zeros((len(labels), len(labels)))
+    for a, ga in enumerate(labels):
+        for b, gb in enumerate(labels):
+            ia, ib = np.where(groups == ga)[0], np.where(groups == gb)[0]
+            vals = [dtraj[i, j] for i in ia for j in ib if not (a == b and i == j)]
+            G[a, b] = float(np.mean(vals)) if vals else 0.0
+    _write_json(args.output, {
+        "dtraj": dtraj.reshape(-1).tolist(),
+        "smoothed_mean": (0.5 * (directed + directed.T)).reshape(-1).tolist(),
+        "smoothed_min": np.minimum(directed, directed.T).reshape(-1).tolist(),
+        "lengths": lengths,
+        "groups": G.reshape(-1).tolist(),
+    })
+
+
+def cmd_tangent(args: argparse.Namespace) -> None:
+    """IN.npy [M, S, C] checkpoints, LAMBDA.npy [M] progress, LABELS.npy [S]: the four-anchor embedding."""
+    P = np.asarray(load_probabilities(args.input), dtype=np.float64)
+    P = _normalise(P)
+    lam = np.load(args.lambdas).astype(np.float64)
+    y = np.load(args.labels).astype(np.int64)
+    M, S, C = P.shape
+    P0 = np.full((1, S, C), 1.0 / C)
+    Pstar = np.zeros((1, S, C))
+    Pstar[0, np.arange(S), y] = 1.0
+
+    def anchor(at: float) -> np.ndarray:
+        wt = np.exp(-((lam - at) ** 2) / (2 * args.width**2))
+        return _normalise(np.tensordot(wt / wt.sum(), np.sqrt(P), axes=1) ** 2)[None]
+
+    A = np.concatenate([P0, anchor(args.l1), anchor(args.l2), Pstar])
+    D4 = bhattacharyya_cross(A, A)
+    np.fill_diagonal(D4, 0.0)
+    D4 = 0.5 * (D4 + D4.T)
+
+    def eig(D: np.ndarray, k: int):
+        n = D.shape[0]
+        J = np.eye(n) - 1.0 / n
+        W = -0.5 * J @ D @ J
+        lamW, V = np.linalg.eigh(0.5 * (W + W.T))
+        order = np.argsort(-np.abs(lamW))[:k]
+        return lamW[order], V[:, order]
+
+    l4, V4 = eig(D4, 3)
+    X4 = V4 * np.sqrt(np.abs(l4))
+    cross = bhattacharyya_cross(P, A)  # [M, 4]
+    m = D4.mean(axis=0)
+    Wn = -0.5 * (cross - cross.mean(axis=1, keepdims=True) - m[None, :] + m.mean())
+    Xc = Wn @ V4 / (np.sign(l4) * np.sqrt(np.abs(l4)))
+    D = bhattacharyya(P)
+
+    def quality(X: np.ndarray, signs: np.ndarray, kmax: int) -> list:
+        q = []
+        for k in range(1, kmax + 1):
+            diff = X[:, None, :k] - X[None, :, :k]
+            d2 = (signs[:k] * diff**2).sum(axis=2)
+            q.append(float(1 - np.abs(d2 - D).sum() / D.sum()))
+        return q
+
+    lo, Vo = eig(D, args.kmax)
+    Xo = Vo * np.sqrt(np.abs(lo))
+    dd = lambda i, j: D4[i, j]
+    cosine = 0.5 * (dd(1, 2) + dd(0, 3) - dd(1, 3) - dd(0, 2)) / np.sqrt(dd(0, 1) * dd(2, 3))
+    u, v = X4[1] - X4[0], X4[3] - X4[2]
+    _write_json(args.output, {
+        "anchor_distances": D4.reshape(-1).tolist(),
+        "anchor_eigenvalues": l4.tolist(),
+        "quality": quality(Xc, np.sign(l4), 3),
+        "inpca_quality": quality(Xo, np.sign(lo), args.kmax),
+        "cosine": float(cosine),
+        "cosine_euclidean": float(u @ v / np.sqrt((u @ u) * (v @ v))),
+    })
+
+
+def _write_json(path: str, out: dict) -> None:
+    try:
+        with open(path, "w") as f:
+            json.dump(out, f)
+    except OSError as e:
+        raise InputError(f"{path}: cannot write ({e})")
+
+
+def register_geometry_commands(sub) -> None:
+    """Subcommands `average`, `lambertw`, `trajectories`, `tangent` (added after `check` and `time`)."""
+    p = sub.add_parser("average", help="the six means of METHODS 9 of IN.npy [n, S, C] as JSON")
+    p.add_argument("input")
+    p.add_argument("output")
+    p.add_argument("--floor", type=float, default=1e-12)
+    p.add_argument("--weights", default=None, help="comma-separated weights, one per model")
+    p.set_defaults(run=cmd_average)
+    p = sub.add_parser("lambertw", help="scipy.special.lambertw(x, 0) of comma-separated x; prints JSON")
+    p.add_argument("values")
+    p.set_defaults(run=cmd_lambertw)
+    p = sub.add_parser("trajectories", help="trajectory distances of IN.npy [N, T, S, C] as JSON")
+    p.add_argument("input")
+    p.add_argument("output")
+    p.add_argument("--smoothing", type=float, default=0.0)
+    p.add_argument("--groups", default="", help="comma-separated group number per trajectory")
+    p.set_defaults(run=cmd_trajectories)
+    p = sub.add_parser("tangent", help="four-anchor embedding scores of IN.npy [M, S, C] as JSON")
+    p.add_argument("input")
+    p.add_argument("lambdas", help="progress per checkpoint, .npy [M]")
+    p.add_argument("labels", help="labels, .npy [S]")
+    p.add_argument("output")
+    p.add_argument("--l1", type=float, default=0.3)
+    p.add_argument("--l2", type=float, default=0.7)
+    p.add_argument("--width", type=float, default=0.05)
+    p.add_argument("--kmax", type=int, default=4)
+    p.set_defaults(run=cmd_tangent)
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description="NumPy reference for inpca (intensive Bhattacharyya distance + InPCA).")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -229,6 +458,7 @@ def main(argv: list[str]) -> int:
     p.add_argument("input", help="probabilities [M, S, C], float32 or float64 .npy")
     p.add_argument("--repeat", type=int, default=3, help="number of timed runs (default 3)")
     p.set_defaults(run=cmd_time)
+    register_geometry_commands(sub)
     args = parser.parse_args(argv)  # exits with status 2 on bad arguments
     try:
         args.run(args)
