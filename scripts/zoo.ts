@@ -15,7 +15,7 @@ import { loadZoo, ZooWriter, type ZooRun } from "../src/io/zoo";
 import { uniform } from "../src/linalg/random";
 import { chooseBackend } from "../src/train/backend";
 import type { Architecture } from "../src/train/models";
-import { runConfig, trainRun, type RunSpec } from "../src/train/run";
+import { runConfig, trainRun, TRAINED_THRESHOLD, type RunSpec } from "../src/train/run";
 import type { LabelledImages } from "../src/train/train";
 
 interface Options {
@@ -188,7 +188,7 @@ function zooInit(o: Options, data: ReturnType<typeof prepare>) {
     extra: {
       description: o.quick ? "quick test zoo" : "inpca model zoo: small analogues of the paper's networks trained on a Fashion-MNIST subset",
       trainSubset: { size: data.trainIdx.length, seed: 20240101, note: "class-balanced subset of the 60,000 training images the networks train on" },
-      trainedThreshold: 0.1,
+      trainedThreshold: TRAINED_THRESHOLD,
     },
   };
 }
@@ -247,7 +247,11 @@ async function main(): Promise<void> {
     });
   })));
   bar.done();
-  const manifest = writer.consolidate((a, b) => all.findIndex((s) => s.id === a.id) - all.findIndex((s) => s.id === b.id));
+  const manifest = writer.consolidate((a, b) => all.findIndex((s) => s.id === a.id) - all.findIndex((s) => s.id === b.id), (r) => {
+    // the flag follows the threshold of this version of the script, whatever version trained the run
+    const last = r.checkpoints[r.checkpoints.length - 1];
+    if (r.finished !== false && typeof last?.trainError === "number") r.trained = last.trainError <= TRAINED_THRESHOLD;
+  });
   const zoo = loadZoo(o.out);
   console.log(`${zoo}\ntrained ${results.length} runs in ${formatSeconds((Date.now() - t0) / 1000)}${failed ? `, ${failed} worker failures` : ""}; manifest lists ${manifest.runs.length} runs`);
 }

@@ -305,16 +305,24 @@ export class PredictionSet {
 
   /** Groups the model-points into one Trajectory per run, each ordered by step (then epoch). */
   trajectories(): Trajectory[] {
+    return this.runRows().map(({ run, rows }) => new Trajectory(run, this.select(rows)));
+  }
+
+  /**
+   * The row indices of each run in this set, ordered by step (then epoch), runs in order of first appearance:
+   * `[{ run, rows }]`. Use it to index distance matrices and per-point arrays (progress, loss) by run.
+   */
+  runRows(): { run: string; rows: number[] }[] {
     const groups = new Map<string, number[]>();
     this.meta.forEach((p, i) => {
       const g = groups.get(p.run);
       if (g) g.push(i);
       else groups.set(p.run, [i]);
     });
-    const out: Trajectory[] = [];
-    for (const [run, idx] of groups) {
-      idx.sort((a, b) => this.meta[a]!.step - this.meta[b]!.step || (this.meta[a]!.epoch ?? 0) - (this.meta[b]!.epoch ?? 0));
-      out.push(new Trajectory(run, this.select(idx)));
+    const out: { run: string; rows: number[] }[] = [];
+    for (const [run, rows] of groups) {
+      rows.sort((a, b) => this.meta[a]!.step - this.meta[b]!.step || (this.meta[a]!.epoch ?? 0) - (this.meta[b]!.epoch ?? 0));
+      out.push({ run, rows });
     }
     return out;
   }

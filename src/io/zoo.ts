@@ -392,9 +392,9 @@ export class ZooWriter {
 
   /**
    * Folds every runs/<id>.json into manifest.json (replacing entries with the same id), sorts runs by
-   * `order` (default: as found), and removes the per-run JSON files. Call when a job is done.
+   * `order` (default: as found), applies `update` to each run record, and removes the per-run JSON files.
    */
-  consolidate(order?: (a: ZooRun, b: ZooRun) => number): ZooManifest {
+  consolidate(order?: (a: ZooRun, b: ZooRun) => number, update?: (run: ZooRun) => void): ZooManifest {
     const zoo = loadZoo(this.dir);
     const byId = new Map<string, ZooRun>(zoo.manifest.runs.map((r) => [r.id, r]));
     const runDir = join(this.dir, "runs");
@@ -404,6 +404,7 @@ export class ZooWriter {
       byId.set(r.id, r);
     }
     const runs = [...byId.values()];
+    if (update) runs.forEach(update);
     if (order) runs.sort(order);
     const manifest = { ...zoo.manifest, runs };
     writeJsonAtomic(join(this.dir, "manifest.json"), manifest);

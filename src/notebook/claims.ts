@@ -20,7 +20,9 @@ export interface Claim {
 }
 
 /** Raised by `claim` when a checked claim does not hold. */
-export class ClaimError extends Error {}
+export class ClaimError extends Error {
+  override name = "ClaimError";
+}
 
 const recorded: Claim[] = [];
 let current: string | undefined;

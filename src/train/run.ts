@@ -46,8 +46,12 @@ export function runConfig(spec: RunSpec, trainSize: number): Record<string, Conf
   };
 }
 
-/** Final train error above which a run is flagged `trained: false` (the paper's threshold). */
-export const TRAINED_THRESHOLD = 0.1;
+/**
+ * Final train error above which a run is flagged `trained: false`. The paper drops CIFAR-10 configurations
+ * above 0.1 after 200 epochs; our zoo trains 8 epochs on 3,000 Fashion-MNIST images, where good small networks
+ * reach 0.05–0.15, so the zoo uses 0.25 (recorded in the manifest as `trainedThreshold`).
+ */
+export const TRAINED_THRESHOLD = 0.25;
 
 /**
  * Trains `spec` on `data`, recording into `run` (opened by the caller with `ZooWriter.startRun`), and
