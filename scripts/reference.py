@@ -399,13 +399,16 @@ def cmd_tangent(args: argparse.Namespace) -> None:
     dd = lambda i, j: D4[i, j]
     cosine = 0.5 * (dd(1, 2) + dd(0, 3) - dd(1, 3) - dd(0, 2)) / np.sqrt(dd(0, 1) * dd(2, 3))
     u, v = X4[1] - X4[0], X4[3] - X4[2]
+    R = np.sqrt(A.reshape(4, -1))
+    su, sv = R[1] - R[0], R[3] - R[2]
     _write_json(args.output, {
         "anchor_distances": D4.reshape(-1).tolist(),
         "anchor_eigenvalues": l4.tolist(),
         "quality": quality(Xc, np.sign(l4), 3),
         "inpca_quality": quality(Xo, np.sign(lo), args.kmax),
-        "cosine": float(cosine),
-        "cosine_euclidean": float(u @ v / np.sqrt((u @ u) * (v @ v))),
+        "cosine_minkowski": float(cosine),
+        "cosine": float(u @ v / np.sqrt((u @ u) * (v @ v))),
+        "cosine_sqrt": float(su @ sv / np.sqrt((su @ su) * (sv @ sv))),
     })
 
 

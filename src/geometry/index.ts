@@ -4,3 +4,6 @@ export * from "./inpca.js";
 export * from "./geodesic.js";
 export * from "./progress.js";
 export * from "./reindex.js";
+export * from "./averaging.js";
+export * from "./trajectories.js";
+export * from "./tangents.js";
