@@ -163,5 +163,29 @@ describe("fallback kernels do not leak memory", () => {
     const after = tf.memory();
     expect(after.numTensors).toBe(before.numTensors);
     expect(after.numBytes).toBe(before.numBytes);
+    expect(after.numDataBuffers).toBe(before.numDataBuffers);
+  });
+
+  it("no backend buffer outlives a call of any replaced kernel (the count the engine does not see)", async () => {
+    await tf.setBackend("wasm");
+    const x = tf.tensor4d(rand([2, 8, 8, 3], 5), [2, 8, 8, 3]);
+    const w = tf.tensor4d(rand([3, 3, 3, 4], 6), [3, 3, 3, 4]);
+    const d = tf.tensor4d(rand([5, 5, 4, 2], 7), [5, 5, 4, 2]);
+    const ones = tf.ones([1, 1, 1, 3]);
+    const calls: Record<string, () => tf.Tensor> = {
+      "conv input, stride 1": () => tf.grad((X: tf.Tensor) => tf.conv2d(X as tf.Tensor4D, w, 1, "same").sum())(x),
+      "conv input, stride 2": () => tf.grad((X: tf.Tensor) => tf.conv2d(X as tf.Tensor4D, w, 2, "same").sum())(x),
+      "conv filter, stride 1": () => tf.grad((W: tf.Tensor) => tf.conv2d(x, W as tf.Tensor4D, 1, "same").sum())(w),
+      "conv filter, stride 2 valid": () => tf.grad((W: tf.Tensor) => tf.conv2d(x, W as tf.Tensor4D, 2, "valid").sum())(w),
+      "depthwise filter and input, multiplier 2": () => tf.tidy(() => { const g = tf.grads((X: tf.Tensor, D: tf.Tensor) => tf.depthwiseConv2d(tf.conv2d(X as tf.Tensor4D, w, 1, "same"), D as tf.Tensor4D, 1, "same").sum())([x, d]); return tf.add(g[0]!.sum(), g[1]!.sum()); }),
+      tile: () => tf.tile(ones, [2, 8, 8, 1]),
+      "tile gradient": () => tf.grad((v: tf.Tensor) => tf.tile(v, [2, 8, 8, 1]).sum())(ones),
+    };
+    for (const [name, f] of Object.entries(calls)) {
+      tf.dispose(f());
+      const before = tf.memory().numDataBuffers;
+      for (let i = 0; i < 4; i++) tf.dispose(f());
+      expect({ name, leaked: tf.memory().numDataBuffers - before }).toEqual({ name, leaked: 0 });
+    }
   });
 });

@@ -24,10 +24,14 @@ function call(name: string, inputs: Record<string, Info>, backend: Backend, attr
   return k.kernelFunc({ inputs, backend, attrs: attrs as tf.NamedAttrMap }) as Info;
 }
 
-/** Runs the chain of kernel calls `steps`, disposing every intermediate result but the last. */
-function chain(backend: Backend, first: Info, steps: ((x: Info) => Info)[]): Info {
+/**
+ * Runs the chain of kernel calls `steps`, disposing every intermediate result but the last; `first` is
+ * disposed too when `ownFirst` (an intermediate of the caller's). Each disposal only drops one reference, so
+ * kernels that return their input's data (Reshape) are safe.
+ */
+function chain(backend: Backend, first: Info, steps: ((x: Info) => Info)[], ownFirst = false): Info {
   let cur = first;
-  let owned = false;
+  let owned = ownFirst;
   for (const step of steps) {
     const next = step(cur);
     if (owned) backend.disposeData(cur.dataId);
@@ -78,9 +82,9 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: { inputs: tf.NamedTens
   b.disposeData(xt.dataId);
   b.disposeData(dyt.dataId);
   return chain(b, conv, [
-    (t) => (t.shape[1] === KH && t.shape[2] === KW ? call("Identity", { x: t }, b) : call("Slice", { x: t }, b, { begin: [0, 0, 0, 0], size: [CI, KH, KW, CO] })),
-    (t) => call("Transpose", { x: t }, b, { perm: [1, 2, 0, 3] }),
-  ]);
+    ...(conv.shape[1] === KH && conv.shape[2] === KW ? [] : [(t: Info) => call("Slice", { x: t }, b, { begin: [0, 0, 0, 0], size: [CI, KH, KW, CO] })]),
+    (t: Info) => call("Transpose", { x: t }, b, { perm: [1, 2, 0, 3] }),
+  ], true);
 }
 
 /**
@@ -176,11 +180,11 @@ function depthwiseBackpropFilter({ inputs, backend, attrs }: { inputs: tf.NamedT
   const h = conv.shape[1]!;
   const w = conv.shape[2]!;
   return chain(b, conv, [
-    (t) => call("Reshape", { x: t }, b, { shape: [h, w, B, C * M] }),
-    (t) => call("Sum", { x: t }, b, { axis: [2], keepDims: false }),
-    (t) => (h === KH && w === KW ? call("Identity", { x: t }, b) : call("Slice", { x: t }, b, { begin: [0, 0, 0], size: [KH, KW, C * M] })),
-    (t) => call("Reshape", { x: t }, b, { shape: [KH, KW, C, M] }),
-  ]);
+    (t: Info) => call("Reshape", { x: t }, b, { shape: [h, w, B, C * M] }),
+    (t: Info) => call("Sum", { x: t }, b, { axis: [2], keepDims: false }),
+    ...(h === KH && w === KW ? [] : [(t: Info) => call("Slice", { x: t }, b, { begin: [0, 0, 0], size: [KH, KW, C * M] })]),
+    (t: Info) => call("Reshape", { x: t }, b, { shape: [KH, KW, C, M] }),
+  ], true);
 }
 
 /**
@@ -293,7 +297,7 @@ function makeTile(original: tf.KernelFunc): tf.KernelFunc {
     const sum = call("Add", { a: xr, b: zeros }, b);
     b.disposeData(xr.dataId);
     b.disposeData(zeros.dataId);
-    return chain(b, sum, [(t) => call("Reshape", { x: t }, b, { shape: outShape })]);
+    return chain(b, sum, [(t) => call("Reshape", { x: t }, b, { shape: outShape })], true);
   }) as unknown as tf.KernelFunc;
 }
 
