@@ -212,13 +212,19 @@ async function main(): Promise<void> {
   const results: ZooRun[] = [];
   let failed = 0;
   const workers = Math.max(1, Math.min(o.workers, todo.length));
-  await Promise.all(Array.from({ length: todo.length ? workers : 0 }, () => new Promise<void>((resolveWorker, reject) => {
+  // a worker that dies (the wasm backend can abort) loses only its current run: it is reported, a fresh
+  // worker takes the next run, and the failed run restarts on the next `npm run zoo`
+  const startWorker = (resolveWorker: () => void): void => {
     const child = fork(__filename, [...process.argv.slice(2), "--worker"], { execArgv: process.execArgv, stdio: ["inherit", "inherit", "inherit", "ipc"] });
     let current: RunSpec | undefined;
+    let exiting = false;
     const next = () => {
       current = queue.shift();
       if (current) child.send({ run: current.id });
-      else child.send({ exit: true });
+      else {
+        exiting = true;
+        child.send({ exit: true });
+      }
     };
     child.on("message", (m: { ready?: boolean; backend?: string; progress?: number; run?: string; done?: ZooRun }) => {
       if (m.ready) {
@@ -239,13 +245,15 @@ async function main(): Promise<void> {
       }
     });
     child.on("exit", (code) => {
-      if (code === 0) resolveWorker();
-      else {
-        failed++;
-        reject(new Error(`worker exited with code ${code} during run ${current?.id}`));
-      }
+      if (exiting && code === 0) return resolveWorker();
+      failed++;
+      if (current) partial.delete(current.id);
+      process.stdout.write(`\rworker exited with code ${code} during run ${current?.id ?? "(none)"}; the run restarts next time${" ".repeat(20)}\n`);
+      if (failed > 5) return resolveWorker(); // something is systematically wrong: stop feeding runs
+      startWorker(resolveWorker);
     });
-  })));
+  };
+  await Promise.all(Array.from({ length: todo.length ? workers : 0 }, () => new Promise<void>((resolveWorker) => startWorker(resolveWorker))));
   bar.done();
   const manifest = writer.consolidate((a, b) => all.findIndex((s) => s.id === a.id) - all.findIndex((s) => s.id === b.id), (r) => {
     // the flag follows the threshold of this version of the script, whatever version trained the run
@@ -254,6 +262,7 @@ async function main(): Promise<void> {
   });
   const zoo = loadZoo(o.out);
   console.log(`${zoo}\ntrained ${results.length} runs in ${formatSeconds((Date.now() - t0) / 1000)}${failed ? `, ${failed} worker failures` : ""}; manifest lists ${manifest.runs.length} runs`);
+  if (failed) process.exitCode = 1;
 }
 
 main().catch((e) => {
