@@ -212,28 +212,24 @@ async function main(): Promise<void> {
   const results: ZooRun[] = [];
   let failed = 0;
   const workers = Math.max(1, Math.min(o.workers, todo.length));
-  // a worker that dies (the wasm backend can abort) loses only its current run: it is reported, a fresh
-  // worker takes the next run, and the failed run restarts on the next `npm run zoo`
+  // one process per run: each run starts with a fresh wasm heap (the backend's heap only grows, and a long
+  // worker eventually failed to grow it and aborted); a run whose process dies is reported and restarts on the
+  // next `npm run zoo`, the others go on
   const startWorker = (resolveWorker: () => void): void => {
+    const current = queue.shift();
+    if (!current) return resolveWorker();
     const child = fork(__filename, [...process.argv.slice(2), "--worker"], { execArgv: process.execArgv, stdio: ["inherit", "inherit", "inherit", "ipc"] });
-    let current: RunSpec | undefined;
-    let exiting = false;
-    const next = () => {
-      current = queue.shift();
-      if (current) child.send({ run: current.id });
-      else {
-        exiting = true;
-        child.send({ exit: true });
-      }
-    };
+    let finishedRun = false;
     child.on("message", (m: { ready?: boolean; backend?: string; progress?: number; run?: string; done?: ZooRun }) => {
       if (m.ready) {
-        if (results.length === 0 && partial.size === 0) process.stdout.write(`backend: ${m.backend}\n`);
-        next();
-      } else if (m.progress !== undefined && current) {
+        if (!announced) process.stdout.write(`backend: ${m.backend}\n`);
+        announced = true;
+        child.send({ run: current.id });
+      } else if (m.progress !== undefined) {
         partial.set(current.id, m.progress * cost(current));
         bar.update(doneCost + [...partial.values()].reduce((a, b) => a + b, 0), current.id);
-      } else if (m.done && current) {
+      } else if (m.done) {
+        finishedRun = true;
         partial.delete(current.id);
         doneCost += cost(current);
         const r = m.done;
@@ -241,18 +237,19 @@ async function main(): Promise<void> {
         const last = r.checkpoints[r.checkpoints.length - 1];
         process.stdout.write(`\r${r.id.padEnd(44)} train error ${last?.trainError?.toFixed(3)}  test error ${last?.testError?.toFixed(3)}  ${formatSeconds(r.wallSeconds ?? 0)}${r.trained ? "" : "  (flagged: not trained)"}${" ".repeat(20)}\n`);
         bar.update(doneCost);
-        next();
+        child.send({ exit: true });
       }
     });
     child.on("exit", (code) => {
-      if (exiting && code === 0) return resolveWorker();
-      failed++;
-      if (current) partial.delete(current.id);
-      process.stdout.write(`\rworker exited with code ${code} during run ${current?.id ?? "(none)"}; the run restarts next time${" ".repeat(20)}\n`);
-      if (failed > 5) return resolveWorker(); // something is systematically wrong: stop feeding runs
+      if (!finishedRun) {
+        failed++;
+        partial.delete(current.id);
+        process.stdout.write(`\rrun ${current.id} failed (process exited with code ${code}); it restarts on the next run of the script${" ".repeat(20)}\n`);
+      }
       startWorker(resolveWorker);
     });
   };
+  let announced = false;
   await Promise.all(Array.from({ length: todo.length ? workers : 0 }, () => new Promise<void>((resolveWorker) => startWorker(resolveWorker))));
   bar.done();
   const manifest = writer.consolidate((a, b) => all.findIndex((s) => s.id === a.id) - all.findIndex((s) => s.id === b.id), (r) => {

@@ -73,7 +73,7 @@ function wideResNet(input: Sym, init: Init, width: number): Sym {
   return apply(tf.layers.dense({ units: 10, kernelInitializer: init.glorot() }), x);
 }
 
-function convMixer(input: Sym, init: Init, dim = 48, depth = 4, kernel = 5): Sym {
+function convMixer(input: Sym, init: Init, dim = 32, depth = 4, kernel = 5): Sym {
   // ReLU instead of the original GELU: GELU's erf and its gradient took a third of a step on wasm
   const gelu = relu;
   let x = bn(gelu(apply(tf.layers.conv2d({ filters: dim, kernelSize: 2, strides: 2, kernelInitializer: init.he() }), input)));
