@@ -1,0 +1,50 @@
+/**
+ * The example notebooks are the integration tests: each is executed headless with the tslab kernel
+ * (`scripts/figures.mjs`, the same runner as `npm run figures`) and fails on any error or failed claim.
+ * Skips with a printed reason when Jupyter/nbconvert or the kernel cannot run here.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = join(__dirname, "..");
+const python = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+const nbconvert = spawnSync(python, ["-m", "nbconvert", "--version"], { encoding: "utf8" }).status === 0;
+if (!nbconvert) console.warn("notebook tests skipped: jupyter nbconvert is not installed (bash scripts/system-deps.sh)");
+
+/**
+ * Notebooks whose zoo runs are still being trained (the shipped zoo is incomplete; `npm run zoo` resumes it):
+ * they are listed with the runs they wait for, and run as soon as those runs are in data/zoo.
+ */
+const NEEDS: Record<string, (ids: string[]) => boolean> = {
+  "04-larger-is-faster": (ids) => ids.filter((i) => i.startsWith("wrn-l-nesterov")).length >= 2 && ids.filter((i) => i.startsWith("wrn-s-nesterov")).length >= 2,
+  "08-corners": (ids) => ids.some((i) => i.includes("randlabels")),
+};
+
+function finishedRuns(): string[] {
+  const dir = join(root, "data", "zoo");
+  if (!existsSync(join(dir, "manifest.json"))) return [];
+  const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { runs: { id: string; finished?: boolean }[] };
+  const ids = manifest.runs.filter((r) => r.finished !== false).map((r) => r.id);
+  const runDir = join(dir, "runs");
+  for (const f of existsSync(runDir) ? readdirSync(runDir).filter((n) => n.endsWith(".json")) : []) {
+    const r = JSON.parse(readFileSync(join(runDir, f), "utf8")) as { id: string; finished?: boolean };
+    if (r.finished !== false) ids.push(r.id);
+  }
+  return ids;
+}
+
+describe.skipIf(!nbconvert)("example notebooks (executed headless with tslab)", () => {
+  const ids = finishedRuns();
+  const all = readdirSync(join(root, "notebooks")).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort();
+  for (const file of all) {
+    const name = file.replace(/\.ipynb$/, "");
+    const ready = NEEDS[name]?.(ids) ?? true;
+    it.skipIf(!ready)(name, () => {
+      const r = spawnSync(process.execPath, [join(root, "scripts", "figures.mjs"), "--no-png", "--out", join(root, "out", "notebook-tests"), join(root, "notebooks", file)], { encoding: "utf8", cwd: root });
+      expect(r.stdout + r.stderr).toMatch(/1 notebooks, 0 failed/);
+    }, 600_000);
+    if (!ready) console.warn(`notebook ${name} skipped: its zoo runs are not trained yet (see NEEDS in test/notebooks.test.ts)`);
+  }
+});
