@@ -38,7 +38,16 @@ function readOutputs(file) {
   const claims = [];
   let error = null;
   for (const cell of nb.cells) for (const o of cell.outputs ?? []) {
-    if (o.output_type === "stream") for (const line of [].concat(o.text).join("").split("\n")) if (line.startsWith("claim: ")) claims.push(line.slice(7));
+    const text = o.output_type === "stream" ? [].concat(o.text).join("") : "";
+    for (const line of text.split("\n")) {
+      if (line.startsWith("claim: ")) claims.push(line.slice(7));
+      if (line.startsWith("claim: ") && line.endsWith("✗")) error ??= `failed claim: ${line.slice(7)}`;
+    }
+    // tslab reports a cell's exception on stderr (not as an "error" output)
+    if (o.output_type === "stream" && o.name === "stderr") {
+      const m = /^(\w*(?:Error|Exception)\b.*)$/m.exec(text);
+      if (m) error ??= m[1];
+    }
     if (o.output_type === "error") error ??= `${o.ename}: ${o.evalue}`;
   }
   return { claims, error };
@@ -49,19 +58,21 @@ for (const nb of notebooks) {
   const name = basename(nb, ".ipynb");
   const t0 = Date.now();
   process.stdout.write(`${name} ... `);
-  const r = spawnSync(python, ["-m", "nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.timeout=1200", "--ExecutePreprocessor.kernel_name=tslab", "--output-dir", out, "--output", `${name}.ipynb`, nb], { encoding: "utf8", cwd: dirname(nb), env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: "1" } });
+  // --allow-errors: the executed notebook is written even when a cell fails, so the error and the claims made
+  // before it are read from the outputs and reported (a failed claim prints its line, then throws)
+  const r = spawnSync(python, ["-m", "nbconvert", "--to", "notebook", "--execute", "--allow-errors", "--ExecutePreprocessor.timeout=1200", "--ExecutePreprocessor.kernel_name=tslab", "--output-dir", out, "--output", `${name}.ipynb`, nb], { encoding: "utf8", cwd: dirname(nb), env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: "1" } });
   const seconds = (Date.now() - t0) / 1000;
   const executed = join(out, `${name}.ipynb`);
   let status = r.status === 0 ? "ok" : "FAILED";
-  let detail = "";
-  if (r.status !== 0) {
-    const m = /(\w*Error[^\n]*)\n?[^]*$/.exec(r.stderr ?? "");
-    detail = (m ? m[1] : (r.stderr ?? "").trim().split("\n").pop()) ?? "";
-  }
+  let detail = r.status === 0 ? "" : ((r.stderr ?? "").trim().split("\n").pop() ?? "");
   let claims = [];
   if (existsSync(executed) && r.status === 0) {
-    ({ claims } = readOutputs(executed));
-    step(`html export of ${name}`, python, ["-m", "nbconvert", "--to", "html", "--output-dir", out, executed], { env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: "1" } });
+    const o = readOutputs(executed);
+    claims = o.claims;
+    if (o.error) {
+      status = "FAILED";
+      detail = o.error.split("\n")[0].slice(0, 400);
+    } else step(`html export of ${name}`, python, ["-m", "nbconvert", "--to", "html", "--output-dir", out, executed], { env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: "1" } });
   }
   console.log(`${status} ${seconds.toFixed(1)} s${detail ? `: ${detail}` : ""}`);
   for (const c of claims) console.log(`    ${c}`);
