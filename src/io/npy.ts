@@ -112,6 +112,26 @@ export function loadNpy(path: string): NdArray {
 }
 
 /**
+ * The header of a version-1.0, C-order .npy file for `descr` and `shape` (magic, version, length, dict,
+ * space padding, newline). Its total length is the next multiple of 64 bytes, as NumPy writes it, or exactly
+ * `length` when given (the zoo writer reserves room so the shape can grow in place).
+ */
+export function encodeNpyHeader(descr: string, shape: readonly number[], length?: number): Uint8Array {
+  const dims = shape.length === 1 ? `${shape[0]},` : shape.join(", ");
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${dims}), }`;
+  const total = length ?? 10 + header.length + 1 + ((64 - ((10 + header.length + 1) % 64)) % 64);
+  if (10 + header.length + 1 > total) throw new InpcaInputError(`shape (${shape.join(", ")}) does not fit in a ${total}-byte .npy header`);
+  header += " ".repeat(total - 10 - header.length - 1) + "\n";
+  const out = new Uint8Array(total);
+  out.set(MAGIC);
+  out[6] = 1;
+  out[7] = 0;
+  new DataView(out.buffer).setUint16(8, header.length, true);
+  for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
+  return out;
+}
+
+/**
  * Encodes an array as a .npy file (format 1.0, little-endian, C order): Float32Array → '<f4',
  * Float64Array → '<f8', Int32Array → '<i4', Uint8Array → '|u1'; `float16: true` stores a float array as '<f2'.
  */
@@ -120,17 +140,11 @@ export function writeNpy(data: Float32Array | Float64Array | Int32Array | Uint8A
   if (count !== data.length) throw new InpcaInputError(`writeNpy: ${data.length} values do not fit the shape (${shape.join(", ")})`);
   const half = options.float16 === true && (data instanceof Float32Array || data instanceof Float64Array);
   const descr = half ? "<f2" : data instanceof Float32Array ? "<f4" : data instanceof Float64Array ? "<f8" : data instanceof Int32Array ? "<i4" : "|u1";
-  const dims = shape.length === 1 ? `${shape[0]},` : shape.join(", ");
-  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${dims}), }`;
-  header += " ".repeat((64 - ((10 + header.length + 1) % 64)) % 64) + "\n";
+  const head = encodeNpyHeader(descr, shape);
   const itemSize = half ? 2 : data.BYTES_PER_ELEMENT;
-  const out = new Uint8Array(10 + header.length + count * itemSize);
-  out.set(MAGIC);
-  out[6] = 1;
-  out[7] = 0;
-  new DataView(out.buffer).setUint16(8, header.length, true);
-  for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
-  const body = 10 + header.length;
+  const out = new Uint8Array(head.length + count * itemSize);
+  out.set(head);
+  const body = head.length;
   if (half) {
     const dv = new DataView(out.buffer, body);
     for (let i = 0; i < count; i++) dv.setUint16(2 * i, toFloat16Bits(data[i]!), true);

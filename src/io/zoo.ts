@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { InpcaInputError } from "../core/errors.js";
 import type { ConfigValue, ModelPoint } from "../core/meta.js";
 import { DEFAULT_SUM_TOLERANCE, PredictionSet } from "../core/prediction-set.js";
-import { decodeNpyFloatsInto, readNpy, readNpyHeader, toFloat16Bits, writeNpy } from "./npy.js";
+import { decodeNpyFloatsInto, encodeNpyHeader, readNpy, readNpyHeader, toFloat16Bits, writeNpy } from "./npy.js";
 import { readBytes } from "./read-bytes.js";
 
 /** Name written in `manifest.format`. */
@@ -218,25 +218,29 @@ function pointMeta(run: ZooRun, c: ZooCheckpoint, split: string): ModelPoint {
   return p;
 }
 
-/** Finite, non-negative rows summing to 1 within float16 tolerance; names the file, run, step and sample. */
-function validateRows(probs: Float32Array, from: number, to: number, C: number, S: number, meta: ModelPoint[], firstRow: number, file: string): void {
-  for (let o = from; o < to; o += C) {
+/** The first row of `rows` rows of C probabilities starting at `from` that is not finite, non-negative and summing to 1 within `tol`. */
+function firstBadRow(values: ArrayLike<number>, from: number, rows: number, C: number, tol: number): { row: number; cls?: number; value?: number; sum?: number } | null {
+  for (let r = 0; r < rows; r++) {
+    const o = from + r * C;
     let sum = 0;
     for (let c = 0; c < C; c++) {
-      const v = probs[o + c]!;
-      if (!(v >= 0) || v === Infinity) {
-        const r = (o - from) / C;
-        const p = meta[firstRow + Math.floor(r / S)]!;
-        throw new InpcaInputError(`run "${p.run}", step ${p.step}, sample ${r % S}, class ${c}: probability ${v} is not a finite non-negative number`, { file });
-      }
+      const v = values[o + c]!;
+      if (!(v >= 0 && v < Infinity)) return { row: r, cls: c, value: v };
       sum += v;
     }
-    if (Math.abs(sum - 1) > Math.max(DEFAULT_SUM_TOLERANCE, 2e-3 * C / 10)) {
-      const r = (o - from) / C;
-      const p = meta[firstRow + Math.floor(r / S)]!;
-      throw new InpcaInputError(`run "${p.run}", step ${p.step}, sample ${r % S}: probabilities sum to ${sum}, not 1`, { file });
-    }
+    if (Math.abs(sum - 1) > tol) return { row: r, sum };
   }
+  return null;
+}
+
+/** Checks decoded rows (float16 rounding allowed); names the file, run, step, sample and class of a bad one. */
+function validateRows(probs: Float32Array, from: number, to: number, C: number, S: number, meta: ModelPoint[], firstRow: number, file: string): void {
+  const bad = firstBadRow(probs, from, (to - from) / C, C, Math.max(DEFAULT_SUM_TOLERANCE, (2e-3 * C) / 10));
+  if (!bad) return;
+  const p = meta[firstRow + Math.floor(bad.row / S)]!;
+  const where = `run "${p.run}", step ${p.step}, sample ${bad.row % S}`;
+  if (bad.sum === undefined) throw new InpcaInputError(`${where}, class ${bad.cls}: probability ${bad.value} is not a finite non-negative number`, { file });
+  throw new InpcaInputError(`${where}: probabilities sum to ${bad.sum}, not 1`, { file });
 }
 
 /**
@@ -321,17 +325,6 @@ export interface ZooInit {
 
 /** Header bytes reserved in each run file so the shape can grow in place (NumPy pads headers the same way). */
 const RESERVED_HEADER = 128;
-
-function npyHeaderBytes(descr: string, shape: readonly number[]): Uint8Array {
-  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(", ")}), }`;
-  if (10 + header.length + 1 > RESERVED_HEADER) throw new InpcaInputError(`shape (${shape.join(", ")}) too large for the reserved .npy header`);
-  header += " ".repeat(RESERVED_HEADER - 10 - header.length - 1) + "\n";
-  const out = new Uint8Array(RESERVED_HEADER);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
-  new DataView(out.buffer).setUint16(8, header.length, true);
-  for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
-  return out;
-}
 
 function writeJsonAtomic(file: string, value: unknown): void {
   const tmp = `${file}.tmp-${process.pid}`;
@@ -430,7 +423,7 @@ export class RunWriter {
     this.float16 = float16;
     for (const s of Object.keys(samples)) {
       const fd = openSync(join(dir, "runs", `${run.id}.${s}.npy`), "w");
-      writeSync(fd, npyHeaderBytes(this.descr, [0, samples[s]!, classes]), 0, RESERVED_HEADER, 0);
+      writeSync(fd, encodeNpyHeader(this.descr, [0, samples[s]!, classes], RESERVED_HEADER), 0, RESERVED_HEADER, 0);
       this.fds.set(s, fd);
     }
     this.saveRecord();
@@ -450,14 +443,10 @@ export class RunWriter {
       const p = predictions[s];
       if (!p) throw new InpcaInputError(`run "${this.run.id}", step ${checkpoint.step}: no predictions for split "${s}"`);
       if (p.length !== S * C) throw new InpcaInputError(`run "${this.run.id}", step ${checkpoint.step}, split "${s}": ${p.length} values, expected ${S} samples × ${C} classes`);
-      for (let n = 0; n < S; n++) {
-        let sum = 0;
-        for (let c = 0; c < C; c++) {
-          const v = p[n * C + c]!;
-          if (!(v >= 0 && v < Infinity)) throw new InpcaInputError(`run "${this.run.id}", step ${checkpoint.step}, split "${s}", sample ${n}: probability ${v}`);
-          sum += v;
-        }
-        if (Math.abs(sum - 1) > 1e-3) throw new InpcaInputError(`run "${this.run.id}", step ${checkpoint.step}, split "${s}", sample ${n}: probabilities sum to ${sum}`);
+      const bad = firstBadRow(p, 0, S, C, 1e-3);
+      if (bad) {
+        const where = `run "${this.run.id}", step ${checkpoint.step}, split "${s}", sample ${bad.row}`;
+        throw new InpcaInputError(bad.sum === undefined ? `${where}: probability ${bad.value}` : `${where}: probabilities sum to ${bad.sum}`);
       }
     }
     const rows = this.run.checkpoints.length + 1;
@@ -472,7 +461,7 @@ export class RunWriter {
         bytes = new Uint8Array(h.buffer);
       } else bytes = new Uint8Array(Float32Array.from(p).buffer);
       writeSync(fd, bytes, 0, bytes.length, fstatSync(fd).size);
-      writeSync(fd, npyHeaderBytes(this.descr, [rows, S, C]), 0, RESERVED_HEADER, 0);
+      writeSync(fd, encodeNpyHeader(this.descr, [rows, S, C], RESERVED_HEADER), 0, RESERVED_HEADER, 0);
     }
     this.run.checkpoints.push(checkpoint);
     this.saveRecord();
