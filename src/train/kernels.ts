@@ -54,6 +54,17 @@ function padInfo(xShape: number[], filterShape: number[], strides: number | [num
   );
 }
 
+/** Zero-pads the two spatial axes of NHWC `x`; returns `x` itself when there is nothing to pad. */
+function padHW(b: Backend, x: Info, top: number, bottom: number, left: number, right: number): Info {
+  if (!(top || bottom || left || right)) return x;
+  return call("PadV2", { x }, b, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 });
+}
+
+function checkNoDilation(attrs: Attrs, name: string): void {
+  const d = attrs.dilations as number | [number, number] | undefined;
+  if (d !== undefined && (Array.isArray(d) ? d.some((v) => v !== 1) : d !== 1)) throw new Error(`${name} fallback: dilations > 1 are not supported`);
+}
+
 function checkFormat(attrs: Attrs, name: string): void {
   const f = attrs.dataFormat;
   if (f !== undefined && f !== "NHWC" && f !== "channelsLast") throw new Error(`${name} fallback: only NHWC data is supported, got ${String(f)}`);
@@ -74,7 +85,7 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: { inputs: tf.NamedTens
   const info = padInfo(x.shape, filterShape, strides, a.pad, a.dimRoundingMode, false);
   const [KH, KW, CI, CO] = filterShape as [number, number, number, number];
   const { top, bottom, left, right } = info.padInfo;
-  const padded = top || bottom || left || right ? call("PadV2", { x }, b, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 }) : x;
+  const padded = padHW(b, x, top, bottom, left, right);
   const xt = call("Transpose", { x: padded }, b, { perm: [3, 1, 2, 0] });
   if (padded !== x) b.disposeData(padded.dataId);
   const dyt = call("Transpose", { x: dy }, b, { perm: [1, 2, 0, 3] });
@@ -148,8 +159,7 @@ function depthwiseBackpropFilter({ inputs, backend, attrs }: { inputs: tf.NamedT
   const x = inputs.x!;
   const dy = inputs.dy!;
   const filterShape = a.filterShape as number[];
-  const dil = a.dilations as number | [number, number] | undefined;
-  if (dil !== undefined && (Array.isArray(dil) ? dil.some((d) => d !== 1) : dil !== 1)) throw new Error("DepthwiseConv2dNativeBackpropFilter fallback: dilations > 1 are not supported");
+  checkNoDilation(a, "DepthwiseConv2dNativeBackpropFilter");
   const info = padInfo(x.shape, filterShape, a.strides as number | [number, number], a.pad, a.dimRoundingMode, true);
   const [KH, KW, C, M] = filterShape as [number, number, number, number];
   const [B] = x.shape as [number];
@@ -157,7 +167,7 @@ function depthwiseBackpropFilter({ inputs, backend, attrs }: { inputs: tf.NamedT
   const { top, bottom, left, right } = info.padInfo;
   const Hp = x.shape[1]! + top + bottom;
   const Wp = x.shape[2]! + left + right;
-  const padded = top || bottom || left || right ? call("PadV2", { x }, b, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 }) : x;
+  const padded = padHW(b, x, top, bottom, left, right);
   // [B, Hp, Wp, C] → (repeat channel m times) [B, Hp, Wp, C, M] → [Hp, Wp, B, C·M] → [1, Hp, Wp, B·C·M]
   let rep: Info = padded;
   if (M > 1) {
@@ -200,8 +210,7 @@ function depthwiseBackpropInput({ inputs, backend, attrs }: { inputs: tf.NamedTe
   const inputShape = a.inputShape as number[];
   const info = padInfo(inputShape, filter.shape, a.strides as number | [number, number], a.pad, a.dimRoundingMode, true);
   if (info.strideHeight !== 1 || info.strideWidth !== 1) throw new Error("DepthwiseConv2dNativeBackpropInput fallback: only stride 1 is supported on the wasm backend");
-  const dil = a.dilations as number | [number, number] | undefined;
-  if (dil !== undefined && (Array.isArray(dil) ? dil.some((d) => d !== 1) : dil !== 1)) throw new Error("DepthwiseConv2dNativeBackpropInput fallback: dilations > 1 are not supported");
+  checkNoDilation(a, "DepthwiseConv2dNativeBackpropInput");
   const [KH, KW, C, M] = filter.shape as [number, number, number, number];
   const [B, H, W] = inputShape as [number, number, number];
   const { top, bottom, left, right } = info.padInfo;
@@ -211,42 +220,30 @@ function depthwiseBackpropInput({ inputs, backend, attrs }: { inputs: tf.NamedTe
   const pr = KW - 1 - right;
   // negative padding (more forward padding than kernel-1) would need a crop; not produced by same/valid
   if (pt < 0 || pb < 0 || pl < 0 || pr < 0) throw new Error("DepthwiseConv2dNativeBackpropInput fallback: padding larger than the kernel is not supported");
-  // dy [B, OH, OW, C·M]: with M > 1, fold M into the batch so each multiplier is its own depthwise conv, then sum.
+  // dy [B, OH, OW, C·M] → [M·B, Hp, Wp, C]: multiplier k is its own depthwise convolution with filter[..., k]; sum over k
   const flipped = call("Reverse", { x: filter }, b, { dims: [0, 1] }); // [KH, KW, C, M]
-  let dyC: Info;
-  let filt: Info;
-  if (M === 1) {
-    dyC = call("PadV2", { x: dy }, b, { paddings: [[0, 0], [pt, pb], [pl, pr], [0, 0]], constantValue: 0 });
-    filt = flipped;
-  } else {
-    const OH = dy.shape[1]!;
-    const OW = dy.shape[2]!;
-    // [B, OH, OW, C, M] → [M, B, OH, OW, C] → [M·B, OH, OW, C]
-    dyC = chain(b, dy, [
-      (t) => call("Reshape", { x: t }, b, { shape: [B, OH, OW, C, M] }),
-      (t) => call("Transpose", { x: t }, b, { perm: [4, 0, 1, 2, 3] }),
-      (t) => call("Reshape", { x: t }, b, { shape: [M * B, OH, OW, C] }),
-      (t) => call("PadV2", { x: t }, b, { paddings: [[0, 0], [pt, pb], [pl, pr], [0, 0]], constantValue: 0 }),
-    ]);
-    filt = flipped; // handled per multiplier below
-  }
-  let out: Info;
-  if (M === 1) {
-    out = call("DepthwiseConv2dNative", { x: dyC, filter: filt }, b, { strides: [1, 1], pad: "valid", dataFormat: "NHWC", dilations: [1, 1] });
-  } else {
-    // per multiplier k: depthwise conv of dy[k] with filter[..., k]; stack and sum over k
-    const parts: Info[] = [];
-    for (let k = 0; k < M; k++) {
-      const dk = call("Slice", { x: dyC }, b, { begin: [k * B, 0, 0, 0], size: [B, dyC.shape[1]!, dyC.shape[2]!, C] });
-      const fk = chain(b, filt, [(t) => call("Slice", { x: t }, b, { begin: [0, 0, 0, k], size: [KH, KW, C, 1] })]);
-      parts.push(call("DepthwiseConv2dNative", { x: dk, filter: fk }, b, { strides: [1, 1], pad: "valid", dataFormat: "NHWC", dilations: [1, 1] }));
+  const OH = dy.shape[1]!;
+  const OW = dy.shape[2]!;
+  const folded = M === 1 ? dy : chain(b, dy, [
+    (t) => call("Reshape", { x: t }, b, { shape: [B, OH, OW, C, M] }),
+    (t) => call("Transpose", { x: t }, b, { perm: [4, 0, 1, 2, 3] }),
+    (t) => call("Reshape", { x: t }, b, { shape: [M * B, OH, OW, C] }),
+  ]);
+  const dyC = padHW(b, folded, pt, pb, pl, pr);
+  if (folded !== dy && dyC !== folded) b.disposeData(folded.dataId);
+  const parts: Info[] = [];
+  for (let k = 0; k < M; k++) {
+    const dk = M === 1 ? dyC : call("Slice", { x: dyC }, b, { begin: [k * B, 0, 0, 0], size: [B, dyC.shape[1]!, dyC.shape[2]!, C] });
+    const fk = M === 1 ? flipped : call("Slice", { x: flipped }, b, { begin: [0, 0, 0, k], size: [KH, KW, C, 1] });
+    parts.push(call("DepthwiseConv2dNative", { x: dk, filter: fk }, b, { strides: [1, 1], pad: "valid", dataFormat: "NHWC", dilations: [1, 1] }));
+    if (M > 1) {
       b.disposeData(dk.dataId);
       b.disposeData(fk.dataId);
     }
-    out = call("AddN", parts as unknown as Record<string, Info>, b); // AddN takes its inputs as an array
-    for (const p of parts) b.disposeData(p.dataId);
   }
-  b.disposeData(dyC.dataId);
+  const out = M === 1 ? parts[0]! : call("AddN", parts as unknown as Record<string, Info>, b); // AddN takes its inputs as an array
+  if (M > 1) for (const p of parts) b.disposeData(p.dataId);
+  if (dyC !== dy) b.disposeData(dyC.dataId);
   b.disposeData(flipped.dataId);
   if (out.shape[1] !== H || out.shape[2] !== W) throw new Error(`DepthwiseConv2dNativeBackpropInput fallback: produced ${out.shape} for input ${inputShape}`);
   return out;

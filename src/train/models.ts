@@ -42,7 +42,6 @@ function conv(x: Sym, init: Init, filters: number, kernelSize: number, strides =
 }
 const bn = (x: Sym): Sym => apply(tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 }), x);
 const relu = (x: Sym): Sym => apply(tf.layers.activation({ activation: "relu" }), x);
-const gelu = (x: Sym): Sym => apply(tf.layers.activation({ activation: "gelu" as "relu" }), x);
 
 function mlp(input: Sym, init: Init): Sym {
   let x = apply(tf.layers.flatten(), input);
@@ -75,12 +74,11 @@ function wideResNet(input: Sym, init: Init, width: number): Sym {
 
 function convMixer(input: Sym, init: Init, dim = 32, depth = 4, kernel = 5): Sym {
   // ReLU instead of the original GELU: GELU's erf and its gradient took a third of a step on wasm
-  const gelu = relu;
-  let x = bn(gelu(apply(tf.layers.conv2d({ filters: dim, kernelSize: 2, strides: 2, kernelInitializer: init.he() }), input)));
+  let x = bn(relu(apply(tf.layers.conv2d({ filters: dim, kernelSize: 2, strides: 2, kernelInitializer: init.he() }), input)));
   for (let d = 0; d < depth; d++) {
-    const mixed = bn(gelu(apply(tf.layers.depthwiseConv2d({ kernelSize: kernel, padding: "same", depthwiseInitializer: init.he() }), x)));
+    const mixed = bn(relu(apply(tf.layers.depthwiseConv2d({ kernelSize: kernel, padding: "same", depthwiseInitializer: init.he() }), x)));
     x = apply(tf.layers.add(), [mixed, x]);
-    x = bn(gelu(apply(tf.layers.conv2d({ filters: dim, kernelSize: 1, kernelInitializer: init.he() }), x)));
+    x = bn(relu(apply(tf.layers.conv2d({ filters: dim, kernelSize: 1, kernelInitializer: init.he() }), x)));
   }
   x = apply(tf.layers.globalAveragePooling2d({}), x);
   return apply(tf.layers.dense({ units: 10, kernelInitializer: init.glorot() }), x);
