@@ -68,6 +68,16 @@ export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scala
   });
 }
 
+/**
+ * A `model.compile({ loss })` function for the zoo's models, which output logits: the mean softmax
+ * cross-entropy (nats) of `yPred` (logits [n, C]) against one-hot targets `yTrue` [n, C] (what `model.fit`
+ * requires of a custom loss: targets shaped like the outputs; make them with `tf.oneHot(labels, C)`).
+ * tfjs's "categoricalCrossentropy" expects probabilities and trains logits badly.
+ */
+export function logitsLoss(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => tf.mean(tf.sub(tf.logSumExp(yPred, 1), tf.sum(tf.mul(yTrue, yPred), 1))) as tf.Scalar);
+}
+
 function makeOptimizer(c: OptimizerConfig): tf.Optimizer {
   if (c.optimizer === "sgd") return tf.train.sgd(c.lr);
   if (c.optimizer === "nesterov") return tf.train.momentum(c.lr, 0.9, true);
