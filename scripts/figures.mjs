@@ -6,7 +6,7 @@
 // prints a summary: notebook, status, seconds, and the claims each notebook checked. Works offline.
 // Exit code 1 when any notebook fails (an error, or a claim that does not hold).
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -28,7 +28,20 @@ function step(label, cmd, argv, opts = {}) {
   return true;
 }
 
-if (!existsSync(join(root, "dist", "index.js")) && !step("build", process.execPath, [join(root, "scripts", "build.mjs")], { stdio: "inherit" })) process.exit(1);
+/** Newest modification time (ms) of the files under `dir`. */
+function newest(dir) {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+// the notebooks import the built package: rebuild when it is missing or older than the sources
+const built = join(root, "dist", "index.js");
+const stale = !existsSync(built) || statSync(built).mtimeMs < newest(join(root, "src"));
+if (stale && !step("build", process.execPath, [join(root, "scripts", "build.mjs")], { stdio: "inherit" })) process.exit(1);
 if (!step("kernel registration", process.execPath, [join(root, "scripts", "jupyter-kernel.mjs")])) process.exit(1);
 mkdirSync(out, { recursive: true });
 
@@ -47,6 +60,9 @@ function readOutputs(file) {
     if (o.output_type === "stream" && o.name === "stderr") {
       const m = /^(\w*(?:Error|Exception)\b.*)$/m.exec(text);
       if (m) error ??= m[1];
+      // a TypeScript diagnostic stops the cell before it runs: "4:32 - Property 'x' does not exist ..."
+      const d = /^(\d+:\d+ - .*)$/m.exec(text);
+      if (d) error ??= `TypeScript: ${d[1]}`;
     }
     if (o.output_type === "error") error ??= `${o.ename}: ${o.evalue}`;
   }

@@ -164,3 +164,51 @@ describe("DistanceMatrix", () => {
     expect(t.rows).toBe(2);
   });
 });
+
+describe("PredictionSet.joinSamples", () => {
+  // Dirichlet-like random rows from a fixed LCG, so the test needs no seed machinery
+  let state = 12345;
+  const rand = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const randomSet = (M: number, S: number, C: number, split: string) => {
+    const data: number[] = [];
+    for (let r = 0; r < M * S; r++) {
+      const row = Array.from({ length: C }, () => -Math.log(rand() + 1e-12));
+      const z = row.reduce((a, b) => a + b, 0);
+      data.push(...row.map((v) => v / z));
+    }
+    const labels = Array.from({ length: S }, (_, n) => n % C);
+    return PredictionSet.fromProbabilities(data, [M, S, C], { labels, split, meta: Array.from({ length: M }, (_, m) => ({ run: "r", step: m })) });
+  };
+  // naive intensive Bhattacharyya distance, independent of the library's kernels
+  const dB = (p: PredictionSet, u: number, v: number) => {
+    let s = 0;
+    for (let n = 0; n < p.samples; n++) {
+      let bc = 0;
+      for (let c = 0; c < p.classes; c++) bc += Math.sqrt(p.probs[(u * p.samples + n) * p.classes + c]! * p.probs[(v * p.samples + n) * p.classes + c]!);
+      s += -Math.log(bc);
+    }
+    return s / p.samples;
+  };
+
+  it("concatenates samples per model-point; the joint distance is the sample-weighted mean of the parts'", () => {
+    const a = randomSet(3, 5, 4, "train"), b = randomSet(3, 2, 4, "test");
+    const j = PredictionSet.joinSamples([a, b]);
+    expect(j.shape).toEqual([3, 7, 4]);
+    expect(j.split).toBe("train+test");
+    expect(Array.from(j.labels!)).toEqual([0, 1, 2, 3, 0, 0, 1]);
+    expect(Array.from(j.probs.subarray(7 * 4, 7 * 4 + 5 * 4))).toEqual(Array.from(a.probs.subarray(5 * 4, 10 * 4)));
+    expect(Array.from(j.probs.subarray(7 * 4 + 5 * 4, 14 * 4))).toEqual(Array.from(b.probs.subarray(2 * 4, 4 * 4)));
+    for (const [u, v] of [[0, 1], [0, 2], [1, 2]] as const) {
+      expect(dB(j, u, v)).toBeCloseTo((5 * dB(a, u, v) + 2 * dB(b, u, v)) / 7, 12);
+    }
+  });
+
+  it("refuses sets whose model-points differ, naming the model-point", () => {
+    const a = randomSet(2, 3, 3, "train");
+    const b = randomSet(2, 3, 3, "test");
+    const c = b.derive(b.probs, 2, [{ run: "r", step: 0 }, { run: "other", step: 1 }]);
+    expect(() => PredictionSet.joinSamples([a, c])).toThrow(/model-point 1 is run "other" step 1/);
+    expect(() => PredictionSet.joinSamples([a, randomSet(2, 3, 4, "test")])).toThrow(/4 classes but set 0 has 3/);
+    expect(() => PredictionSet.joinSamples([a, randomSet(1, 3, 3, "test")])).toThrow(/1 model-points/);
+  });
+});

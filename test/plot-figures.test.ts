@@ -224,6 +224,23 @@ describe("heatmap, bar, box, dendrogram", () => {
     expect(x.data.map((t) => [t["name"], t["y"]])).toEqual([["sgd", [1, 2, 3]], ["adam", [4]]]);
   });
 
+  it("scatter: one trace per category with its points, the y = x line over the data range, stride above maxPoints", () => {
+    const meta: ModelPoint[] = [0, 1, 2, 3].map((i) => ({ run: `r${i}`, step: i, config: { arch: i % 2 ? "cnn" : "mlp" } }));
+    const fig = plot.scatter([1, 2, 3, 4], [1.5, 2, 2.5, 5], { meta, colorBy: "arch", diagonal: true });
+    expect(fig.data.map((t) => [t["name"], t["x"], t["y"]])).toEqual([["mlp", [1, 3], [1.5, 2.5]], ["cnn", [2, 4], [2, 5]], ["y = x", [1, 5], [1, 5]]]);
+    expect(fig.data[0]!["text"]).toEqual(["r0:0", "r2:2"]);
+    expect((fig.layout["yaxis"] as { scaleanchor: string }).scaleanchor).toBe("x");
+    const many = plot.scatter(Array.from({ length: 30001 }, (_, i) => i), Array.from({ length: 30001 }, (_, i) => -i), { maxPoints: 10000 });
+    const xs = many.data[0]!["x"] as number[];
+    expect(many.data[0]!["type"]).toBe("scattergl");
+    expect([xs.length, xs[0], xs[xs.length - 1]]).toEqual([10000, 0, 30000]);
+    // numbers with more than 12 distinct values colour continuously (fewer are categories, as in every builder)
+    const v = Array.from({ length: 20 }, (_, i) => i / 20);
+    const cont = plot.scatter(v, v, { colorBy: v });
+    expect((cont.data[0]!["marker"] as { color: number[] }).color).toEqual(v);
+    expect(() => plot.scatter([1], [1, 2])).toThrow(/1 x values for 2 y values/);
+  });
+
   it("dendrogram: links at the merge heights, leaves in dendrogram order, coloured by field, with columns", () => {
     // two tight pairs far apart: (0,2) at 1, (1,3) at 2, joined at max = 9
     const d = [0, 8, 1, 9, 8, 0, 7, 2, 1, 7, 0, 6, 9, 2, 6, 0];

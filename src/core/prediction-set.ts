@@ -293,6 +293,49 @@ export class PredictionSet {
     );
   }
 
+  /**
+   * The same model-points on several sample sets at once: sample axes concatenated, so each model-point becomes
+   * one distribution over S_1 + S_2 + ... samples (e.g. train and test images together, the paper's joint
+   * embedding). The intensive distance of the result is the sample-weighted mean of the parts' distances:
+   * d_B = Σ_k S_k d_B,k / Σ_k S_k. Sets must hold the same model-points in the same order (same run and step)
+   * and the same classes; labels are kept when every part has them. Throws InpcaInputError naming the first
+   * model-point that differs. Returns shape [M × ΣS_k × C], split "a+b".
+   */
+  static joinSamples(sets: readonly PredictionSet[]): PredictionSet {
+    if (sets.length === 0) throw new InpcaInputError("joinSamples: no prediction sets given");
+    const first = sets[0]!;
+    const M = first.models, C = first.classes;
+    sets.forEach((s, k) => {
+      const name = `joinSamples: set ${k}${s.split ? ` (${s.split})` : ""}`;
+      if (s.classes !== C) throw new InpcaInputError(`${name} has ${s.classes} classes but set 0 has ${C}`);
+      if (s.models !== M) throw new InpcaInputError(`${name} has ${s.models} model-points but set 0 has ${M}`);
+      for (let m = 0; m < M; m++) {
+        const a = first.meta[m]!, b = s.meta[m]!;
+        if (a.run !== b.run || a.step !== b.step) {
+          throw new InpcaInputError(`${name}: model-point ${m} is run "${b.run}" step ${b.step}, but in set 0 it is run "${a.run}" step ${a.step}; join the same checkpoints in the same order`);
+        }
+      }
+    });
+    const S = sets.reduce((a, s) => a + s.samples, 0);
+    const probs = new Float32Array(M * S * C);
+    for (let m = 0; m < M; m++) {
+      let o = m * S * C;
+      for (const s of sets) {
+        const w = s.samples * C;
+        probs.set(s.probs.subarray(m * w, (m + 1) * w), o);
+        o += w;
+      }
+    }
+    let labels: Int32Array | null = null;
+    if (sets.every((s) => s.labels)) {
+      labels = new Int32Array(S);
+      let o = 0;
+      for (const s of sets) { labels.set(s.labels!, o); o += s.samples; }
+    }
+    const split = sets.map((s, k) => s.split ?? `set${k}`).join("+");
+    return new PredictionSet({ probs, models: M, samples: S, classes: C, labels, classNames: first.classNames, meta: first.meta, split, sampleIds: null }, { validate: false });
+  }
+
   /** Concatenates this set with others (see `PredictionSet.concat`). */
   concat(...others: PredictionSet[]): PredictionSet {
     return PredictionSet.concat([this, ...others]);

@@ -1,12 +1,14 @@
 /**
- * Heat map of a distance matrix, bar and box charts (factor analyses, outlier counts, averaging methods).
+ * Heat map of a distance matrix, bar and box charts (factor analyses, outlier counts, averaging methods), and a
+ * scatter plot of paired values.
  */
 import type { DistanceMatrix } from "../core/distance-matrix.js";
 import { InpcaInputError } from "../core/errors.js";
-import { field } from "../core/meta.js";
+import { field, type ModelPoint } from "../core/meta.js";
+import { coloring } from "./data.js";
 import { Figure } from "./figure.js";
 import { completeLinkage, leafOrder } from "./linkage.js";
-import { CONTINUOUS_SCALE, axis2d, baseConfig, baseLayout, categoryColor, font } from "./style.js";
+import { CONTINUOUS_SCALE, axis2d, baseConfig, baseLayout, categoryColor, fieldTitle, font } from "./style.js";
 import type { PlotTrace } from "./types.js";
 
 /** Options of `heatmap`. */
@@ -166,4 +168,74 @@ export function box(groups: Record<string, ArrayLike<number>> | ReadonlyMap<stri
     showlegend: false,
   });
   return new Figure("box", { data, layout, config: baseConfig("inpca-box", options.width ?? 700, height) });
+}
+
+/** Options of `scatter`. */
+export interface ScatterOptions {
+  /** Metadata rows, one per point (for colouring by a field and for hover text). */
+  meta?: readonly ModelPoint[];
+  /** Colour by a metadata field (needs `meta`) or one value per point; numbers with many values get a colour bar. */
+  colorBy?: string | ArrayLike<number | string>;
+  /** Draw the line y = x across the data range (default false): for comparing two measurements of one thing. */
+  diagonal?: boolean;
+  /** At most this many points are drawn, sampled at a uniform stride (default 20,000). */
+  maxPoints?: number;
+  /** Hover text per point (default `run:step` from `meta`). */
+  text?: readonly string[];
+  xTitle?: string;
+  yTitle?: string;
+  title?: string;
+  /** Equal scales on both axes (default: on when `diagonal`). */
+  equalAxes?: boolean;
+  width?: number;
+  height?: number;
+}
+
+/**
+ * Scatter plot of paired values x[i], y[i] (any units), e.g. the test-set distance of every model pair against
+ * its train-set distance, or one model-point's progress on two splits. WebGL above 5,000 points.
+ */
+export function scatter(x: ArrayLike<number>, y: ArrayLike<number>, options: ScatterOptions = {}): Figure {
+  if (x.length !== y.length) throw new InpcaInputError(`scatter: ${x.length} x values for ${y.length} y values`);
+  if (options.meta && options.meta.length !== x.length) throw new InpcaInputError(`scatter: ${options.meta.length} metadata rows for ${x.length} points`);
+  const idx = stride(x.length, options.maxPoints ?? 20000);
+  const meta = options.meta ?? Array.from({ length: x.length }, (_, i) => ({ run: `p${i}`, step: i }));
+  const c = coloring(meta, idx, options.colorBy);
+  const type = idx.length > 5000 ? "scattergl" : "scatter";
+  const text = (k: number[]) => k.map((j) => options.text?.[idx[j]!] ?? `${meta[idx[j]!]!.run}:${meta[idx[j]!]!.step}`);
+  const pick = (a: ArrayLike<number>, k: number[]) => k.map((j) => a[idx[j]!]!);
+  const size = idx.length > 2000 ? 3 : 5;
+  const hovertemplate = "%{text}<br>x %{x:.4~g}<br>y %{y:.4~g}<extra></extra>";
+  const all = idx.map((_, j) => j);
+  let data: PlotTrace[];
+  if (c.type === "categorical") {
+    data = c.categories.map((cat) => {
+      const k = all.filter((j) => c.values[j] === cat);
+      return { type, mode: "markers", name: cat, x: pick(x, k), y: pick(y, k), text: text(k), hovertemplate, marker: { color: c.colors.get(cat), size, opacity: 0.7 } };
+    });
+  } else if (c.type === "continuous") {
+    data = [{ type, mode: "markers", x: pick(x, all), y: pick(y, all), text: text(all), hovertemplate, showlegend: false,
+      marker: { color: c.values, cmin: c.min, cmax: c.max, colorscale: CONTINUOUS_SCALE, size, opacity: 0.8, colorbar: { title: { text: fieldTitle(c.name), side: "right", font: font(13) }, thickness: 14, outlinewidth: 0, tickfont: font(11) } } }];
+  } else {
+    data = [{ type, mode: "markers", x: pick(x, all), y: pick(y, all), text: text(all), hovertemplate, showlegend: false, marker: { color: categoryColor(0), size, opacity: 0.6 } }];
+  }
+  let lo = Infinity, hi = -Infinity;
+  for (const j of idx) for (const v of [x[j]!, y[j]!]) if (Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  if (options.diagonal && lo < hi) {
+    data.push({ type: "scatter", mode: "lines", x: [lo, hi], y: [lo, hi], name: "y = x", line: { color: "#555555", width: 1.2, dash: "dash" }, hoverinfo: "skip", showlegend: true });
+  }
+  const equal = options.equalAxes ?? !!options.diagonal;
+  const height = options.height ?? 460;
+  const layout = baseLayout(options.title, {
+    height,
+    ...(options.width ? { width: options.width } : equal ? { width: height + 170 } : {}),
+    xaxis: axis2d(options.xTitle ?? ""),
+    yaxis: { ...axis2d(options.yTitle ?? ""), ...(equal ? { scaleanchor: "x", scaleratio: 1 } : {}) },
+    showlegend: c.type === "categorical" || !!options.diagonal,
+    // beside the plot for categories; inside the top-left corner when a colour bar takes the right side
+    legend: c.type === "continuous"
+      ? { x: 0.02, y: 0.98, xanchor: "left", yanchor: "top", bgcolor: "rgba(255,255,255,0.8)" }
+      : { x: 1.02, y: 1, xanchor: "left", yanchor: "top", title: { text: c.type === "categorical" ? fieldTitle(c.name) : "" } },
+  });
+  return new Figure("scatter", { data, layout, config: baseConfig("inpca-scatter", options.width ?? 700, height) });
 }

@@ -11,7 +11,7 @@ export { explainedStress, ES_ANNOTATED_K, type ExplainedStressOptions, type Stre
 export { progressCurves, distanceToGeodesic, tubeWidth, binnedStats, type CurveOptions, type ProgressCurveOptions, type AgainstProgressOptions } from "./curves.js";
 export { dendrogram, type DendrogramOptions } from "./dendrogram.js";
 export { completeLinkage, leafOrder, type Linkage, type Merge } from "./linkage.js";
-export { heatmap, bar, box, type HeatmapOptions, type BarOptions, type BoxOptions } from "./charts.js";
+export { heatmap, bar, box, scatter, type HeatmapOptions, type BarOptions, type BoxOptions, type ScatterOptions } from "./charts.js";
 export { coloring, decimate, groupRuns, type Coloring, type ColoringOptions, type MetaSource } from "./data.js";
 export { CATEGORY_COLORS, CONTINUOUS_SCALE, TIMELIKE_RED, GEODESIC_BLACK, FONT_FAMILY, categoryColor, inpcaAxisTitle, fieldTitle } from "./style.js";
 export { outputHtml, standaloneHtml, specJson } from "./html.js";
