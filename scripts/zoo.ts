@@ -256,7 +256,7 @@ async function main(): Promise<void> {
     // the flag follows the threshold of this version of the script, whatever version trained the run
     const last = r.checkpoints[r.checkpoints.length - 1];
     if (r.finished !== false && typeof last?.trainError === "number") r.trained = last.trainError <= TRAINED_THRESHOLD;
-  });
+  }, zooInit(o, data).extra);
   const zoo = loadZoo(o.out);
   console.log(`${zoo}\ntrained ${results.length} runs in ${formatSeconds((Date.now() - t0) / 1000)}${failed ? `, ${failed} worker failures` : ""}; manifest lists ${manifest.runs.length} runs`);
   if (failed) process.exitCode = 1;

@@ -152,6 +152,12 @@ describe("ZooWriter writes incrementally", () => {
     expect(m.runs.map((r) => r.id)).toEqual(["y", "z"]);
     expect(existsSync(join(dir, "runs", "y.json"))).toBe(false);
     expect(loadZoo(dir).runs.map((r) => [r.id, r.finished, r.trained])).toEqual([["y", true, true], ["z", true, true]]);
+    // a resumed zoo: the update re-flags runs and the given fields replace the manifest's old ones
+    const again = ZooWriter.open(dir, init);
+    const m2 = again.consolidate(undefined, (r) => { r.trained = r.id === "y"; }, { trainedThreshold: 0.25 });
+    expect((m2 as unknown as { trainedThreshold: number }).trainedThreshold).toBe(0.25);
+    expect(JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")).trainedThreshold).toBe(0.25);
+    expect(loadZoo(dir).runs.map((r) => [r.id, r.trained])).toEqual([["y", true], ["z", false]]);
   });
 });
 

@@ -385,9 +385,11 @@ export class ZooWriter {
 
   /**
    * Folds every runs/<id>.json into manifest.json (replacing entries with the same id), sorts runs by
-   * `order` (default: as found), applies `update` to each run record, and removes the per-run JSON files.
+   * `order` (default: as found), applies `update` to each run record, sets the top-level manifest `fields`
+   * (e.g. the threshold the trained flags follow, which a resumed zoo must not keep from an older version),
+   * and removes the per-run JSON files.
    */
-  consolidate(order?: (a: ZooRun, b: ZooRun) => number, update?: (run: ZooRun) => void): ZooManifest {
+  consolidate(order?: (a: ZooRun, b: ZooRun) => number, update?: (run: ZooRun) => void, fields: Record<string, unknown> = {}): ZooManifest {
     const zoo = loadZoo(this.dir);
     const byId = new Map<string, ZooRun>(zoo.manifest.runs.map((r) => [r.id, r]));
     const runDir = join(this.dir, "runs");
@@ -399,7 +401,7 @@ export class ZooWriter {
     const runs = [...byId.values()];
     if (update) runs.forEach(update);
     if (order) runs.sort(order);
-    const manifest = { ...zoo.manifest, runs };
+    const manifest = { ...zoo.manifest, ...fields, runs };
     writeJsonAtomic(join(this.dir, "manifest.json"), manifest);
     for (const n of jsons) rmSync(join(runDir, n));
     return manifest;
