@@ -1,0 +1,159 @@
+#!/usr/bin/env node
+/**
+ * The `inpca` command. `inpca report <folder> [--out report.html]` writes the HTML report of `report.ts`.
+ * Progress goes to stderr; exit codes: 0 done, 1 bad input (the message names the file), 2 bad usage,
+ * 130 interrupted (Ctrl-C stops the distance workers and exits without writing).
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { InpcaAbortError, InpcaInputError } from "../core/errors.js";
+import { formatSeconds } from "../core/progress.js";
+import { shutdownPool } from "../geometry/pairwise/pool.js";
+import { buildReport, DEFAULT_MAX_POINTS, type ReportSplit } from "./report.js";
+
+const VERSION = "0.1.0";
+
+const USAGE = `Usage: inpca report <folder> [options]
+
+Writes one self-contained HTML page (plotly.js inlined, nothing fetched) with, for the train and test
+predictions: the 3-D InPCA embedding with the ignorance→truth geodesic and P0/P*, explained stress,
+progress λ* against epoch, and a table of runs with their final error and λ*.
+
+<folder> is a zoo (manifest.json, as written by ip.saveZoo / npm run zoo) or a folder of saved
+predictions that ip.loadCheckpoints reads: one run folder, a folder of run folders, or train/ and
+test/ sub-folders of either. Labels come from labels[.<split>].npy/.json/... next to the checkpoints
+or in <folder>; without labels the geodesic and progress are left out (the page says so).
+
+Options:
+  --out, -o FILE        where to write the page (default report.html)
+  --split S             train, test or both (default: both when there is a test split)
+  --dims K              InPCA axes kept, ≥ 3 (default 3; the figure shows the first three)
+  --max-points N        at most N checkpoints per split, thinned evenly within each run
+                        (default ${DEFAULT_MAX_POINTS}: distances in seconds, page under ~10 MB)
+  --title TEXT          page title (default "InPCA report: <folder name>")
+  --color-by FIELD      colour runs by a configuration field (default arch, else run)
+  --labels FILE         labels of the samples (.npy, .npz, .json, .safetensors, .h5)
+  --quiet, -q           no progress on stderr
+  --help, -h            this text
+  --version             the inpca version
+
+Example:
+  npx inpca report data/zoo --out /tmp/report.html`;
+
+class UsageError extends Error {}
+
+function intOption(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new UsageError(`--${name} must be a positive integer, got "${value}"`);
+  return Number(value);
+}
+
+/** Runs the command with `argv` (without node and the script); resolves to the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const err = (line: string) => process.stderr.write(`${line}\n`);
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        out: { type: "string", short: "o" },
+        split: { type: "string" },
+        dims: { type: "string" },
+        "max-points": { type: "string" },
+        title: { type: "string" },
+        "color-by": { type: "string" },
+        labels: { type: "string" },
+        quiet: { type: "boolean", short: "q" },
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean" },
+      },
+    });
+  } catch (e) {
+    err(`inpca: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values: o, positionals } = parsed;
+  if (o.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const [command, folder, ...extra] = positionals;
+  if (o.help || command === "help" || command === undefined) {
+    (command === undefined && !o.help ? err : (s: string) => process.stdout.write(`${s}\n`))(USAGE);
+    return command === undefined && !o.help ? 2 : 0;
+  }
+  if (command !== "report") {
+    err(`inpca: unknown command "${command}" (the one command is "report")\n\n${USAGE}`);
+    return 2;
+  }
+  let split: ReportSplit | undefined;
+  let dims: number | undefined;
+  let maxPoints: number | undefined;
+  try {
+    if (folder === undefined) throw new UsageError("inpca report needs a folder: a zoo (manifest.json) or a folder of checkpoint predictions");
+    if (extra.length) throw new UsageError(`one folder only; also given: ${extra.join(" ")}`);
+    if (o.split !== undefined && !["train", "test", "both"].includes(o.split)) throw new UsageError(`--split must be train, test or both, got "${o.split}"`);
+    split = o.split as ReportSplit | undefined;
+    dims = intOption(o.dims, "dims");
+    if (dims !== undefined && dims < 3) throw new UsageError(`--dims must be at least 3 (the 3-D figure needs three axes), got ${dims}`);
+    maxPoints = intOption(o["max-points"], "max-points");
+    if (maxPoints !== undefined && maxPoints < 4) throw new UsageError(`--max-points must be at least 4, got ${maxPoints}`);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    err(`inpca: ${e.message}\n(inpca report --help for the options)`);
+    return 2;
+  }
+  const out = resolve(o.out ?? "report.html");
+  const log = o.quiet ? () => {} : (line: string) => err(`inpca: ${line}`);
+  // Ctrl-C: the first stops the work (workers included) and exits 130 without writing; a second exits at once.
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    if (!o.quiet) err("\ninpca: interrupting (Ctrl-C again to quit at once)");
+    controller.abort();
+  };
+  process.on("SIGINT", onSigint);
+  const t0 = Date.now();
+  try {
+    const report = await buildReport(folder!, {
+      split, dims, maxPoints, title: o.title, colorBy: o["color-by"], labels: o.labels,
+      signal: controller.signal, log, progress: !o.quiet && process.stderr.isTTY ? "auto" : false,
+      command: ["inpca", ...argv].map((a) => (/^[\w./=:+-]+$/.test(a) ? a : JSON.stringify(a))).join(" "),
+    });
+    if (controller.signal.aborted) throw new InpcaAbortError("inpca report");
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, report.html);
+    const mb = Buffer.byteLength(report.html) / 1e6;
+    log(`wrote ${out} (${mb.toFixed(1)} MB) in ${formatSeconds((Date.now() - t0) / 1000)}: ${report.runs} runs, ${report.checkpoints} checkpoints; ` +
+      report.splits.map((s) => `${s.split} ES(3) = ${s.es3.toFixed(3)}`).join(", "));
+    return 0;
+  } catch (e) {
+    if (e instanceof InpcaAbortError || controller.signal.aborted) {
+      err("inpca: interrupted; nothing written");
+      return 130;
+    }
+    if (e instanceof InpcaInputError) {
+      err(`inpca: ${e.message}`);
+      return 1;
+    }
+    err(`inpca: ${(e as Error)?.stack ?? String(e)}`);
+    return 1;
+  } finally {
+    process.off("SIGINT", onSigint);
+    await shutdownPool();
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  }, (e: unknown) => {
+    process.stderr.write(`inpca: ${(e as Error)?.stack ?? String(e)}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,623 @@
+/**
+ * `inpca report`: a folder of training runs (a zoo, or saved checkpoint predictions) → one self-contained
+ * HTML page with, per split, the 3-D InPCA embedding (geodesic, P0, P*), explained stress, progress λ* against
+ * epoch and a table of runs. The page carries plotly.js inline once and fetches nothing.
+ *
+ * Pure apart from reading the folder: `buildReport` returns the HTML text and a summary; writing the file,
+ * argument parsing, signals and exit codes live in main.ts. Imports go to the modules themselves rather than
+ * the package index, so the command does not load TensorFlow.js.
+ */
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { basename, extname, join, resolve } from "node:path";
+import { InpcaAbortError, InpcaInputError } from "../core/errors.js";
+import { field, type ModelPoint } from "../core/meta.js";
+import type { PredictionSet } from "../core/prediction-set.js";
+import { formatSeconds } from "../core/progress.js";
+import { bhattacharyya } from "../geometry/distances.js";
+import type { Embedding } from "../geometry/embedding.js";
+import { geodesic } from "../geometry/geodesic.js";
+import { inpca } from "../geometry/inpca.js";
+import { progress } from "../geometry/progress.js";
+import { discoverCheckpoints, loadCheckpoints } from "../io/checkpoints.js";
+import { loadZoo, type ZooRun } from "../io/zoo.js";
+import { progressCurves } from "../plot/curves.js";
+import { coloring, decimate } from "../plot/data.js";
+import { explainedStress } from "../plot/explained-stress.js";
+import type { Figure } from "../plot/figure.js";
+import { escapeHtml, figureHeight, plotlyBundle, specJson } from "../plot/html.js";
+import { fieldTitle } from "../plot/style.js";
+import { trajectories3d } from "../plot/trajectories3d.js";
+
+/** Which splits the report covers. */
+export type ReportSplit = "train" | "test" | "both";
+
+/** Options of `buildReport`. */
+export interface ReportOptions {
+  /** "train", "test" or "both" (default: both when the input has a test split, else train). */
+  split?: ReportSplit;
+  /** InPCA axes kept (≥ 3; the 3-D figure shows the first three). Default 3. */
+  dims?: number;
+  /**
+   * At most this many checkpoints per split enter the distance matrix and the page (default
+   * `DEFAULT_MAX_POINTS`); more are thinned evenly within each run, first and last checkpoint kept.
+   */
+  maxPoints?: number;
+  /** Page title (default "InPCA report: <folder name>"). */
+  title?: string;
+  /** Colour runs by this metadata or configuration field (default "arch" when it varies, else the run when ≤ 12 runs). */
+  colorBy?: string;
+  /** Labels file for a checkpoint folder (default: found next to the checkpoints or in the folder given). */
+  labels?: string;
+  /** Points on the ignorance→truth geodesic (default 100). */
+  geodesicPoints?: number;
+  /** Stops loading and the distance computations (InpcaAbortError). */
+  signal?: AbortSignal;
+  /** One line per stage ("train: distances 1,319 × 1,319 …"), for a terminal. */
+  log?: (line: string) => void;
+  /** Text progress bars of the long steps on stderr (default false). */
+  progress?: boolean | "auto";
+  /** The command line shown in the page footer. */
+  command?: string;
+  /** Time stamp shown in the page (default now). */
+  date?: Date;
+}
+
+/** Default `maxPoints`: keeps distances under ~10 s on two cores and the page under ~10 MB. */
+export const DEFAULT_MAX_POINTS = 3000;
+
+/** What one split of the report shows, in numbers. */
+export interface SplitSummary {
+  split: string;
+  /** Checkpoints in the input for this split, and those embedded (after `maxPoints`). */
+  checkpoints: number;
+  embedded: number;
+  samples: number;
+  classes: number;
+  runs: number;
+  labelled: boolean;
+  /** ES(k) for k = 1..spectrum length; `es3` = ES(3). */
+  explainedStress: number[];
+  es3: number;
+  /** Signed eigenvalues of the kept axes. */
+  eigenvalues: number[];
+  geodesicPoints: number;
+  /** Per run: id, checkpoints, last epoch/step, final error, final λ* (null when unknown). */
+  table: RunRow[];
+  seconds: number;
+}
+
+/** One row of a split's table of runs. */
+export interface RunRow {
+  run: string;
+  config: Record<string, unknown>;
+  checkpoints: number;
+  lastEpoch: number | null;
+  lastStep: number;
+  finalError: number | null;
+  finalLambda: number | null;
+  flags: string[];
+}
+
+/** What was loaded and computed; `html` is the page. */
+export interface Report {
+  html: string;
+  source: string;
+  kind: "zoo" | "checkpoints";
+  dataset: string | null;
+  runs: number;
+  checkpoints: number;
+  classes: number;
+  classNames: readonly string[];
+  splits: SplitSummary[];
+  notes: string[];
+  seconds: number;
+}
+
+/** Loaded input: prediction sets per split and what the page says about them. */
+interface Loaded {
+  kind: "zoo" | "checkpoints";
+  source: string;
+  dataset: string | null;
+  sets: Map<string, PredictionSet>;
+  /** All splits the input has (even those not selected). */
+  available: string[];
+  runs: number;
+  checkpoints: number;
+  /** Zoo run records by id (flags). */
+  runInfo: Map<string, ZooRun>;
+  notes: string[];
+}
+
+/**
+ * Builds the report page for `folder`: a zoo (manifest.json) or a folder of saved checkpoint predictions
+ * (see `loadCheckpoints`; `train/` and `test/` sub-folders become the two splits). Throws InpcaInputError
+ * naming the path when the folder is missing or holds nothing readable, InpcaAbortError when `signal` fires.
+ */
+export async function buildReport(folder: string, options: ReportOptions = {}): Promise<Report> {
+  const t0 = Date.now();
+  const log = options.log ?? (() => {});
+  const dims = options.dims ?? 3;
+  if (!(Number.isInteger(dims) && dims >= 3)) throw new InpcaInputError(`dims must be an integer ≥ 3 (the 3-D figure needs three axes), got ${options.dims}`);
+  const maxPoints = options.maxPoints ?? DEFAULT_MAX_POINTS;
+  if (!(Number.isInteger(maxPoints) && maxPoints >= 4)) throw new InpcaInputError(`maxPoints must be an integer ≥ 4, got ${options.maxPoints}`);
+  const geoPoints = options.geodesicPoints ?? 100;
+  checkFolder(folder);
+  const loaded = await load(folder, options, log);
+  const notes = [...loaded.notes];
+  const splits: SplitSummary[] = [];
+  const sections: string[] = [];
+  let figureNo = 0;
+  for (const [split, full] of loaded.sets) {
+    if (options.signal?.aborted) throw new InpcaAbortError("inpca report");
+    const ts = Date.now();
+    const set = thin(full, maxPoints);
+    if (set.models < full.models) notes.push(`${split}: ${full.models.toLocaleString("en-US")} checkpoints thinned to ${set.models.toLocaleString("en-US")} (at most ${maxPoints.toLocaleString("en-US")} per split, evenly within each run, first and last kept; --max-points)`);
+    if (set.models < dims + 1) throw new InpcaInputError(`${split}: ${set.models} checkpoints; an InPCA embedding with ${dims} axes needs at least ${dims + 1}`, { file: loaded.source });
+    const colorBy = options.colorBy ?? chooseColor(set.meta);
+    if (options.colorBy !== undefined && !set.meta.some((m) => field(m, options.colorBy!) !== undefined)) {
+      throw new InpcaInputError(`colorBy: no checkpoint has a field "${options.colorBy}" (fields: ${fieldNames(set.meta).join(", ")})`);
+    }
+    log(`${split}: Bhattacharyya distances ${fmtInt(set.models)} × ${fmtInt(set.models)} on ${fmtInt(set.samples)} samples`);
+    const D = await bhattacharyya(set, { signal: options.signal, progress: options.progress ?? false });
+    log(`${split}: InPCA (${dims} axes)`);
+    const emb = inpca(D, { dims });
+    let all: Embedding = emb;
+    let lambda: Float64Array | null = null;
+    if (set.labels) {
+      log(`${split}: geodesic (${geoPoints} points) and progress λ*`);
+      const geo = geodesic(set, { points: geoPoints });
+      all = emb.addPoints(await bhattacharyya(geo, set, { signal: options.signal, progress: options.progress ?? false }), geo.meta);
+      lambda = progress(set);
+    }
+    const table = runTable(set, lambda, loaded.runInfo);
+    const summary: SplitSummary = {
+      split, checkpoints: full.models, embedded: set.models, samples: set.samples, classes: set.classes, runs: set.runs().length,
+      labelled: set.labels !== null, explainedStress: Array.from(emb.explainedStress), es3: emb.explainedStress[2]!,
+      eigenvalues: Array.from(emb.eigenvalues), geodesicPoints: set.labels ? geoPoints : 0, table, seconds: (Date.now() - ts) / 1000,
+    };
+    splits.push(summary);
+    const hover = set.models > 2000 ? "minimal" : "full";
+    const figs: { fig: Figure; heading: string; caption: string }[] = [];
+    figs.push({
+      heading: "3-D InPCA embedding",
+      fig: declutter3d(trajectories3d(all, { colorBy, hover, height: 640, markerSize: set.models > 800 ? 2.5 : undefined }), summary.runs),
+      caption: `Every checkpoint is a point, each run a line in step order${colorBy ? `, coloured by ${escapeHtml(fieldTitle(colorBy))}` : ""}. ` +
+        (set.labels ? "The black line is the ignorance→truth geodesic, the red markers P₀ (uniform predictions) and P* (the labels). " : "") +
+        "Axes in √(nats per sample); a red axis title marks a time-like axis (λ < 0). Drag to rotate, scroll to zoom, hover for the checkpoint.",
+    });
+    figs.push({
+      heading: "Explained stress",
+      fig: explainedStress(emb, { height: 360 }),
+      caption: "Left: ES(k), the share of the stress (the double-centred distance matrix) kept by the first k axes. Right: the eigenvalue ladder |λ<sub>k</sub>| (red: λ < 0, time-like).",
+    });
+    if (lambda) {
+      const curves = clipLongRuns(progressCurves(set, { y: lambda, colorBy, yTitle: "progress λ*", height: 400 }), set);
+      figs.push({
+        heading: "Progress along the geodesic",
+        fig: curves.fig,
+        caption: "λ* of each checkpoint: the point of the ignorance→truth geodesic nearest to it (0 = P₀, 1 = P*), against training time, one line per run." + curves.note,
+      });
+    }
+    sections.push(splitSection(summary, set, emb, lambda, figs.map((f) => ({ ...f, id: `fig-${++figureNo}` })), colorBy));
+    log(`${split}: ES(3) = ${summary.es3.toFixed(3)} (${formatSeconds(summary.seconds)})`);
+  }
+  const seconds = (Date.now() - t0) / 1000;
+  const first = [...loaded.sets.values()][0]!;
+  const report: Omit<Report, "html"> = {
+    source: loaded.source, kind: loaded.kind, dataset: loaded.dataset, runs: loaded.runs, checkpoints: loaded.checkpoints,
+    classes: first.classes, classNames: first.classNames, splits, notes, seconds,
+  };
+  const html = page(report, loaded, sections, options);
+  return { ...report, html };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Figure adjustments for many runs
+
+/**
+ * With many runs the 3-D cloud hides the geodesic and P0/P*: thinner, half-transparent run lines (the
+ * reference traces keep their width).
+ */
+function declutter3d(fig: Figure, runs: number): Figure {
+  if (runs <= 12) return fig;
+  for (const t of fig.data) {
+    if (t["mode"] === "lines" && t["hoverinfo"] === "skip") {
+      t["line"] = { ...(t["line"] as object), width: 1.5 };
+      t["opacity"] = 0.45;
+    }
+  }
+  return fig;
+}
+
+/**
+ * When a few runs last much longer than the rest (pre-training phases, longer schedules), the x axis is
+ * first shown up to the end of the typical run (double-click shows everything) and the caption says so.
+ */
+function clipLongRuns(fig: Figure, set: PredictionSet): { fig: Figure; note: string } {
+  const byEpoch = set.meta.every((m) => typeof m.epoch === "number");
+  const ends = set.runRows().map((r) => {
+    const m = set.meta[r.rows[r.rows.length - 1]!]!;
+    return byEpoch ? m.epoch! : m.step;
+  });
+  const median = quantiles(ends).median;
+  const typical = ends.filter((e) => e <= 2 * median);
+  const longer = ends.length - typical.length;
+  if (!(median > 0) || longer === 0) return { fig, note: "" };
+  const end = Math.max(...typical) * 1.04;
+  const unit = byEpoch ? "epoch" : "step";
+  const xaxis = { ...(fig.layout["xaxis"] as object), range: [0, end], autorange: false };
+  return {
+    fig: fig.withLayout({ xaxis }),
+    note: ` The ${unit} axis stops at the end of the typical run (${unit} ${formatValue(Math.max(...typical))}); ${longer} longer run${longer === 1 ? " continues" : "s continue"} to ${unit} ${formatValue(Math.max(...ends))}: double-click the plot to see ${longer === 1 ? "it" : "them"} whole.`,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Loading
+
+function checkFolder(folder: string): void {
+  let st;
+  try {
+    st = statSync(folder);
+  } catch {
+    throw new InpcaInputError("no such folder", { file: folder });
+  }
+  if (!st.isDirectory()) throw new InpcaInputError("not a folder (give the folder holding manifest.json, or the checkpoints)", { file: folder });
+}
+
+const DATA_EXTENSIONS = new Set([".npy", ".npz", ".safetensors", ".h5", ".hdf5", ".he5", ".json"]);
+const SIDECAR_NAMES = new Set(["config.json", "run.json", "meta.json", "metadata.json", "hparams.json", "args.json", "manifest.json"]);
+const SPLIT_FOLDERS = ["train", "test"];
+
+function isLabelsName(name: string): boolean {
+  return /^(labels?|targets?|y)([._-].*)?\.(npy|npz|json|safetensors|h5|hdf5)$/i.test(name);
+}
+
+function listDir(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((n) => !n.startsWith(".")).sort();
+  } catch (e) {
+    throw new InpcaInputError(`cannot list the folder: ${(e as Error).message}`, { file: dir, cause: e });
+  }
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** A labels file in `dir` for `split` (the names loadCheckpoints looks for), or null. */
+function labelsFileIn(dir: string, split: string | undefined): string | null {
+  const stems = [...(split ? [`labels.${split}`, `labels_${split}`, `${split}_labels`, `${split}.labels`] : []), "labels", "targets"];
+  for (const s of stems) for (const ext of [".npy", ".json", ".npz", ".safetensors", ".h5", ".hdf5"]) if (existsSync(join(dir, s + ext))) return join(dir, s + ext);
+  return null;
+}
+
+/**
+ * What to pass to loadCheckpoints for a folder: itself when it holds checkpoint files, else its sub-folders
+ * (run folders, or checkpoint folders such as epoch_3/) through the glob `<dir>/*\/`.
+ */
+function checkpointTarget(dir: string): string {
+  const names = listDir(dir);
+  const hasFiles = names.some((n) => DATA_EXTENSIONS.has(extname(n).toLowerCase()) && !isLabelsName(n) && !SIDECAR_NAMES.has(n.toLowerCase()) && !isDirectory(join(dir, n)));
+  if (hasFiles || existsSync(join(dir, "model.json"))) return dir;
+  if (!names.some((n) => isDirectory(join(dir, n)))) {
+    throw new InpcaInputError("no checkpoints here: neither manifest.json (a zoo) nor prediction files (.npy, .npz, .safetensors, .h5, .json) nor folders of them", { file: dir });
+  }
+  if (/[*?[\]]/.test(dir)) throw new InpcaInputError("the folder name contains * ? [ or ]; give the run folders' parent under another name", { file: dir });
+  return `${dir.replace(/[/\\]+$/, "")}/*/`;
+}
+
+async function load(folder: string, options: ReportOptions, log: (line: string) => void): Promise<Loaded> {
+  const source = folder;
+  if (existsSync(join(folder, "manifest.json"))) {
+    log(`loading zoo ${folder}`);
+    const zoo = loadZoo(folder);
+    const available = zoo.splits;
+    const chosen = chooseSplits(options.split, available, folder);
+    const sets = new Map<string, PredictionSet>();
+    for (const s of chosen) {
+      const set = zoo.predictions(s);
+      if (set.models === 0) throw new InpcaInputError(`no checkpoints recorded yet for split "${s}" (${zoo.runs.length} runs listed)`, { file: folder });
+      sets.set(s, set);
+    }
+    const notes: string[] = [];
+    const unfinished = zoo.runs.filter((r) => r.finished === false && r.checkpoints.length > 0).length;
+    const untrained = zoo.runs.filter((r) => r.trained === false).length;
+    const empty = zoo.runs.filter((r) => r.checkpoints.length === 0).length;
+    if (unfinished) notes.push(`${unfinished} run${unfinished === 1 ? " is" : "s are"} still being recorded (or stopped early): shown with the checkpoints recorded so far, marked “unfinished” in the tables.`);
+    if (untrained) notes.push(`${untrained} run${untrained === 1 ? " is" : "s are"} flagged untrained in the manifest (final train error above its threshold): marked in the tables.`);
+    if (empty) notes.push(`${empty} run${empty === 1 ? " has" : "s have"} no checkpoint yet and ${empty === 1 ? "is" : "are"} left out.`);
+    return {
+      kind: "zoo", source, dataset: zoo.manifest.dataset.name ?? null, sets, available, runs: zoo.runs.length - empty, checkpoints: zoo.checkpoints,
+      runInfo: new Map(zoo.runs.map((r) => [r.id, r])), notes,
+    };
+  }
+  // a folder of checkpoints: train/ and test/ sub-folders are the splits, else the folder is one split ("train")
+  const splitDirs = SPLIT_FOLDERS.filter((s) => isDirectory(join(folder, s)));
+  const perSplit = splitDirs.length > 0 ? splitDirs.map((s) => ({ split: s, dir: join(folder, s) })) : [{ split: "train", dir: folder }];
+  const available = perSplit.map((p) => p.split);
+  const chosen = chooseSplits(options.split, available, folder);
+  const sets = new Map<string, PredictionSet>();
+  const notes: string[] = [];
+  if (splitDirs.length === 0) notes.push("One set of predictions (no train/ and test/ sub-folders): shown as “train”.");
+  for (const { split, dir } of perSplit.filter((p) => chosen.includes(p.split))) {
+    const target = checkpointTarget(dir);
+    const found = discoverCheckpoints(target);
+    const count = found.reduce((a, r) => a + r.checkpoints.length, 0);
+    log(`loading ${split}: ${fmtInt(count)} checkpoints of ${found.length} run${found.length === 1 ? "" : "s"} from ${dir}`);
+    // labels: given, else next to the checkpoints (loadCheckpoints finds them), else in the folder given or the split folder
+    let labels: string | undefined = options.labels;
+    if (labels === undefined && !found.some((r) => labelsFileIn(r.dir, split))) labels = labelsFileIn(dir, split) ?? labelsFileIn(folder, split) ?? undefined;
+    const set = await loadCheckpoints(target, { split, labels, signal: options.signal });
+    if (!set.labels) notes.push(`${split}: no labels found (looked for labels.${split}.npy, labels.npy, … next to the checkpoints and in ${dir}, and for labels/targets arrays inside the files; --labels FILE gives them): the geodesic, P₀/P*, progress λ* and errors are left out.`);
+    sets.set(split, set);
+  }
+  const first = [...sets.values()][0]!;
+  return {
+    kind: "checkpoints", source, dataset: null, sets, available,
+    runs: first.runs().length, checkpoints: Math.max(...[...sets.values()].map((s) => s.models)), runInfo: new Map(), notes,
+  };
+}
+
+function chooseSplits(wanted: ReportSplit | undefined, available: readonly string[], folder: string): string[] {
+  if (wanted === undefined) {
+    const both = ["train", "test"].filter((s) => available.includes(s));
+    return both.length ? both : [available[0]!];
+  }
+  const want = wanted === "both" ? ["train", "test"] : [wanted];
+  for (const s of want) {
+    if (!available.includes(s)) throw new InpcaInputError(`no "${s}" split here (it has ${available.join(", ")})${wanted === "both" ? "; use --split " + available[0] : ""}`, { file: folder });
+  }
+  return want;
+}
+
+/** At most `max` checkpoints, evenly spread within each run (first and last kept), rows in their original order. */
+function thin(set: PredictionSet, max: number): PredictionSet {
+  if (set.models <= max) return set;
+  const runs = set.runRows();
+  const per = Math.max(2, Math.floor(max / runs.length));
+  const keep = runs.flatMap((r) => decimate(r.rows, per)).sort((a, b) => a - b);
+  return set.select(keep);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Tables and text
+
+function fmtInt(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+function fieldNames(meta: readonly ModelPoint[]): string[] {
+  const names = new Set<string>();
+  for (const m of meta.slice(0, 50)) {
+    for (const k of Object.keys(m)) if (k !== "config") names.add(k);
+    for (const k of Object.keys(m.config ?? {})) names.add(k);
+  }
+  return [...names];
+}
+
+/** "arch" when it varies, else "run" for a few runs, else a configuration field with 2–12 values, else none. */
+function chooseColor(meta: readonly ModelPoint[]): string | undefined {
+  const distinct = (name: string) => new Set(meta.map((m) => field(m, name)).filter((v) => v !== undefined && v !== null).map(String)).size;
+  if (distinct("arch") >= 2) return "arch";
+  const runs = new Set(meta.map((m) => m.run)).size;
+  if (runs >= 2 && runs <= 12) return "run";
+  for (const k of varyingConfig(meta)) if (distinct(k) <= 12) return k;
+  return undefined;
+}
+
+/** Configuration fields whose value differs between runs (seed last). */
+function varyingConfig(meta: readonly ModelPoint[]): string[] {
+  const values = new Map<string, Set<string>>();
+  const firstOfRun = new Map<string, ModelPoint>();
+  for (const m of meta) if (!firstOfRun.has(m.run)) firstOfRun.set(m.run, m);
+  const rows = [...firstOfRun.values()];
+  for (const m of rows) for (const [k, v] of Object.entries(m.config ?? {})) (values.get(k) ?? values.set(k, new Set()).get(k)!).add(JSON.stringify(v));
+  const keys = [...values.keys()].filter((k) => values.get(k)!.size > 1 || rows.some((m) => !(k in (m.config ?? {}))));
+  return keys.sort((a, b) => Number(a === "seed") - Number(b === "seed"));
+}
+
+function runTable(set: PredictionSet, lambda: Float64Array | null, info: Map<string, ZooRun>): RunRow[] {
+  return set.runRows().map(({ run, rows }) => {
+    const last = rows[rows.length - 1]!;
+    const m = set.meta[last]!;
+    const z = info.get(run);
+    const flags: string[] = [];
+    if (z?.finished === false) flags.push("unfinished");
+    if (z?.trained === false) flags.push("untrained");
+    return {
+      run, config: { ...(set.meta[rows[0]!]!.config ?? {}) }, checkpoints: rows.length,
+      lastEpoch: typeof m.epoch === "number" ? m.epoch : null, lastStep: m.step,
+      finalError: typeof m.error === "number" ? m.error : null, finalLambda: lambda ? lambda[last]! : null, flags,
+    };
+  });
+}
+
+function num(v: number | null, digits = 3): string {
+  return v === null || !Number.isFinite(v) ? "—" : v.toFixed(digits);
+}
+
+function quantiles(values: number[]): { min: number; median: number; max: number } {
+  const s = values.filter(Number.isFinite).sort((a, b) => a - b);
+  return { min: s[0] ?? NaN, median: s.length ? (s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2) : NaN, max: s[s.length - 1] ?? NaN };
+}
+
+function splitSection(summary: SplitSummary, set: PredictionSet, emb: Embedding, lambda: Float64Array | null, figs: { fig: Figure; heading: string; caption: string; id: string }[], colorBy: string | undefined): string {
+  const { split } = summary;
+  const es = emb.explainedStress;
+  const ev = Array.from(emb.eigenvalues);
+  const timelike = ev.map((l, k) => (l < 0 ? k + 1 : 0)).filter((k) => k > 0);
+  const negatives = Array.from(emb.spectrum).filter((l) => l < 0).length;
+  const facts: string[] = [];
+  facts.push(`<strong>ES(3) = ${es[2]!.toFixed(3)}</strong>: the first three InPCA axes explain ${(100 * es[2]!).toFixed(1)} % of the stress` +
+    ` (ES(1) = ${es[0]!.toFixed(3)}${emb.dims > 3 ? `, ES(${emb.dims}) = ${es[emb.dims - 1]!.toFixed(3)}` : ""}${es.length >= 10 ? `, ES(10) = ${es[9]!.toFixed(3)}` : ""}).`);
+  facts.push(`Eigenvalues ${ev.map((l, k) => `λ<sub>${k + 1}</sub> = ${l.toPrecision(4)}`).join(", ")} (nats per sample); ` +
+    (timelike.length ? `axis ${timelike.join(", ")} ${timelike.length === 1 ? "is" : "are"} time-like (λ < 0)` : "no time-like axis among them") +
+    `; ${negatives} of the ${emb.spectrum.length} leading eigenvalues are negative.`);
+  if (lambda) {
+    const rr = set.runRows();
+    const starts = quantiles(rr.map((r) => lambda[r.rows[0]!]!));
+    const ends = quantiles(rr.map((r) => lambda[r.rows[r.rows.length - 1]!]!));
+    facts.push(`Progress λ*: runs start at ${starts.min.toFixed(2)}–${starts.max.toFixed(2)} and end at ${ends.min.toFixed(2)}–${ends.max.toFixed(2)} (median ${ends.median.toFixed(2)}).`);
+  } else {
+    facts.push("No labels: the geodesic, P₀/P*, progress λ* and errors are not available for this split.");
+  }
+  const thinned = summary.embedded < summary.checkpoints ? ` (thinned from ${fmtInt(summary.checkpoints)})` : "";
+  const head = `<p class="lead">${fmtInt(summary.embedded)} checkpoints${thinned} of ${fmtInt(summary.runs)} run${summary.runs === 1 ? "" : "s"} on ${fmtInt(summary.samples)} ${split} samples, ${summary.classes} classes.</p>`;
+  const figures = figs.map((f) => [
+    `<h3>${escapeHtml(f.heading)}</h3>`,
+    `<div id="${f.id}" class="inpca-figure" style="height:${figureHeight(f.fig)}px"><noscript>This figure needs JavaScript.</noscript></div>`,
+    `<script type="application/json" class="inpca-spec" data-for="${f.id}" data-kind="${escapeHtml(f.fig.kind)}">${specJson(f.fig)}</script>`,
+    `<p class="caption">${f.caption}</p>`,
+  ].join("\n"));
+  return [
+    `<section id="split-${escapeHtml(split)}">`,
+    `<h2>${escapeHtml(capitalise(split))} predictions</h2>`,
+    head,
+    `<ul class="facts">${facts.map((f) => `<li>${f}</li>`).join("")}</ul>`,
+    ...figures,
+    `<h3>Runs</h3>`,
+    runsTableHtml(summary.table, set, colorBy, lambda !== null),
+    "</section>",
+  ].join("\n");
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+function runsTableHtml(rows: RunRow[], set: PredictionSet, colorBy: string | undefined, labelled: boolean): string {
+  const firstRows = new Map(set.runRows().map((r) => [r.run, r.rows[0]!]));
+  const cols = varyingConfig(set.meta).slice(0, 6);
+  const hasError = rows.some((r) => r.finalError !== null);
+  const hasEpoch = rows.some((r) => r.lastEpoch !== null);
+  const hasFlags = rows.some((r) => r.flags.length > 0);
+  // the swatch colours are the figures' own categorical colouring, read at each run's first checkpoint
+  const swatch = new Map<string, string>();
+  const c = colorBy ? coloring(set.meta, [...firstRows.values()], colorBy) : null;
+  if (c?.type === "categorical") [...firstRows.keys()].forEach((run, j) => swatch.set(run, c.colors.get(c.values[j]!)!));
+  const th = ["run", "checkpoints", hasEpoch ? "last epoch" : "last step", ...(hasError ? ["final error"] : []), ...(labelled ? ["final λ*"] : []), ...(hasFlags ? ["note"] : []), ...cols.map(fieldTitle)];
+  const body = rows.map((r) => {
+    const color = swatch.get(r.run);
+    const dot = color ? `<span class="dot" style="background:${color}"></span>` : "";
+    const cells = [
+      `<td class="run">${dot}${escapeHtml(r.run)}</td>`,
+      `<td class="n">${r.checkpoints}</td>`,
+      `<td class="n">${hasEpoch ? formatValue(r.lastEpoch) : r.lastStep}</td>`,
+      ...(hasError ? [`<td class="n">${num(r.finalError)}</td>`] : []),
+      ...(labelled ? [`<td class="n">${num(r.finalLambda)}</td>`] : []),
+      ...(hasFlags ? [`<td class="flag">${r.flags.join(", ")}</td>`] : []),
+      ...cols.map((k) => `<td>${escapeHtml(formatValue(r.config[k]))}</td>`),
+    ];
+    return `<tr>${cells.join("")}</tr>`;
+  });
+  return `<div class="table-wrap"><table class="runs"><thead><tr>${th.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr></thead><tbody>\n${body.join("\n")}\n</tbody></table></div>`;
+}
+
+function formatValue(v: unknown): string {
+  if (v === undefined) return "";
+  if (v === null) return "—";
+  if (typeof v === "number") return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
+  return String(v);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The page
+
+const STYLE = `
+*{box-sizing:border-box}
+body{margin:0;background:#fff;color:#222;font:15px/1.5 "Helvetica Neue",Arial,sans-serif}
+main{max-width:1180px;margin:0 auto;padding:24px 28px 48px}
+h1{font-size:26px;margin:0 0 4px}
+h2{font-size:21px;margin:40px 0 6px;padding-top:14px;border-top:2px solid #222}
+h3{font-size:16px;margin:26px 0 6px}
+.sub{color:#666;margin:0 0 16px;font-size:13px}
+table{border-collapse:collapse;font-size:13px}
+th,td{padding:3px 9px;text-align:left;border-bottom:1px solid #e3e3e3;white-space:nowrap}
+th{background:#f5f5f5;font-weight:600;position:sticky;top:0}
+td.n{text-align:right;font-variant-numeric:tabular-nums}
+td.flag{color:#a33}
+th{text-align:left}
+table.loaded td:first-child{color:#555}
+.table-wrap{max-height:520px;overflow:auto;border:1px solid #e3e3e3;display:inline-block;max-width:100%}
+.dot{display:inline-block;width:9px;height:9px;border-radius:50%;margin-right:7px;vertical-align:0}
+ul.notes{background:#fff8e6;border:1px solid #f0dca8;padding:8px 12px 8px 30px;font-size:13px}
+ul.facts{padding-left:20px}
+ul.facts li{margin:2px 0}
+.lead{margin:4px 0}
+.caption{color:#555;font-size:13px;margin:2px 0 0;max-width:900px}
+.inpca-figure{width:100%}
+nav{margin:14px 0 0}
+nav a{margin-right:14px}
+footer{margin-top:40px;color:#777;font-size:12px;border-top:1px solid #ddd;padding-top:8px}
+code{font-size:12px}
+`;
+
+/** Draws every figure from its JSON block; sets data-inpca-drawn on each figure and on <body> when all are drawn. */
+const DRAW = `(function () {
+  var blocks = document.querySelectorAll("script.inpca-spec"), pending = blocks.length, failed = 0;
+  function settle() { if (--pending === 0) document.body.setAttribute("data-inpca-drawn", String(blocks.length - failed)); }
+  if (!pending) document.body.setAttribute("data-inpca-drawn", "0");
+  Array.prototype.forEach.call(blocks, function (b) {
+    var el = document.getElementById(b.getAttribute("data-for"));
+    try {
+      var s = JSON.parse(b.textContent);
+      Plotly.newPlot(el, s.data, s.layout, s.config).then(function () { el.setAttribute("data-inpca-drawn", "1"); settle(); },
+        function (e) { failed++; el.textContent = "This figure could not be drawn: " + e; settle(); });
+    } catch (e) { failed++; el.textContent = "This figure could not be drawn: " + e; settle(); }
+  });
+})();`;
+
+function page(report: Omit<Report, "html">, loaded: Loaded, sections: string[], options: ReportOptions): string {
+  const name = basename(resolve(report.source));
+  const title = options.title ?? `InPCA report: ${name}`;
+  const date = (options.date ?? new Date()).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+  const samples = report.splits.map((s) => `${fmtInt(s.samples)} ${s.split}`).join(", ");
+  const classNames = report.classNames.length <= 20 ? `: ${report.classNames.map((c) => escapeHtml(c)).join(", ")}` : "";
+  const archs = new Map<string, number>();
+  const anySet = [...loaded.sets.values()][0]!;
+  for (const r of anySet.runRows()) {
+    const a = field(anySet.meta[r.rows[0]!]!, "arch");
+    if (a !== undefined && a !== null) archs.set(String(a), (archs.get(String(a)) ?? 0) + 1);
+  }
+  const rows: [string, string][] = [
+    ["source", `<code>${escapeHtml(resolve(report.source))}</code> (${report.kind === "zoo" ? "zoo: manifest.json" : "checkpoint predictions"})`],
+    ...(report.dataset ? [["dataset", escapeHtml(report.dataset)] as [string, string]] : []),
+    ["runs", fmtInt(report.runs) + (archs.size ? ` — ${[...archs].map(([a, n]) => `${escapeHtml(a)} (${n})`).join(", ")}` : "")],
+    ["checkpoints", fmtInt(report.checkpoints) + (report.splits.some((s) => s.embedded < s.checkpoints) ? ` (embedded: ${report.splits.map((s) => `${fmtInt(s.embedded)} ${s.split}`).join(", ")})` : "")],
+    ["samples", samples + (loaded.available.length > report.splits.length ? ` (also in the input: ${loaded.available.filter((s) => !report.splits.some((x) => x.split === s)).join(", ")})` : "")],
+    ["classes", `${report.classes}${classNames}`],
+    ["labels", report.splits.map((s) => `${s.split}: ${s.labelled ? "yes" : "none found"}`).join(", ")],
+    ["ES(3)", report.splits.map((s) => `${s.split} ${s.es3.toFixed(3)}`).join(", ")],
+  ];
+  const summaryJson = JSON.stringify({
+    source: resolve(report.source), kind: report.kind, runs: report.runs, checkpoints: report.checkpoints, classes: report.classes,
+    splits: report.splits.map((s) => ({ split: s.split, checkpoints: s.checkpoints, embedded: s.embedded, samples: s.samples, runs: s.runs, labelled: s.labelled, es3: s.es3, eigenvalues: s.eigenvalues, geodesicPoints: s.geodesicPoints, finalLambda: Object.fromEntries(s.table.map((r) => [r.run, r.finalLambda])) })),
+  }).replace(/<\//g, "<\\/");
+  const nav = report.splits.length > 1 ? `<nav>${report.splits.map((s) => `<a href="#split-${escapeHtml(s.split)}">${escapeHtml(capitalise(s.split))}</a>`).join("")}</nav>` : "";
+  return [
+    "<!DOCTYPE html>",
+    '<html lang="en"><head><meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${escapeHtml(title)}</title>`,
+    `<style>${STYLE}</style>`,
+    `<script>${plotlyBundle().source}</script>`,
+    "</head><body><main>",
+    `<h1>${escapeHtml(title)}</h1>`,
+    `<p class="sub">Intensive PCA of the training runs' predictions (Bhattacharyya distances, Mao et al., PNAS 2024) — generated ${escapeHtml(date)} by inpca, in ${formatSeconds(report.seconds)}.</p>`,
+    `<table class="loaded">${rows.map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${v}</td></tr>`).join("")}</table>`,
+    report.notes.length ? `<ul class="notes">${report.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul>` : "",
+    nav,
+    ...sections,
+    `<footer>Made with <code>${escapeHtml(options.command ?? "inpca report")}</code>. Everything on this page, plotly.js ${escapeHtml(plotlyBundle().version)} included, is in this one file; it works offline.</footer>`,
+    "</main>",
+    `<script type="application/json" id="inpca-report-summary">${summaryJson}</script>`,
+    `<script>${DRAW}</script>`,
+    "</body></html>",
+    "",
+  ].join("\n");
+}
