@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 
 const root = join(__dirname, "..");
 const python = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
@@ -37,13 +37,23 @@ function finishedRuns(): string[] {
 
 describe.skipIf(!nbconvert)("example notebooks (executed headless with tslab)", () => {
   const ids = finishedRuns();
+  // the issue's budget is 15 minutes for all notebooks on 2 cores: report it (a measurement, not a timed assertion)
+  const times: [string, number, number][] = [];
+  afterAll(() => {
+    if (!times.length) return;
+    const kernel = times.reduce((a, t) => a + t[1], 0), wall = times.reduce((a, t) => a + t[2], 0);
+    console.log(`notebooks: ${times.length} executed, ${kernel.toFixed(1)} s in the kernel, ${wall.toFixed(1)} s with kernel start-up and export\n${times.map((t) => `  ${t[0].padEnd(28)} ${t[1].toFixed(1).padStart(6)} s  (${t[2].toFixed(1)} s)`).join("\n")}`);
+  });
   const all = readdirSync(join(root, "notebooks")).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort();
   for (const file of all) {
     const name = file.replace(/\.ipynb$/, "");
     const ready = NEEDS[name]?.(ids) ?? true;
     it.skipIf(!ready)(name, () => {
+      const t0 = performance.now();
       const r = spawnSync(process.execPath, [join(root, "scripts", "figures.mjs"), "--no-png", "--out", join(root, "out", "notebook-tests"), join(root, "notebooks", file)], { encoding: "utf8", cwd: root });
       expect(r.stdout + r.stderr).toMatch(/1 notebooks, 0 failed/);
+      const kernel = /0 failed, ([\d.]+) s in all/.exec(r.stdout);
+      times.push([name, kernel ? Number(kernel[1]) : NaN, (performance.now() - t0) / 1000]);
     }, 600_000);
     if (!ready) console.warn(`notebook ${name} skipped: its zoo runs are not trained yet (see NEEDS in test/notebooks.test.ts)`);
   }
