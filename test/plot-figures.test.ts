@@ -105,6 +105,16 @@ describe("trajectories3d", () => {
     expect(byName(f.data, "mlp", "markers")[0]!["x"]).toEqual([0, 1, 2, 3]);
   });
 
+  it("run lines take the given width and opacity; the geodesic keeps its own", () => {
+    const f = plot.trajectories3d(emb, { colorBy: "arch", lineWidth: 1.5, lineOpacity: 0.45 });
+    const line = byName(f.data, "mlp", "lines")[0]!;
+    expect([(line["line"] as { width: number }).width, line["opacity"]]).toEqual([1.5, 0.45]);
+    const plain = byName(fig.data, "mlp", "lines")[0]!;
+    expect([(plain["line"] as { width: number }).width, plain["opacity"]]).toEqual([2.5, undefined]);
+    const geo = f.data.find((t) => String(t["name"]).startsWith("geodesic"))!;
+    expect((geo["line"] as { width: number }).width).toBe(6);
+  });
+
   it("has a short text form and a Jupyter MIME bundle", () => {
     expect(String(fig)).toMatch(/^Figure trajectories3d: \d+ traces \(scatter3d ×\d+\)/);
     const bundle = (fig as unknown as Record<symbol, () => Record<string, unknown>>)[Symbol.for("Jupyter.display")]!();

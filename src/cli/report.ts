@@ -180,7 +180,7 @@ export async function buildReport(folder: string, options: ReportOptions = {}): 
     const figs: { fig: Figure; heading: string; caption: string }[] = [];
     figs.push({
       heading: "3-D InPCA embedding",
-      fig: declutter3d(trajectories3d(all, { colorBy, hover, height: 640, markerSize: set.models > 800 ? 2.5 : undefined }), summary.runs),
+      fig: trajectories3d(all, { colorBy, hover, height: 640, markerSize: set.models > 800 ? 2.5 : undefined, ...(summary.runs > 12 ? { lineWidth: 1.5, lineOpacity: 0.45 } : {}) }),
       caption: `Every checkpoint is a point, each run a line in step order${colorBy ? `, coloured by ${escapeHtml(fieldTitle(colorBy))}` : ""}. ` +
         (set.labels ? "The black line is the ignorance→truth geodesic, the red markers P₀ (uniform predictions) and P* (the labels). " : "") +
         "Axes in √(nats per sample); a red axis title marks a time-like axis (λ < 0). Drag to rotate, scroll to zoom, hover for the checkpoint.",
@@ -213,21 +213,6 @@ export async function buildReport(folder: string, options: ReportOptions = {}): 
 
 // ---------------------------------------------------------------------------------------------------------
 // Figure adjustments for many runs
-
-/**
- * With many runs the 3-D cloud hides the geodesic and P0/P*: thinner, half-transparent run lines (the
- * reference traces keep their width).
- */
-function declutter3d(fig: Figure, runs: number): Figure {
-  if (runs <= 12) return fig;
-  for (const t of fig.data) {
-    if (t["mode"] === "lines" && t["hoverinfo"] === "skip") {
-      t["line"] = { ...(t["line"] as object), width: 1.5 };
-      t["opacity"] = 0.45;
-    }
-  }
-  return fig;
-}
 
 /**
  * When a few runs last much longer than the rest (pre-training phases, longer schedules), the x axis is

@@ -5,7 +5,7 @@
 import type { DistanceMatrix } from "../core/distance-matrix.js";
 import { InpcaInputError } from "../core/errors.js";
 import { field, type ModelPoint } from "../core/meta.js";
-import { coloring } from "./data.js";
+import { coloring, decimate } from "./data.js";
 import { Figure } from "./figure.js";
 import { completeLinkage, leafOrder } from "./linkage.js";
 import { CONTINUOUS_SCALE, axis2d, baseConfig, baseLayout, categoryColor, fieldTitle, font } from "./style.js";
@@ -27,10 +27,9 @@ export interface HeatmapOptions {
   height?: number;
 }
 
-/** Indices 0..n-1 sampled at a uniform stride to at most `max`. */
+/** Indices 0..n-1 sampled at a uniform stride to at most `max` (first and last kept). */
 function stride(n: number, max: number): number[] {
-  if (n <= max) return Array.from({ length: n }, (_, i) => i);
-  return Array.from({ length: max }, (_, k) => Math.round((k * (n - 1)) / (max - 1)));
+  return decimate(Array.from({ length: n }, (_, i) => i), max);
 }
 
 /**

@@ -22,6 +22,10 @@ export interface EmbeddingFigureOptions extends ColoringOptions {
   markers?: boolean;
   /** Marker diameter in px (default 4, 2.5 above 5,000 points). */
   markerSize?: number;
+  /** Run line width in px (default 2.5 in 3-D, 1.2 in 2-D); thinner lines keep many runs readable. */
+  lineWidth?: number;
+  /** Run line opacity in [0, 1] (default 1); below 1 the geodesic stays visible through dense runs. */
+  lineOpacity?: number;
   /** At most this many vertices over all run lines (default 20,000): longer runs are decimated. */
   maxLinePoints?: number;
   /**
@@ -128,7 +132,7 @@ export function modelTraces(emb: Embedding, axes: readonly number[], parts: Embe
     if (options.lines !== false) {
       const idx = lineIndices(members);
       if (idx.length) {
-        const t: PlotTrace = { type, mode: "lines", name, legendgroup: group, showlegend: options.markers === false && showInLegend && legend, hoverinfo: "skip", line: { color: lineColor, width: place.kind === "3d" ? 2.5 : 1.2 }, connectgaps: false, ...where };
+        const t: PlotTrace = { type, mode: "lines", name, legendgroup: group, showlegend: options.markers === false && showInLegend && legend, hoverinfo: "skip", line: { color: lineColor, width: options.lineWidth ?? (place.kind === "3d" ? 2.5 : 1.2) }, ...(options.lineOpacity !== undefined ? { opacity: options.lineOpacity } : {}), connectgaps: false, ...where };
         setCoords(t, idx);
         traces.push(t);
       }
