@@ -2,13 +2,14 @@
 // CommonJS names, so `import * as ip from "inpca"` and `require("inpca")` give the same module instance.
 import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
-import { chmodSync, writeFileSync, existsSync, mkdirSync, readdirSync } from "node:fs";
+import { chmodSync, writeFileSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
 if (!existsSync(tsc)) { console.error("inpca build: typescript is not installed (run npm install)"); process.exit(1); }
+rmSync(join(root, "dist"), { recursive: true, force: true });
 execFileSync(process.execPath, [tsc, "-p", join(root, "tsconfig.json")], { stdio: "inherit", cwd: root });
 // the `inpca` command (package.json "bin"): executable, so a checkout can also run it as dist/cli/main.js
 if (existsSync(join(root, "dist", "cli", "main.js"))) chmodSync(join(root, "dist", "cli", "main.js"), 0o755);

@@ -41,18 +41,34 @@ function parseArgs(argv: string[]): Options {
   };
 }
 
-/** Sizes of the data: training subset, evaluation samples per split, epochs. */
+/**
+ * Sizes of the data: training subset, evaluation samples per split, epochs. 1,000 training images is small enough
+ * for every architecture to fit it in 40 epochs (train error ≤ 0.02 at the median, as the paper's 200-epoch
+ * CIFAR-10 runs fit theirs), large enough that test error stays far above train error; see data/README.md.
+ */
 function sizes(quick: boolean) {
-  return quick ? { train: 512, evalTrain: 100, evalTest: 100, epochs: 2 } : { train: 3000, evalTrain: 500, evalTest: 500, epochs: 8 };
+  return quick ? { train: 500, evalTrain: 100, evalTest: 100, epochs: 2 } : { train: 1000, evalTrain: 500, evalTest: 500, epochs: 40 };
 }
 
-/** Base learning rates at batch size 128, scaled linearly with the batch size. */
-const BASE_LR: Record<RunSpec["optimizer"], number> = { sgd: 0.1, nesterov: 0.05, adam: 0.001 };
+/** Base learning rates at the baseline batch size 100, scaled linearly with the batch size. */
+const BASE_BATCH = 100;
+const BASE_LR: Record<RunSpec["optimizer"], number> = { sgd: 0.2, nesterov: 0.05, adam: 0.001 };
+/**
+ * Per-architecture exceptions, measured (data/README.md): the ViT with plain SGD needs a larger step to fit in 40
+ * epochs (its gradients are clipped, so the step stays bounded).
+ */
+const LR_OVERRIDE: Partial<Record<Architecture, Partial<Record<RunSpec["optimizer"], number>>>> = { vit: { sgd: 0.5 } };
 const WEIGHT_DECAY: Record<RunSpec["optimizer"], number> = { sgd: 5e-4, nesterov: 5e-4, adam: 1e-5 };
+/** Epochs of linear warm-up before the cosine, for every run. */
+const WARMUP_EPOCHS = 2;
+/** ViTs are trained with global-norm gradient clipping (at 1, as Dosovitskiy et al.); without it SGD stalls. */
+const CLIP_NORM: Partial<Record<Architecture, number>> = { vit: 1 };
+/** Random-label corners pre-train on this many images per class, long enough to fit their random labels. */
+const RANDOM_LABEL_PER_CLASS = 20;
 
 function spec(arch: Architecture, o: { optimizer?: RunSpec["optimizer"]; batchSize?: number; wd?: boolean; augment?: boolean; seed: number; epochs: number; corner?: RunSpec["corner"]; pretrainEpochs?: number; group: string }): RunSpec {
   const optimizer = o.optimizer ?? "nesterov";
-  const batchSize = o.batchSize ?? 128;
+  const batchSize = o.batchSize ?? BASE_BATCH;
   const wd = o.wd ?? false;
   const augment = o.augment ?? false;
   const id = [arch, optimizer, `b${batchSize}`, wd ? "wd" : "nowd", augment ? "aug" : "noaug", ...(o.corner ? [o.corner === "random-labels" ? "randlabels" : "subset"] : []), `s${o.seed}`].join("-");
@@ -61,13 +77,16 @@ function spec(arch: Architecture, o: { optimizer?: RunSpec["optimizer"]; batchSi
     arch,
     optimizer,
     batchSize,
-    lr: +(BASE_LR[optimizer] * (batchSize / 128)).toPrecision(6),
+    lr: +((LR_OVERRIDE[arch]?.[optimizer] ?? BASE_LR[optimizer]) * (batchSize / BASE_BATCH)).toPrecision(6),
     weightDecay: wd ? WEIGHT_DECAY[optimizer] : 0,
     augment,
+    warmupEpochs: WARMUP_EPOCHS,
+    ...(CLIP_NORM[arch] ? { clipNorm: CLIP_NORM[arch] } : {}),
     seed: o.seed,
     epochs: o.epochs,
     corner: o.corner ?? null,
     ...(o.corner ? { pretrainEpochs: o.pretrainEpochs } : {}),
+    ...(o.corner === "random-labels" ? { subsetPerClass: RANDOM_LABEL_PER_CLASS } : {}),
     extra: { group: o.group },
   };
 }
@@ -75,37 +94,40 @@ function spec(arch: Architecture, o: { optimizer?: RunSpec["optimizer"]; batchSi
 /**
  * The grid, a fractional design over the paper's factors, in the order it is trained (the baseline of every
  * architecture first, so a partial zoo is already useful):
- * - every architecture: baseline (SGD-Nesterov, batch 128, no weight decay, no augmentation) and Adam, 3 seeds;
- * - mlp and vit: each factor varied alone from the baseline (SGD, Adam, batch 256, weight decay, augmentation),
- *   3 seeds;
+ * - every architecture: baseline (SGD-Nesterov, batch 100, no weight decay, no augmentation) and Adam, 3 seeds;
+ * - mlp and vit: each factor varied alone from the baseline (plain SGD, batch 200, weight decay, augmentation),
+ *   3 seeds; allcnn: the same factors, 1 seed;
  * - mlp baseline: 7 more seeds (10 in all, for averaging);
- * - corners (mlp and allcnn): pre-training on random labels (3 labellings) and on a 30-per-class subset.
+ * - corners (mlp and allcnn): pre-training on random labels (3 labellings of 200 images, fitted) and on a
+ *   30-per-class subset;
+ * - plain SGD on the other architectures (seed 0), so that every architecture has three optimizers.
  */
 export function grid(quick: boolean): RunSpec[] {
   const E = sizes(quick).epochs;
-  if (quick) return [spec("mlp", { seed: 0, epochs: E, group: "main" }), spec("vit", { seed: 0, epochs: E, group: "main" }), spec("mlp", { seed: 0, epochs: E, corner: "random-labels", pretrainEpochs: 1, group: "corner" })];
+  if (quick) return [spec("mlp", { seed: 0, epochs: E, group: "main" }), spec("vit", { seed: 0, epochs: E, group: "main" }), spec("mlp", { seed: 0, epochs: E, corner: "random-labels", pretrainEpochs: 2, group: "corner" })];
   const archs: Architecture[] = ["mlp", "vit", "allcnn", "wrn-s", "convmixer", "wrn-l"];
   const runs: RunSpec[] = [];
-  const factors = (seed: number) => {
-    for (const a of ["mlp", "vit"] as Architecture[]) {
+  const factors = (seed: number, on: Architecture[]) => {
+    for (const a of on) {
       runs.push(spec(a, { seed, epochs: E, optimizer: "sgd", group: "factors" }));
-      runs.push(spec(a, { seed, epochs: E, batchSize: 256, group: "factors" }));
+      runs.push(spec(a, { seed, epochs: E, batchSize: 2 * BASE_BATCH, group: "factors" }));
       runs.push(spec(a, { seed, epochs: E, wd: true, group: "factors" }));
       runs.push(spec(a, { seed, epochs: E, augment: true, group: "factors" }));
     }
   };
   const corners = (a: Architecture) => {
-    for (const seed of [0, 1, 2]) runs.push(spec(a, { seed, epochs: E, corner: "random-labels", pretrainEpochs: 4, group: "corner" }));
+    for (const seed of [0, 1, 2]) runs.push(spec(a, { seed, epochs: E, corner: "random-labels", pretrainEpochs: 100, group: "corner" }));
     runs.push(spec(a, { seed: 0, epochs: E, corner: "subset", pretrainEpochs: 40, group: "corner" }));
   };
   for (const seed of [0, 1, 2]) {
     for (const a of archs) runs.push(spec(a, { seed, epochs: E, group: "main" }));
-    factors(seed);
+    factors(seed, seed === 0 ? ["mlp", "vit", "allcnn"] : ["mlp", "vit"]);
     if (seed === 0) corners("mlp");
     for (const a of archs) runs.push(spec(a, { seed, epochs: E, optimizer: "adam", group: "main" }));
   }
   for (let seed = 3; seed < 10; seed++) runs.push(spec("mlp", { seed, epochs: E, group: "seeds" }));
   corners("allcnn");
+  for (const a of ["wrn-s", "convmixer", "wrn-l"] as Architecture[]) runs.push(spec(a, { seed: 0, epochs: E, optimizer: "sgd", group: "factors" }));
   return runs;
 }
 
@@ -203,7 +225,8 @@ async function main(): Promise<void> {
   const all = grid(o.quick).filter((s) => !o.only || o.only.test(s.id));
   const todo = all.filter((s) => !finished.has(s.id));
   console.log(`zoo: ${o.out}: ${all.length} runs, ${all.length - todo.length} already finished, ${todo.length} to train with ${o.workers} worker(s)`);
-  const cost = (s: RunSpec) => STEP_MS[s.arch] * (128 / s.batchSize) * (s.epochs + (s.corner ? (s.corner === "subset" ? 2 : (s.pretrainEpochs ?? 0)) : 0));
+  // steps of the main phase plus the pre-training phase (corners pre-train on 200 or 300 images)
+  const cost = (s: RunSpec) => STEP_MS[s.arch] * (s.batchSize / 128) * ((s.epochs * 1000 + (s.corner ? (s.pretrainEpochs ?? 0) * (s.corner === "subset" ? 300 : 10 * RANDOM_LABEL_PER_CLASS) : 0)) / s.batchSize);
   const totalCost = todo.reduce((a, s) => a + cost(s), 0);
   let doneCost = 0;
   const partial = new Map<string, number>();

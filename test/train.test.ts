@@ -15,7 +15,7 @@ import { loadZoo } from "../src/io/zoo.js";
 import { chooseBackend } from "../src/train/backend.js";
 import { buildModel } from "../src/train/models.js";
 import { evaluate, recordPredictions, softmaxEvaluation } from "../src/train/record.js";
-import { denseEarlySparseLate } from "../src/train/schedule.js";
+import { cosineLearningRate, denseEarlySparseLate, evenSteps } from "../src/train/schedule.js";
 import { logitsLoss, trainPhase, type LabelledImages } from "../src/train/train.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "inpca-train-"));
@@ -61,6 +61,59 @@ describe.skipIf(!haveData)("training", () => {
     expect(after.error).toBeLessThan(0.35);
     expect(after.loss).toBeLessThan(before.loss / 2);
     m.dispose();
+  });
+});
+
+describe("schedules", () => {
+  it("warm-up rises linearly to lr0, then the cosine falls from lr0 to 0 over the remaining steps", () => {
+    const lr0 = 0.4, total = 100, warmup = 10;
+    const lr = Array.from({ length: total + 1 }, (_, s) => cosineLearningRate(lr0, s, total, warmup));
+    for (let s = 0; s < warmup; s++) expect(lr[s]).toBeCloseTo((lr0 * (s + 1)) / warmup, 15);
+    expect(lr[warmup]).toBeCloseTo(lr0, 15);
+    // halfway through the cosine part: lr0 / 2; at the end: 0
+    expect(lr[warmup + 45]).toBeCloseTo(lr0 / 2, 12);
+    expect(lr[total]).toBeCloseTo(0, 15);
+    for (let s = warmup; s < total; s++) expect(lr[s + 1]!).toBeLessThan(lr[s]!);
+    // without warm-up it is the plain cosine
+    expect(cosineLearningRate(1, 25, 100)).toBeCloseTo(0.5 * (1 + Math.cos(Math.PI / 4)), 15);
+  });
+
+  it("evenSteps spreads count steps over 0..total, both ends included, unique", () => {
+    expect(evenSteps(200, 12)).toEqual([0, 18, 36, 55, 73, 91, 109, 127, 145, 164, 182, 200]);
+    expect(evenSteps(3, 12)).toEqual([0, 1, 2, 3]);
+  });
+
+  it("the paper's schedule keeps at least 40 checkpoints for the zoo's 40 epochs at 10 and 5 steps per epoch", () => {
+    expect(denseEarlySparseLate(40, 10).length).toBe(43);
+    expect(denseEarlySparseLate(40, 5).length).toBeGreaterThanOrEqual(40);
+  });
+});
+
+describe("gradient clipping", () => {
+  it("one SGD step with clipNorm equals the step along the gradient scaled to that global norm", async () => {
+    await chooseBackend();
+    // a linear model on 100 random images: gradient by hand, then compare
+    const n = 100;
+    const images = new Float32Array(n * 784).map((_, i) => ((i * 2654435761) % 1000) / 1000);
+    const labels = Int32Array.from({ length: n }, (_, i) => i % 10);
+    const input = tf.input({ shape: [28, 28, 1] });
+    const flat = tf.layers.flatten().apply(input) as tf.SymbolicTensor;
+    const out = tf.layers.dense({ units: 10, kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }).apply(flat) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: out });
+    const w0 = model.getWeights().map((w) => w.dataSync().slice());
+    const x = tf.tensor4d(images, [n, 28, 28, 1]);
+    const { grads } = tf.variableGrads(() => {
+      const logits = model.apply(x) as tf.Tensor2D;
+      return tf.mean(tf.sub(tf.logSumExp(logits, 1), tf.sum(tf.mul(logits, tf.oneHot(tf.tensor1d(labels, "int32"), 10)), 1))) as tf.Scalar;
+    }, model.trainableWeights.map((v) => v.read() as tf.Variable));
+    const g = Object.values(grads).map((t) => t.dataSync().slice());
+    const norm = Math.sqrt(g.reduce((a, v) => a + v.reduce((b, u) => b + u * u, 0), 0));
+    const clip = norm / 4;
+    await trainPhase(model, { optimizer: "sgd", lr: 0.5, batchSize: n, weightDecay: 0, augment: false, cosine: false, clipNorm: clip, data: { images, labels, n }, epochs: 1, seed: 0 });
+    const w1 = model.getWeights().map((w) => w.dataSync());
+    expect(norm).toBeGreaterThan(clip);
+    w1.forEach((w, k) => w.forEach((v, i) => expect(v).toBeCloseTo(w0[k]![i]! - (0.5 * clip / norm) * g[k]![i]!, 5)));
+    model.dispose();
   });
 });
 

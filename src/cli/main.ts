@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `inpca` command. `inpca report <folder> [--out report.html]` writes the HTML report of `report.ts`.
+ * The `inpca` command. `inpca report <folder> [--out report.html]` writes the HTML report of `report.ts`;
+ * `inpca kernel [--python P]` registers the Jupyter kernel of `kernel.ts`.
  * Progress goes to stderr; exit codes: 0 done, 1 bad input (the message names the file), 2 bad usage,
  * 130 interrupted (Ctrl-C stops the distance workers and exits without writing).
  */
@@ -10,11 +11,20 @@ import { parseArgs } from "node:util";
 import { InpcaAbortError, InpcaInputError } from "../core/errors.js";
 import { formatSeconds } from "../core/progress.js";
 import { shutdownPool } from "../geometry/pairwise/pool.js";
+import { defaultPython, registerKernel } from "./kernel.js";
 import { buildReport, DEFAULT_MAX_POINTS, type ReportSplit } from "./report.js";
 
 const VERSION = "0.1.0";
 
 const USAGE = `Usage: inpca report <folder> [options]
+       inpca kernel [--python PATH] [--user | --prefix DIR]
+
+inpca kernel registers the Jupyter kernel "tslab" so that each notebook runs the tslab of its own
+project (node_modules/tslab above the notebook): projects side by side never break each other.
+--python is the Python that has Jupyter (default /usr/bin/python3, else python3: the python3 on
+PATH may be one without Jupyter, such as a pyenv or conda one).
+
+inpca report:
 
 Writes one self-contained HTML page (plotly.js inlined, nothing fetched) with, for the train and test
 predictions: the 3-D InPCA embedding with the ignorance→truth geodesic and P0/P*, explained stress,
@@ -66,6 +76,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         title: { type: "string" },
         "color-by": { type: "string" },
         labels: { type: "string" },
+        python: { type: "string" },
+        prefix: { type: "string" },
+        user: { type: "boolean" },
         quiet: { type: "boolean", short: "q" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean" },
@@ -85,8 +98,22 @@ export async function main(argv: readonly string[]): Promise<number> {
     (command === undefined && !o.help ? err : (s: string) => process.stdout.write(`${s}\n`))(USAGE);
     return command === undefined && !o.help ? 2 : 0;
   }
+  if (command === "kernel") {
+    if (folder !== undefined) {
+      err(`inpca kernel takes no folder (got "${folder}")\n\n${USAGE}`);
+      return 2;
+    }
+    try {
+      const dir = registerKernel({ python: o.python ?? defaultPython(), prefix: o.prefix ? resolve(o.prefix) : undefined, user: o.user });
+      process.stdout.write(`${dir}\n`);
+      return 0;
+    } catch (e) {
+      err(`inpca: ${(e as Error).message}`);
+      return 1;
+    }
+  }
   if (command !== "report") {
-    err(`inpca: unknown command "${command}" (the one command is "report")\n\n${USAGE}`);
+    err(`inpca: unknown command "${command}" (commands: report, kernel)\n\n${USAGE}`);
     return 2;
   }
   let split: ReportSplit | undefined;

@@ -4,6 +4,6 @@ export { registerWasmFallbacks } from "./kernels.js";
 export { ARCHITECTURES, buildModel, registerLayers, type Architecture } from "./models.js";
 export { crossEntropy, logitsLoss, stepsPerEpoch, trainPhase, type CheckpointEvent, type LabelledImages, type OptimizerConfig, type PhaseOptions } from "./train.js";
 export { evaluate, recordCheckpoint, recordPredictions, softmaxEvaluation, type EvaluationSets, type Evaluation, type RecordOptions } from "./record.js";
-export { cosineLearningRate, denseEarlySparseLate } from "./schedule.js";
+export { cosineLearningRate, denseEarlySparseLate, evenSteps } from "./schedule.js";
 export { runConfig, trainRun, TRAINED_THRESHOLD, type RunSpec } from "./run.js";
 export { shiftCropFlip } from "./augment.js";

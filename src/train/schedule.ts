@@ -24,7 +24,19 @@ export function denseEarlySparseLate(epochs: number, stepsPerEpoch: number): num
   return [...at].sort((a, b) => a - b);
 }
 
-/** Learning rate at `step` of `total` under cosine annealing from `lr0` to 0 (no warm-up). */
-export function cosineLearningRate(lr0: number, step: number, total: number): number {
-  return 0.5 * lr0 * (1 + Math.cos((Math.PI * Math.min(step, total)) / total));
+/**
+ * Learning rate at `step` (0-based) of `total` steps: a linear warm-up from lr0/warmup to lr0 over the first
+ * `warmup` steps (none by default), then cosine annealing from `lr0` to 0 over the remaining steps.
+ */
+export function cosineLearningRate(lr0: number, step: number, total: number, warmup = 0): number {
+  if (step < warmup) return (lr0 * (step + 1)) / warmup;
+  const span = Math.max(1, total - warmup);
+  return 0.5 * lr0 * (1 + Math.cos((Math.PI * Math.min(step - warmup, span)) / span));
+}
+
+/** `count` steps spread evenly over 0..`total` (both ends included): sorted, unique integers. */
+export function evenSteps(total: number, count: number): number[] {
+  const at = new Set<number>();
+  for (let k = 0; k < count; k++) at.add(Math.round((k * total) / Math.max(1, count - 1)));
+  return [...at].sort((a, b) => a - b);
 }

@@ -31,6 +31,13 @@ export interface OptimizerConfig {
   augment: boolean;
   /** Cosine-anneal the learning rate to 0 over the phase (default true). */
   cosine?: boolean;
+  /** Epochs of linear learning-rate warm-up at the start of the phase, before the cosine (default 0). */
+  warmupEpochs?: number;
+  /**
+   * Clip each step's gradient to this global L2 norm (over all trainable weights, weight decay included), as
+   * ViTs are trained with SGD (Dosovitskiy et al. clip at 1); default: no clipping.
+   */
+  clipNorm?: number;
 }
 
 /** What `trainPhase` reports at each scheduled step. */
@@ -107,6 +114,7 @@ export async function trainPhase(model: tf.LayersModel, o: PhaseOptions): Promis
   const total = perEpoch * o.epochs;
   const stepOffset = o.stepOffset ?? 0;
   const epochOffset = o.epochOffset ?? 0;
+  const warmup = Math.round((o.warmupEpochs ?? 0) * perEpoch);
   const marks = new Set(o.checkpointSteps ?? []);
   const random = uniform(o.seed * 7919 + 17);
   const optimizer = makeOptimizer(o);
@@ -138,16 +146,24 @@ export async function trainPhase(model: tf.LayersModel, o: PhaseOptions): Promis
           yb[k] = o.data.labels[idx]!;
         }
         if (o.augment) shiftCropFlip(xb, xa, o.batchSize, h, w, random);
-        if (o.cosine !== false) setLearningRate(optimizer, cosineLearningRate(o.lr, step, total));
+        if (o.cosine !== false) setLearningRate(optimizer, cosineLearningRate(o.lr, step, total, warmup));
         tf.tidy(() => {
           const x = tf.tensor4d(o.augment ? xa : xb, [o.batchSize, h, w, 1]);
           const y = tf.tensor1d(yb, "int32");
-          optimizer.minimize(() => {
+          const objective = () => {
             const logits = model.apply(x, { training: true }) as tf.Tensor2D;
             let loss = crossEntropy(logits, y);
             if (o.weightDecay > 0) loss = tf.add(loss, tf.mul(o.weightDecay / 2, tf.addN(decayed.map((v) => tf.sum(tf.square(v)))))) as tf.Scalar;
             return loss;
-          }, false, vars);
+          };
+          if (o.clipNorm === undefined) optimizer.minimize(objective, false, vars);
+          else {
+            const { grads } = tf.variableGrads(objective, vars);
+            const names = Object.keys(grads);
+            const norm = tf.sqrt(tf.addN(names.map((k) => tf.sum(tf.square(grads[k]!))))).dataSync()[0]!;
+            const scale = norm > o.clipNorm ? o.clipNorm / norm : 1;
+            optimizer.applyGradients(scale === 1 ? grads : Object.fromEntries(names.map((k) => [k, tf.mul(grads[k]!, scale)])) as tf.NamedTensorMap);
+          }
         });
         step++;
         o.onStep?.(step, total);

@@ -1,7 +1,8 @@
 /**
  * Where the compiled pieces of the pairwise engine live at run time: the WebAssembly kernel
  * (`dist/kernels/bhattacharyya.wasm`, built from `src/kernels/` by `npm run build`) and the worker script
- * (`dist/geometry/pairwise/worker.js`). Both are found from the package root, so the same code works when run
+ * (`dist/geometry/pairwise/worker.cjs`: a `.cjs` file, so that Deno, which reads only `.cjs` or
+ * `"type": "commonjs"` code as CommonJS in workers, loads it as Node does). Both are found from the package root, so the same code works when run
  * from `dist/` (users, notebooks) and from `src/` (the test runner).
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -40,5 +41,5 @@ export function kernelModule(): WebAssembly.Module {
 
 /** Absolute path of the worker script. */
 export function workerFile(): string {
-  return built("geometry/pairwise/worker.js");
+  return built("geometry/pairwise/worker.cjs");
 }
