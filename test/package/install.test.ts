@@ -1,0 +1,156 @@
+/**
+ * inpca as a user installs it: `npm pack`, then the tarball installed into a fresh project with scripts enabled
+ * (npm 11 and npm 10), offline (the npm cache holds every dependency after `npm ci`; the project's lockfile is
+ * the repository's, less its dev-only entries). From that project: a CommonJS script and an ESM script compute
+ * distances on the worker pool (the WebAssembly kernel) and save a figure, `npx inpca report` writes a page, and
+ * a notebook runs with the tslab kernel that `npx inpca kernel` registers.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { executeNotebook, jupyterMissing, outputText, privateJupyter, PYTHON, writeNotebook } from "../helpers/jupyter.js";
+
+const root = resolve(__dirname, "..", "..");
+const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { name: string; version: string; license: string; dependencies: Record<string, string>; optionalDependencies?: Record<string, string>; bin: Record<string, string>; engines: Record<string, string> };
+/** The machine's npm (11 here), not node_modules/.bin/npm (the npm@10 devDependency, which `npm test` puts first on PATH). */
+const npm11 = ((): string[] => {
+  const beside = join(dirname(process.execPath), "npm");
+  const cli = existsSync(beside) ? join(dirname(execFileSync("readlink", ["-f", beside], { encoding: "utf8" }).trim()), "npm-cli.js") : "";
+  return existsSync(cli) ? [process.execPath, cli] : ["npm"];
+})();
+const npm10 = [process.execPath, join(root, "node_modules", "npm", "bin", "npm-cli.js")];
+const CHROMIUM = "/usr/bin/chromium";
+const work = mkdtempSync(join(tmpdir(), "inpca-install-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function run(cmd: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}, timeout = 240_000): string {
+  const r = spawnSync(cmd[0]!, cmd.slice(1), { cwd, env: { ...process.env, ...env }, encoding: "utf8", timeout });
+  if (r.status !== 0) throw new Error(`${cmd.join(" ")} (in ${cwd}) failed with ${r.status ?? r.signal}:\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+  return r.stdout;
+}
+
+/** A fresh project depending on the tarball, with a lockfile made from the repository's (offline install). */
+function project(name: string, tarball: string): string {
+  const dir = join(work, name);
+  mkdirSync(dir, { recursive: true });
+  const lock = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8")) as { packages: Record<string, { dev?: boolean }> };
+  const spec = `file:${tarball}`;
+  const packages: Record<string, unknown> = {
+    "": { name, dependencies: { inpca: spec } },
+    "node_modules/inpca": { version: pkg.version, resolved: spec, license: pkg.license, dependencies: pkg.dependencies, optionalDependencies: pkg.optionalDependencies, bin: pkg.bin, engines: pkg.engines },
+  };
+  for (const [k, v] of Object.entries(lock.packages)) if (k.startsWith("node_modules/") && !v.dev && k !== "node_modules/inpca") packages[k] = v;
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name, private: true, dependencies: { inpca: spec } }, null, 2));
+  writeFileSync(join(dir, "package-lock.json"), JSON.stringify({ name, lockfileVersion: 3, requires: true, packages }, null, 2));
+  return dir;
+}
+
+const USER_CJS = `
+const ip = require("inpca");
+const assert = require("node:assert");
+(async () => {
+  const M = 300, S = 200, C = 10;
+  const labels = Int32Array.from({ length: S }, (_, n) => n % C);
+  const probs = new Float32Array(M * S * C);
+  for (let m = 0; m < M; m++) for (let n = 0; n < S; n++) {
+    const t = m / (M - 1), o = (m * S + n) * C;
+    for (let c = 0; c < C; c++) probs[o + c] = (1 - t) / C + (c === labels[n] ? t : 0) * (0.9 + 0.1 * Math.sin(m + n));
+    let s = 0; for (let c = 0; c < C; c++) s += probs[o + c]; for (let c = 0; c < C; c++) probs[o + c] /= s;
+  }
+  const meta = Array.from({ length: M }, (_, m) => ({ run: "r" + (m % 3), step: m, arch: m % 3 ? "a" : "b" }));
+  const set = ip.PredictionSet.fromProbabilities(probs, [M, S, C], { labels, meta, split: "train" });
+  const D = await ip.bhattacharyya(set, { threads: 2 });
+  const ref = ip.bhattacharyyaSync(set);
+  assert.deepStrictEqual(Array.from(D.data), Array.from(ref.data), "worker pool and calling thread agree bit for bit");
+  const emb = ip.inpca(D, { dims: 3 });
+  const fig = ip.plot.trajectories3d(emb, { colorBy: "arch" });
+  const file = await ip.save(fig, process.argv[2]);
+  if (process.argv[3]) await ip.save(fig, process.argv[3]);
+  ip.saveZoo("zoo", { train: set });
+  console.log(JSON.stringify({ es3: emb.explainedStress[2], file, names: Object.keys(ip).sort() }));
+  await ip.shutdownPool?.();
+})().catch((e) => { console.error(e); process.exit(1); });
+`;
+
+const USER_ESM = `
+import * as ip from "inpca";
+import { createRequire } from "node:module";
+const cjs = createRequire(import.meta.url)("inpca");
+const M = 120, S = 400, C = 10;
+const probs = new Float32Array(M * S * C).map((_, i) => 1 + ((i * 2654435761) % 97));
+const set = ip.PredictionSet.fromProbabilities(probs, [M, S, C], { renormalize: true });
+const D = await ip.bhattacharyya(set, { threads: 2 });
+console.log(JSON.stringify({ same: ip.bhattacharyya === cjs.bhattacharyya, d01: D.get(0, 1), names: Object.keys(ip).filter((k) => k !== "default").sort() }));
+`;
+
+const reason = [
+  existsSync(join(root, "dist", "index.js")) ? null : "dist/ is not built (npm run build)",
+  existsSync(npm10[1]!) ? null : "the npm@10 devDependency is missing (npm ci)",
+].filter(Boolean).join("; ");
+if (reason) console.warn(`install tests skipped: ${reason}`);
+
+describe.skipIf(!!reason)("npm pack, then npm install <tarball> in a fresh project", () => {
+  let tarball = "";
+  beforeAll(() => {
+    const out = run([...npm11, "pack", "--ignore-scripts", "--json", "--pack-destination", work], root);
+    const info = JSON.parse(out) as { filename: string; size: number; unpackedSize: number; files: { path: string }[] }[];
+    tarball = join(work, info[0]!.filename);
+    const files = info[0]!.files.map((f) => f.path);
+    // what the entry points load ships; tests, fixtures, scripts and sources do not
+    for (const f of ["dist/index.js", "dist/index.mjs", "dist/index.d.ts", "dist/cli/main.js", "dist/geometry/pairwise/worker.cjs", "dist/kernels/bhattacharyya.wasm", "README.md", "package.json"]) expect(files).toContain(f);
+    expect(files.filter((f) => /^(test|scripts|src|data|notebooks)\//.test(f) || f.endsWith(".map"))).toEqual([]);
+    console.log(`package: ${(info[0]!.size / 1e3).toFixed(0)} kB packed, ${(info[0]!.unpackedSize / 1e3).toFixed(0)} kB unpacked, ${files.length} files`);
+  }, 120_000);
+
+  for (const [label, npm] of [["npm 11", npm11], ["npm 10", npm10]] as const) {
+    it(`${label}: installs with scripts enabled; require and import give one working module`, () => {
+      const version = run([...npm, "--version"], work).trim();
+      expect(version.split(".")[0]).toBe(label.split(" ")[1]);
+      const dir = project(`user-${label.replace(" ", "")}`, tarball);
+      const t0 = Date.now();
+      run([...npm, "ci", "--offline", "--no-audit", "--no-fund"], dir);
+      console.log(`${label} (${version}): npm ci --offline of the tarball in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      expect(existsSync(join(dir, "node_modules", "inpca", "dist", "index.js"))).toBe(true);
+      // nothing of the repository's own setup ran or was needed: no self-link, no scripts/ folder
+      expect(existsSync(join(dir, "node_modules", "inpca", "scripts"))).toBe(false);
+      writeFileSync(join(dir, "user.cjs"), USER_CJS);
+      writeFileSync(join(dir, "user.mjs"), USER_ESM);
+      const png = existsSync(CHROMIUM) ? ["fig.png"] : [];
+      if (!png.length) console.warn(`PNG export not checked: no chromium at ${CHROMIUM}`);
+      const a = JSON.parse(run([process.execPath, "user.cjs", "fig.html", ...png], dir)) as { es3: number; file: string; names: string[] };
+      expect(a.es3).toBeGreaterThan(0.5);
+      expect(readFileSync(join(dir, "fig.html"), "utf8")).toContain("Plotly.newPlot");
+      if (png.length) expect(readFileSync(join(dir, "fig.png")).subarray(1, 4).toString()).toBe("PNG");
+      const b = JSON.parse(run([process.execPath, "user.mjs"], dir)) as { same: boolean; d01: number; names: string[] };
+      expect(b.same).toBe(true);
+      expect(b.d01).toBeGreaterThan(0);
+      expect(b.names).toEqual(a.names.filter((k) => k !== "default"));
+      // the bin
+      run([join(dir, "node_modules", ".bin", "inpca"), "report", "zoo", "--out", "report.html", "--quiet"], dir);
+      expect(statSync(join(dir, "report.html")).size).toBeGreaterThan(1e6);
+    }, 300_000);
+  }
+
+  const noJupyter = jupyterMissing();
+  it.skipIf(!!noJupyter)("a notebook in the project runs with the kernel `npx inpca kernel` registers: distances on workers, types, a figure", () => {
+    const dir = join(work, "user-npm11");
+    const registry = join(work, "jupyter-user");
+    const out = run([join(dir, "node_modules", ".bin", "inpca"), "kernel", "--python", PYTHON, "--prefix", registry], dir);
+    expect(out.trim()).toBe(join(registry, "share", "jupyter", "kernels", "tslab"));
+    mkdirSync(join(dir, "analysis"), { recursive: true });
+    const nb = join(dir, "analysis", "first.ipynb");
+    writeNotebook(nb, [
+      `import * as ip from "inpca";\nconst M = 300, S = 200, C = 10;\nconst probs = new Float32Array(M * S * C).map((_, i) => 1 + ((i * 2654435761) % 97));\nconst set: ip.PredictionSet = ip.PredictionSet.fromProbabilities(probs, [M, S, C], { renormalize: true, meta: Array.from({ length: M }, (_, m) => ({ run: "r" + (m % 4), step: m })) });`,
+      `const D: ip.DistanceMatrix = await ip.bhattacharyya(set, { threads: 2 });\nconst emb = ip.inpca(D, { dims: 3 });\nconsole.log(D.rows, emb.eigenvalues.length, require.resolve("inpca"));`,
+      `ip.show(ip.plot.trajectories3d(emb));`,
+    ]);
+    const outputs = executeNotebook(nb, privateJupyter(registry));
+    const text = outputs.flat().map(outputText).join("\n");
+    expect(outputs.flat().filter((o) => o.output_type === "error")).toEqual([]);
+    expect(text).toContain(`300 3 ${join(dir, "node_modules", "inpca", "dist", "index.js")}`);
+    expect(outputs[2]!.some((o) => o.data?.["application/vnd.plotly.v1+json"] !== undefined && typeof o.data?.["text/html"] !== "undefined")).toBe(true);
+  }, 300_000);
+});
+
