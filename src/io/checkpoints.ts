@@ -36,6 +36,7 @@ import { guessPredictionKind } from "./kind.js";
 import { loadNpy, type NdArray } from "./npy.js";
 import { loadNpz } from "./npz.js";
 import { loadSafetensorsHeader, loadSafetensorsTensor } from "./safetensors.js";
+import { loadTorch, torchTensors } from "./torch.js";
 
 /** Options of `loadCheckpoints`. */
 export interface LoadCheckpointsOptions {
@@ -82,7 +83,7 @@ export interface DiscoveredCheckpoint {
   /** The file or folder of this checkpoint. */
   path: string;
   /** How it is stored. */
-  format: "npy" | "npz" | "safetensors" | "hdf5" | "json" | "tfjs";
+  format: "npy" | "npz" | "safetensors" | "hdf5" | "json" | "torch" | "tfjs";
   /** The file the array is read from (inside `path` for a checkpoint folder; `path` itself otherwise). */
   file: string;
   /** Step (from the sidecar, the name, `stepsPerEpoch`, or the index in the run, in that order). */
@@ -109,6 +110,7 @@ export interface DiscoveredRun {
 
 const DATA_EXT: Readonly<Record<string, DiscoveredCheckpoint["format"]>> = {
   ".npy": "npy", ".npz": "npz", ".safetensors": "safetensors", ".h5": "hdf5", ".hdf5": "hdf5", ".he5": "hdf5", ".json": "json",
+  ".pt": "torch", ".pth": "torch",
 };
 const SIDECARS = ["config.json", "run.json", "meta.json", "metadata.json", "hparams.json", "args.json"];
 const LABEL_NAMES = ["labels", "label", "targets", "target", "y", "y_true"];
@@ -361,7 +363,7 @@ function isDir(p: string): boolean {
 }
 
 function isLabelsFile(name: string): boolean {
-  return /^(labels?|targets?|y)([._-].*)?\.(npy|npz|json|safetensors|h5|hdf5)$/i.test(name);
+  return /^(labels?|targets?|y)([._-].*)?\.(npy|npz|json|safetensors|h5|hdf5|pt|pth)$/i.test(name);
 }
 
 /** Data files of a folder that can be checkpoints (not sidecars, labels, hidden files). */
@@ -639,6 +641,13 @@ async function readCheckpoint(c: DiscoveredCheckpoint, options: LoadCheckpointsO
       const name = pickArray(names, depth, options, file);
       return { array: nestedToArray(obj[name], `${file}[${name}]`), source: `${file}[${name}]`, labels: innerLabelArray(names, (n) => nestedToArray(obj[n], `${file}[${n}]`), options, file) };
     }
+    case "torch": {
+      const t = torchTensors(loadTorch(file));
+      const names = Object.keys(t);
+      if (names.length === 1 && names[0] === "") return { array: t[""]!, source: file };
+      const name = pickArray(names, (n) => t[n]!.shape.length, options, file);
+      return { array: t[name]!, source: `${file}[${name}]`, labels: innerLabelArray(names, (n) => t[n]!, options, file) };
+    }
     case "tfjs":
       return { array: await evaluateTfjs(c.path, options), source: c.path };
   }
@@ -736,7 +745,7 @@ async function resolveLabels(options: LoadCheckpointsOptions, runs: DiscoveredRu
 
 function findLabelsFile(dir: string, split?: string): string | null {
   const stems = [...(split ? [`labels.${split}`, `labels_${split}`, `${split}_labels`, `${split}.labels`] : []), "labels", "targets"];
-  for (const s of stems) for (const ext of [".npy", ".json", ".npz", ".safetensors", ".h5", ".hdf5"]) if (existsSync(join(dir, s + ext))) return join(dir, s + ext);
+  for (const s of stems) for (const ext of [".npy", ".json", ".npz", ".safetensors", ".h5", ".hdf5", ".pt", ".pth"]) if (existsSync(join(dir, s + ext))) return join(dir, s + ext);
   return null;
 }
 
@@ -771,6 +780,14 @@ async function loadLabelsFile(path: string, split?: string): Promise<{ labels: I
       }
       throw new InpcaInputError("labels JSON must be an array or an object holding one", { file: path });
     }
+    case ".pt":
+    case ".pth": {
+      const t = torchTensors(loadTorch(path));
+      const names = Object.keys(t);
+      if (names.length === 1 && names[0] === "") return { labels: labelInts(t[""]!, path), file: path };
+      const n = pickLabels(names);
+      return { labels: labelInts(t[n]!, `${path}[${n}]`), file: path };
+    }
     case ".h5":
     case ".hdf5": {
       await hdf5Ready();
@@ -783,7 +800,7 @@ async function loadLabelsFile(path: string, split?: string): Promise<{ labels: I
       }
     }
     default:
-      throw new InpcaInputError("labels file must be .npy, .npz, .json, .safetensors or .h5", { file: path });
+      throw new InpcaInputError("labels file must be .npy, .npz, .json, .safetensors, .h5 or .pt", { file: path });
   }
 }
 
