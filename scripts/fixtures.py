@@ -356,3 +356,27 @@ d = mk("tfjs", "step_10")
 json.dump({"format": "layers-model", "modelTopology": {}, "weightsManifest": []}, open(os.path.join(d, "model.json"), "w"))
 open(os.path.join(mk("empty"), ".gitkeep"), "w").close()
 print("checkpoint fixtures written to", os.path.normpath(ck))
+
+# -- layouts researchers already have ---------------------------------------------------------------------------
+# the companion code's per-seed HDF5 files: one file per run, a dataset [checkpoints, samples, classes] of float16
+# (LZ4-compressed, rounded), labels in a labels/ folder beside them
+import hdf5plugin  # noqa: E402  (registers the LZ4 filter with h5py)
+d = mk("per-seed-h5")
+lab = mk("per-seed-h5", "labels")
+np.save(os.path.join(lab, "train.npy"), ylab.astype(np.int64))
+np.save(os.path.join(lab, "test.npy"), ylab[::-1].astype(np.int64))
+for seed in (0, 1, 2):
+    zs = run_logits(40 + seed, 4)
+    stack = np.stack([softmax(z) for z in zs]).round(3).astype("<f2")
+    with h5py.File(os.path.join(d, f"seed_{seed}.h5"), "w") as f:
+        f.create_dataset("yh", data=stack, chunks=(1, S, C), **hdf5plugin.LZ4())
+        f.create_dataset("epochs", data=np.array([0, 1, 5, 20], dtype="<f8"))
+    np.save(os.path.join(expected, f"per-seed-h5-{seed}.npy"), stack)
+# a folder of run folders with the labels in the parent folder
+for run in ("run-a", "run-b"):
+    d = mk("parent-of-runs", run)
+    zs = run_logits(50 + len(run) + ord(run[-1]), 3)
+    for e, z in zip([1, 2, 3], zs):
+        np.save(os.path.join(d, f"epoch_{e}.npy"), softmax(z).astype("<f4"))
+    np.save(os.path.join(expected, f"parent-of-runs-{run}.npy"), np.stack([softmax(z).astype("<f4") for z in zs]))
+np.save(os.path.join(ck, "parent-of-runs", "labels.npy"), ylab.astype(np.int64))

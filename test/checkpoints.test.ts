@@ -236,3 +236,32 @@ describe("size", () => {
     expect(ms).toBeLessThan(10_000);
   });
 });
+
+describe("layouts researchers already have", () => {
+  it("per-seed HDF5 files (float16, LZ4, [checkpoints, samples, classes]) load as one run per file, labels from labels/", async () => {
+    const set = await loadCheckpoints(d("per-seed-h5"), { split: "train" });
+    expect(set.models).toBe(12);
+    expect([...new Set(set.meta.map((m) => m.run))]).toEqual(["seed_0", "seed_1", "seed_2"]);
+    expect(set.meta.slice(0, 4).map((m) => m.epoch)).toEqual([0, 1, 5, 20]);
+    for (const seed of [0, 1, 2]) {
+      const e = expected(`per-seed-h5-${seed}`);
+      const got = set.probs.subarray(seed * e.length, (seed + 1) * e.length);
+      // stored rounded to 3 decimals in float16, kept as stored (the distances divide each row by its sum)
+      for (let i = 0; i < e.length; i++) expect(got[i]).toBe(e[i]);
+    }
+    expect(Array.from(set.labels!)).toEqual([0, 1, 2, 3, 0, 1]);
+    const test = await loadCheckpoints(d("per-seed-h5"), { split: "test" });
+    expect(Array.from(test.labels!)).toEqual([1, 0, 3, 2, 1, 0]);
+  });
+
+  it("a folder of run folders loads every run, with the labels of the parent folder; so does the glob form", async () => {
+    for (const input of [d("parent-of-runs"), `${d("parent-of-runs")}/*/`]) {
+      const set = await loadCheckpoints(input);
+      expect([...new Set(set.meta.map((m) => m.run))]).toEqual(["run-a", "run-b"]);
+      expect(set.meta.map((m) => m.epoch)).toEqual([1, 2, 3, 1, 2, 3]);
+      expect(Array.from(set.labels!)).toEqual([0, 1, 2, 3, 0, 1]);
+      const a = expected("parent-of-runs-run-a");
+      for (let i = 0; i < a.length; i++) expect(set.probs[i]).toBeCloseTo(a[i]!, 6);
+    }
+  });
+});

@@ -100,13 +100,13 @@ describe("gradient clipping", () => {
     const flat = tf.layers.flatten().apply(input) as tf.SymbolicTensor;
     const out = tf.layers.dense({ units: 10, kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }).apply(flat) as tf.SymbolicTensor;
     const model = tf.model({ inputs: input, outputs: out });
-    const w0 = model.getWeights().map((w) => w.dataSync().slice());
+    const w0 = model.getWeights().map((w) => Float32Array.from(w.dataSync()));
     const x = tf.tensor4d(images, [n, 28, 28, 1]);
     const { grads } = tf.variableGrads(() => {
       const logits = model.apply(x) as tf.Tensor2D;
       return tf.mean(tf.sub(tf.logSumExp(logits, 1), tf.sum(tf.mul(logits, tf.oneHot(tf.tensor1d(labels, "int32"), 10)), 1))) as tf.Scalar;
     }, model.trainableWeights.map((v) => v.read() as tf.Variable));
-    const g = Object.values(grads).map((t) => t.dataSync().slice());
+    const g = Object.values(grads).map((t) => Float32Array.from(t.dataSync()));
     const norm = Math.sqrt(g.reduce((a, v) => a + v.reduce((b, u) => b + u * u, 0), 0));
     const clip = norm / 4;
     await trainPhase(model, { optimizer: "sgd", lr: 0.5, batchSize: n, weightDecay: 0, augment: false, cosine: false, clipNorm: clip, data: { images, labels, n }, epochs: 1, seed: 0 });

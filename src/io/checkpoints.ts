@@ -25,7 +25,7 @@
  * that differs from the run's first checkpoint, NaN/Inf (with the sample and class), encodings that differ
  * between checkpoints, labels of the wrong length or missing when required. Nothing partial is returned.
  */
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { InpcaAbortError, InpcaInputError } from "../core/errors.js";
 import type { ConfigValue, ModelPoint } from "../core/meta.js";
@@ -33,7 +33,7 @@ import { PredictionSet, type PredictionKind } from "../core/prediction-set.js";
 import { hdf5Ready, openHdf5Sync } from "./hdf5.js";
 import { nestedToArray, parseJsonFile, PREDICTION_KEYS } from "./json.js";
 import { guessPredictionKind } from "./kind.js";
-import { loadNpy, type NdArray } from "./npy.js";
+import { loadNpy, readNpyHeader, type NdArray } from "./npy.js";
 import { loadNpz } from "./npz.js";
 import { loadSafetensorsHeader, loadSafetensorsTensor } from "./safetensors.js";
 import { loadTorch, torchTensors } from "./torch.js";
@@ -94,6 +94,8 @@ export interface DiscoveredCheckpoint {
   config: Record<string, ConfigValue>;
   /** Other fields from the checkpoint sidecar (error, loss, trainError, ...). */
   fields: Record<string, unknown>;
+  /** For a run file (all checkpoints of a run in one [checkpoints, samples, classes] array): this checkpoint's row. */
+  row?: number;
 }
 
 /** One run found on disk: its checkpoints in order. */
@@ -120,12 +122,13 @@ const TFJS_MODULE = "./tfjs.js";
  * Finds the checkpoints under `dirOrGlob` (a run folder, a glob, or a list of paths) and orders them, without
  * reading any array. Useful to check what `loadCheckpoints` will load.
  */
-export function discoverCheckpoints(dirOrGlob: string | readonly string[], options: Pick<LoadCheckpointsOptions, "run" | "config" | "stepsPerEpoch"> = {}): DiscoveredRun[] {
+export function discoverCheckpoints(dirOrGlob: string | readonly string[], options: Pick<LoadCheckpointsOptions, "run" | "config" | "stepsPerEpoch" | "array"> = {}): DiscoveredRun[] {
   const items = collect(dirOrGlob);
-  // group by run folder and by the configuration embedded in the file name
+  for (const it of items) it.rows = runFileRows(it, options.array);
+  // group by run folder and by the configuration embedded in the file name; a run file is a run of its own
   const groups = new Map<string, Item[]>();
   for (const it of items) {
-    const key = `${it.runDir}\0${JSON.stringify(it.name.config)}`;
+    const key = it.rows ? `${it.runDir}\0${it.base}\0file` : `${it.runDir}\0${JSON.stringify(it.name.config)}`;
     const g = groups.get(key);
     if (g) g.push(it);
     else groups.set(key, [it]);
@@ -148,9 +151,11 @@ export function discoverCheckpoints(dirOrGlob: string | readonly string[], optio
     const dirName = parseName(basename(dir));
     const fileConfig = group[0]!.name.config;
     const config: Record<string, ConfigValue> = { ...dirName.config, ...side.config, ...fileConfig, ...(options.config ?? {}) };
-    const checkpoints = orderRun(group, options.stepsPerEpoch, config);
+    const runFile = group[0]!.rows ? group[0]! : null;
+    const checkpoints = runFile ? runFileCheckpoints(runFile, options.stepsPerEpoch, config) : orderRun(group, options.stepsPerEpoch, config);
     const baseId = side.run ?? (Object.keys(dirName.config).length ? keyValues(dirName.config) : basename(dir));
-    const draft: DiscoveredRun = { run: Object.keys(fileConfig).length ? `${baseId}/${keyValues(fileConfig)}` : baseId, dir, config, checkpoints };
+    const fileId = runFile ? stripExt(runFile.base) : null;
+    const draft: DiscoveredRun = { run: fileId ?? (Object.keys(fileConfig).length ? `${baseId}/${keyValues(fileConfig)}` : baseId), dir, config, checkpoints };
     if (typeof options.run === "string") draft.run = options.run;
     else if (typeof options.run === "function") draft.run = options.run(draft);
     runs.push(draft);
@@ -171,9 +176,12 @@ export function discoverCheckpoints(dirOrGlob: string | readonly string[], optio
  * sidecar does not give them). See the module comment for layouts, naming, sidecars and errors.
  */
 export async function loadCheckpoints(dirOrGlob: string | readonly string[], options: LoadCheckpointsOptions = {}): Promise<PredictionSet> {
+  // h5wasm loads asynchronously; with it ready, discovery can tell HDF5 run files from checkpoint files
+  await hdf5Ready().catch(() => false);
   const runs = discoverCheckpoints(dirOrGlob, options);
   const all = runs.flatMap((r) => r.checkpoints.map((c) => ({ run: r, c })));
   if (all.some(({ c }) => c.format === "hdf5")) await hdf5Ready();
+  const runFileCache: RunFileCache = { file: "", raw: null };
   const abort = () => {
     if (options.signal?.aborted) throw new InpcaAbortError("loadCheckpoints");
   };
@@ -188,7 +196,7 @@ export async function loadCheckpoints(dirOrGlob: string | readonly string[], opt
   for (let m = 0; m < M; m++) {
     abort();
     const { run, c } = all[m]!;
-    const raw = await readCheckpoint(c, options);
+    const raw = c.row === undefined ? await readCheckpoint(c, options) : await readRunFileRow(c, options, runFileCache);
     const where = raw.source;
     const [s, k] = matrixShape(raw.array.shape, where);
     if (probs === null) {
@@ -216,7 +224,9 @@ export async function loadCheckpoints(dirOrGlob: string | readonly string[], opt
     row.config = c.config;
     Object.assign(row, c.fields);
     row.file = c.path;
-    const one = PredictionSet.from(kind, raw.array.data, [1, S, C], { meta: [row], source: where, tolerance: options.tolerance, renormalize: options.renormalize });
+    // float16 storage (often rounded, as the authors store predictions) leaves row sums of 1 ± C·2⁻¹⁰
+    const tolerance = options.tolerance ?? (isHalf(raw.array) ? Math.max(1e-3, C * 2 ** -10) : undefined);
+    const one = PredictionSet.from(kind, raw.array.data, [1, S, C], { meta: [row], source: where, tolerance, renormalize: options.renormalize });
     probs.set(one.probs, m * S * C);
     meta.push(row);
     if (raw.labels && !innerLabels.has(run.dir)) innerLabels.set(run.dir, { labels: raw.labels, file: where });
@@ -285,6 +295,14 @@ interface Item {
   name: ParsedName;
   sidecar?: string;
   base: string;
+  /** Set for a run file: the number of checkpoints along its first axis, and their steps/epochs if stored. */
+  rows?: RunFileRows;
+}
+
+interface RunFileRows {
+  count: number;
+  steps?: number[];
+  epochs?: number[];
 }
 
 interface RunSidecar {
@@ -362,6 +380,20 @@ function isDir(p: string): boolean {
   }
 }
 
+/** A `labels/` (or `targets/`) folder beside the checkpoints holds labels, not checkpoints. */
+function isLabelsFolder(name: string): boolean {
+  return /^(labels?|targets?)$/i.test(name);
+}
+
+/** A folder that holds several checkpoints itself (data files or checkpoint folders), not one checkpoint. */
+function looksLikeRunFolder(dir: string): boolean {
+  if (existsSync(join(dir, "model.json"))) return false;
+  const files = dataFiles(dir);
+  if (files.length >= 2) return true;
+  const subs = safeReaddir(dir).filter((n) => !n.startsWith(".") && !isLabelsFolder(n) && isDir(join(dir, n)));
+  return files.length === 0 && subs.length >= 1 && subs.some((n) => checkpointFolder(join(dir, n), true) !== null || looksLikeRunFolder(join(dir, n)));
+}
+
 function isLabelsFile(name: string): boolean {
   return /^(labels?|targets?|y)([._-].*)?\.(npy|npz|json|safetensors|h5|hdf5|pt|pth)$/i.test(name);
 }
@@ -419,12 +451,15 @@ function fileItem(path: string): Item {
 }
 
 /** The checkpoints of a run folder: its data files and checkpoint folders. */
-function runFolder(dir: string): Item[] {
+function runFolder(dir: string, depth = 0): Item[] {
   const out: Item[] = dataFiles(dir).map((n) => fileItem(join(dir, n)));
-  for (const n of safeReaddir(dir)) {
-    const p = join(dir, n);
-    if (n.startsWith(".") || !isDir(p)) continue;
-    const item = checkpointFolder(p, false);
+  const subdirs = safeReaddir(dir).filter((n) => !n.startsWith(".") && !isLabelsFolder(n) && isDir(join(dir, n)));
+  // a folder of run folders (each holding several checkpoints of its own): the runs of each
+  if (out.length === 0 && depth < 2 && subdirs.length > 0 && subdirs.every((n) => looksLikeRunFolder(join(dir, n)))) {
+    return subdirs.flatMap((n) => runFolder(join(dir, n), depth + 1));
+  }
+  for (const n of subdirs) {
+    const item = checkpointFolder(join(dir, n), false);
     if (item) out.push(item);
   }
   if (out.length === 0) {
@@ -595,7 +630,7 @@ function numberField(v: unknown, name: string, file: string): number {
 }
 
 interface RawCheckpoint {
-  array: { data: ArrayLike<number>; shape: number[] };
+  array: { data: ArrayLike<number>; shape: number[]; dtype?: string; storage?: string };
   /** Where the numbers came from, for messages: the file, plus the array name when the file holds several. */
   source: string;
   labels?: Int32Array;
@@ -710,6 +745,10 @@ function checkFinite(data: ArrayLike<number>, C: number, where: string): void {
   }
 }
 
+function isHalf(a: { dtype?: string; storage?: string }): boolean {
+  return /f2$/.test(a.dtype ?? "") || a.storage === "HalfStorage";
+}
+
 function describeKind(k: PredictionKind): string {
   return k === "logits" ? "logits" : k === "logProbabilities" ? "log-probabilities" : "probabilities";
 }
@@ -728,7 +767,8 @@ async function resolveLabels(options: LoadCheckpointsOptions, runs: DiscoveredRu
   else if (options.labels !== undefined) found = check({ labels: labelInts({ data: options.labels, shape: [options.labels.length] }, "options.labels"), file: "options.labels" });
   else {
     for (const r of runs) {
-      const near = findLabelsFile(r.dir, options.split);
+      // beside the checkpoints, else in the folder above (a folder of run folders, or a glob of them)
+      const near = findLabelsFile(r.dir, options.split) ?? findLabelsFile(dirname(r.dir), options.split);
       const l = near ? await loadLabelsFile(near, options.split) : inner.get(r.dir);
       if (!l) continue;
       check(l);
@@ -743,9 +783,23 @@ async function resolveLabels(options: LoadCheckpointsOptions, runs: DiscoveredRu
   return found;
 }
 
+const LABEL_EXTS = [".npy", ".json", ".npz", ".safetensors", ".h5", ".hdf5", ".pt", ".pth"];
+
+/**
+ * The labels file for checkpoints in `dir`: `labels[.<split>].<ext>` (or targets) in `dir`, else inside a
+ * `labels/` (or `targets/`) folder there (`<split>.<ext>`, `labels[.<split>].<ext>`, or its only file).
+ */
 function findLabelsFile(dir: string, split?: string): string | null {
   const stems = [...(split ? [`labels.${split}`, `labels_${split}`, `${split}_labels`, `${split}.labels`] : []), "labels", "targets"];
-  for (const s of stems) for (const ext of [".npy", ".json", ".npz", ".safetensors", ".h5", ".hdf5", ".pt", ".pth"]) if (existsSync(join(dir, s + ext))) return join(dir, s + ext);
+  for (const s of stems) for (const ext of LABEL_EXTS) if (existsSync(join(dir, s + ext)) && !isDir(join(dir, s + ext))) return join(dir, s + ext);
+  for (const folder of ["labels", "targets", "label", "target"]) {
+    const d = join(dir, folder);
+    if (!isDir(d)) continue;
+    for (const s of [...(split ? [split] : []), ...stems]) for (const ext of LABEL_EXTS) if (existsSync(join(d, s + ext))) return join(d, s + ext);
+    const files = safeReaddir(d).filter((n) => LABEL_EXTS.includes(extname(n).toLowerCase()) && !n.startsWith("."));
+    if (files.length === 1) return join(d, files[0]!);
+    if (files.length > 1) throw new InpcaInputError(`labels folder holds several files (${files.join(", ")}) and none is named for the split${split ? ` "${split}"` : ""}; pass options.labels`, { file: d });
+  }
   return null;
 }
 
@@ -857,4 +911,109 @@ async function evaluateTfjs(folder: string, options: LoadCheckpointsOptions): Pr
     return { data: out.data as ArrayLike<number>, shape: out.shape as number[] };
   }
   throw new InpcaInputError("evaluateTfjsCheckpoint returned neither { data, shape }, a tensor, nor a PredictionSet", { file: folder });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Run files: one file holding every checkpoint of a run, [checkpoints, samples, classes] (the companion code's
+// per-seed HDF5 files, or a zoo-style .npy), with optional `steps`/`epochs` arrays beside the predictions (HDF5
+// datasets, or a `<name>.json` sidecar).
+
+const STEP_ARRAYS = ["steps", "step", "global_step", "global_steps", "iterations"];
+const EPOCH_ARRAYS = ["epochs", "epoch"];
+
+/** The checkpoint count (and stored steps/epochs) of a run file, or undefined for an ordinary checkpoint file. */
+function runFileRows(it: Item, array: string | undefined): RunFileRows | undefined {
+  // checkpoint folders hold one checkpoint; a file named for a step or epoch is one checkpoint (a stacked array
+  // there is an error, reported when it is read)
+  if (it.path !== it.file || it.name.keyed) return undefined;
+  let shape: number[] | undefined;
+  let steps: number[] | undefined;
+  let epochs: number[] | undefined;
+  if (it.format === "npy") shape = peekNpyShape(it.file);
+  else if (it.format === "hdf5") {
+    let f: ReturnType<typeof openHdf5Sync>;
+    try {
+      f = openHdf5Sync(it.file);
+    } catch {
+      return undefined; // h5wasm not loaded (sync discovery) or unreadable: reading it later reports the problem
+    }
+    try {
+      const names = f.datasets();
+      const name = pickArray(names, (n) => f.info(n).shape.length, { array }, it.file);
+      shape = f.info(name).shape;
+      const oneD = (cands: string[]) => {
+        const n = cands.find((c) => names.includes(c) && f.info(c).shape.length === 1);
+        return n === undefined ? undefined : Array.from(f.read(n).data as ArrayLike<number>, Number);
+      };
+      steps = oneD(STEP_ARRAYS);
+      epochs = oneD(EPOCH_ARRAYS);
+    } finally {
+      f.close();
+    }
+  }
+  if (!shape || shape.length !== 3 || shape[0]! <= 1) return undefined;
+  const count = shape[0]!;
+  if (it.sidecar) {
+    const side = readJsonObject(it.sidecar, "a run file's sidecar");
+    const list = (v: unknown, key: string) => {
+      if (v === undefined) return undefined;
+      if (!Array.isArray(v) || !v.every((x) => typeof x === "number" && Number.isFinite(x))) throw new InpcaInputError(`"${key}" must be an array of numbers`, { file: it.sidecar });
+      return v as number[];
+    };
+    steps = list(side.steps, "steps") ?? steps;
+    epochs = list(side.epochs, "epochs") ?? epochs;
+  }
+  for (const [key, v] of [["steps", steps], ["epochs", epochs]] as const) {
+    if (v && v.length !== count) throw new InpcaInputError(`${v.length} ${key} for ${count} checkpoints along the first axis`, { file: it.file });
+  }
+  return { count, steps, epochs };
+}
+
+function peekNpyShape(file: string): number[] | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, "r");
+    const head = Buffer.alloc(65536 + 12);
+    const n = readSync(fd, head, 0, head.length, 0);
+    return readNpyHeader(new Uint8Array(head.buffer, head.byteOffset, n), file).shape;
+  } catch {
+    return undefined; // reading it later reports the problem with the file named
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** The checkpoints of a run file, one per row, numbered by its stored steps/epochs or by row. */
+function runFileCheckpoints(it: Item, stepsPerEpoch: number | undefined, config: Record<string, ConfigValue>): DiscoveredCheckpoint[] {
+  const { count, steps, epochs } = it.rows!;
+  const out: DiscoveredCheckpoint[] = [];
+  for (let k = 0; k < count; k++) {
+    const epoch = epochs?.[k];
+    const step = steps?.[k] ?? (epoch !== undefined && stepsPerEpoch ? Math.round(epoch * stepsPerEpoch) : k);
+    const c: DiscoveredCheckpoint = { path: `${it.path}#${k}`, format: it.format, file: it.file, step, config: { ...config }, fields: {}, row: k };
+    if (epoch !== undefined) c.epoch = epoch;
+    out.push(c);
+  }
+  for (let k = 1; k < out.length; k++) {
+    if (steps && out[k]!.step < out[k - 1]!.step) throw new InpcaInputError(`steps are not increasing along the first axis (row ${k}: ${out[k]!.step} after ${out[k - 1]!.step})`, { file: it.file });
+  }
+  return out;
+}
+
+interface RunFileCache {
+  file: string;
+  raw: RawCheckpoint | null;
+}
+
+/** One row of a run file; the whole file is read once and kept while its rows are taken. */
+async function readRunFileRow(c: DiscoveredCheckpoint, options: LoadCheckpointsOptions, cache: RunFileCache): Promise<RawCheckpoint> {
+  if (cache.file !== c.file || !cache.raw) {
+    cache.raw = await readCheckpoint({ ...c, row: undefined }, options);
+    cache.file = c.file;
+  }
+  const { array, source, labels } = cache.raw;
+  const [K, S, C] = array.shape as [number, number, number];
+  if (array.shape.length !== 3 || c.row! >= K) throw new InpcaInputError(`expected [checkpoints, samples, classes] with at least ${c.row! + 1} checkpoints, found [${array.shape.join(", ")}]`, { file: source });
+  const data = (array.data as Float32Array).subarray(c.row! * S * C, (c.row! + 1) * S * C);
+  return { array: { data, shape: [S, C], dtype: array.dtype }, source: `${source} row ${c.row}`, labels };
 }
