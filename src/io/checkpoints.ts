@@ -36,6 +36,7 @@ import { guessPredictionKind } from "./kind.js";
 import { loadNpy, readNpyHeader, type NdArray } from "./npy.js";
 import { loadNpz } from "./npz.js";
 import { loadSafetensorsHeader, loadSafetensorsTensor } from "./safetensors.js";
+import { evaluateOnnxCheckpoint, type OnnxInputs } from "./onnx.js";
 import { loadTorch, torchTensors } from "./torch.js";
 
 /** Options of `loadCheckpoints`. */
@@ -72,7 +73,11 @@ export interface LoadCheckpointsOptions {
   tolerance?: number;
   /** Divide rows of probabilities by their sums instead of rejecting them. */
   renormalize?: boolean;
-  /** Inputs for TensorFlow.js checkpoint folders (model.json): passed to `evaluateTfjsCheckpoint(folder, inputs)`. */
+  /**
+   * Inputs for model checkpoints, which are run to get their predictions: TensorFlow.js folders (model.json),
+   * passed to `evaluateTfjsCheckpoint(folder, inputs)`, and `.onnx` files (`{ data: Float32Array, shape }`, or one
+   * such per input name), run with onnxruntime-node. For ONNX, `array` names the output to take (default: the first).
+   */
   inputs?: unknown;
   /** Stops loading between checkpoints. */
   signal?: AbortSignal;
@@ -83,7 +88,7 @@ export interface DiscoveredCheckpoint {
   /** The file or folder of this checkpoint. */
   path: string;
   /** How it is stored. */
-  format: "npy" | "npz" | "safetensors" | "hdf5" | "json" | "torch" | "tfjs";
+  format: "npy" | "npz" | "safetensors" | "hdf5" | "json" | "torch" | "onnx" | "tfjs";
   /** The file the array is read from (inside `path` for a checkpoint folder; `path` itself otherwise). */
   file: string;
   /** Step (from the sidecar, the name, `stepsPerEpoch`, or the index in the run, in that order). */
@@ -112,7 +117,7 @@ export interface DiscoveredRun {
 
 const DATA_EXT: Readonly<Record<string, DiscoveredCheckpoint["format"]>> = {
   ".npy": "npy", ".npz": "npz", ".safetensors": "safetensors", ".h5": "hdf5", ".hdf5": "hdf5", ".he5": "hdf5", ".json": "json",
-  ".pt": "torch", ".pth": "torch",
+  ".pt": "torch", ".pth": "torch", ".onnx": "onnx",
 };
 const SIDECARS = ["config.json", "run.json", "meta.json", "metadata.json", "hparams.json", "args.json"];
 const LABEL_NAMES = ["labels", "label", "targets", "target", "y", "y_true"];
@@ -682,6 +687,12 @@ async function readCheckpoint(c: DiscoveredCheckpoint, options: LoadCheckpointsO
       if (names.length === 1 && names[0] === "") return { array: t[""]!, source: file };
       const name = pickArray(names, (n) => t[n]!.shape.length, options, file);
       return { array: t[name]!, source: `${file}[${name}]`, labels: innerLabelArray(names, (n) => t[n]!, options, file) };
+    }
+    case "onnx": {
+      if (options.inputs === undefined) {
+        throw new InpcaInputError("is an ONNX model: loading it means running it, so pass options.inputs (the samples to evaluate it on, { data: Float32Array, shape })", { file });
+      }
+      return { array: await evaluateOnnxCheckpoint(file, options.inputs as OnnxInputs, options.array), source: file };
     }
     case "tfjs":
       return { array: await evaluateTfjs(c.path, options), source: c.path };
