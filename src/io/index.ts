@@ -3,6 +3,8 @@ export * from "./npz.js";
 export * from "./safetensors.js";
 export * from "./hdf5.js";
 export * from "./json.js";
+export { loadTorch, readTorch, torchTensors, type TorchTensor, type TorchValue } from "./torch.js";
+export { evaluateOnnxCheckpoint, type OnnxInputs } from "./onnx.js";
 export * from "./checkpoints.js";
 export * from "./idx.js";
 export * from "./zoo.js";
