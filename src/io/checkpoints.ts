@@ -81,6 +81,11 @@ export interface LoadCheckpointsOptions {
   inputs?: unknown;
   /** Stops loading between checkpoints. */
   signal?: AbortSignal;
+  /**
+   * Where the one-line summary of a load goes (what was read, and the encoding detected when `kind` was not
+   * given): a function, or false for none. Default: console.log.
+   */
+  log?: ((line: string) => void) | false;
 }
 
 /** One checkpoint found on disk, before its array is read. */
@@ -238,6 +243,11 @@ export async function loadCheckpoints(dirOrGlob: string | readonly string[], opt
   }
   if (probs === null) throw new InpcaInputError("no checkpoints found"); // discover throws first; kept for types
   const labels = await resolveLabels(options, runs, innerLabels, S, C, first);
+  const log = options.log === undefined ? (line: string) => console.log(line) : options.log;
+  if (log) {
+    const encoding = options.kind ? `as ${describeKind(options.kind)} (kind given)` : `as ${describeKind(firstKind!.kind)} (detected; pass kind to override)`;
+    log(`loadCheckpoints: ${M} checkpoints of ${runs.length} run${runs.length === 1 ? "" : "s"}, ${S} samples × ${C} classes, read ${encoding}${labels ? `; labels from ${labels.file}` : "; no labels"}`);
+  }
   if (labels) fillErrorAndLoss(probs, labels.labels, meta, S, C);
   return new PredictionSet(
     { probs, models: M, samples: S, classes: C, labels: labels?.labels ?? null, classNames: options.classNames, meta, split: options.split, sampleIds: options.sampleIds ? Int32Array.from(options.sampleIds) : null },

@@ -14,6 +14,7 @@ export function guessPredictionKind(data: ArrayLike<number>, classes: number, so
   const kind = detectKind(data, classes);
   if (kind !== "logits") return kind;
   const rows = Math.floor(data.length / classes);
+  corruptedProbabilities(data, classes, rows, source);
   let worst = -1;
   let worstSum = 1;
   for (let r = 0; r < rows; r++) {
@@ -35,4 +36,37 @@ export function guessPredictionKind(data: ArrayLike<number>, classes: number, so
       `pass kind: "probabilities" (with renormalize: true to divide rows by their sums) or kind: "logits"`,
     { file: source },
   );
+}
+
+/**
+ * Throws when most rows are valid probability rows (entries in [0, 1], summing to 1 within 1e-2) but some are
+ * not: that is a corrupted file of probabilities (a negative entry, a row summing to 0.8), which re-reading as
+ * logits would silently turn into wrong data. Logits almost never form valid probability rows by chance.
+ */
+function corruptedProbabilities(data: ArrayLike<number>, classes: number, rows: number, source: string): void {
+  let valid = 0;
+  let bad = -1;
+  let why = "";
+  for (let r = 0; r < rows; r++) {
+    let sum = 0;
+    let problem = "";
+    for (let c = 0; c < classes; c++) {
+      const v = +data[r * classes + c]!;
+      if (!(v >= 0 && v <= 1) && !problem) problem = v < 0 ? `class ${c} is negative (${v})` : `class ${c} is ${v}, above 1`;
+      sum += v;
+    }
+    if (!problem && Math.abs(sum - 1) > 1e-2) problem = `sums to ${sum.toPrecision(6)}`;
+    if (!problem) valid++;
+    else if (bad < 0) {
+      bad = r;
+      why = problem;
+    }
+  }
+  if (bad >= 0 && valid >= rows / 2) {
+    throw new InpcaInputError(
+      `corrupted probabilities: ${valid} of ${rows} rows are probability rows, but row ${bad} (sample ${bad}) ${why}; ` +
+        `fix the file, or pass kind: "logits" if these really are logits`,
+      { file: source },
+    );
+  }
 }
