@@ -97,3 +97,89 @@ describe("kind detection: corrupted probabilities are not logits", () => {
     expect(asLogits.probs[0]).toBeCloseTo(Math.exp(0.1) / (Math.exp(0.1) + Math.exp(0.2) + Math.exp(0.3) + Math.exp(0.4)), 6);
   });
 });
+
+describe("values that index things are integers in range, or refused with the place named", () => {
+  const probs = new Float32Array(3 * 2).fill(0.5);
+  it.each([
+    [Number.NaN, /label of sample 1 is NaN, not an integer/],
+    [1.9, /label of sample 1 is 1\.9, not an integer/],
+    [-0.5, /label of sample 1 is -0\.5, not an integer/],
+    [2 ** 32 + 1, /label of sample 1 is 4294967297, outside \[0, 2147483647\]/],
+    [-1, /label of sample 1 is -1, outside \[0, 2147483647\]/],
+    [2, /label of sample 1 is 2, outside \[0, 2\)/],
+  ])("PredictionSet.fromProbabilities with label %s", async (bad, re) => {
+    const { PredictionSet } = await import("../src/core/prediction-set.js");
+    expect(() => PredictionSet.fromProbabilities(probs, [1, 3, 2], { labels: [0, bad, 1] })).toThrow(re);
+  });
+
+  it("labels.json beside checkpoints and JSON inputs: strings, null, booleans and fractions are refused", async () => {
+    const { loadPredictionsJson } = await import("../src/io/json.js");
+    for (const [bad, shown] of [["1", '"1"'], [null, "null"], [true, "true"], [0.5, "0.5"]] as const) {
+      const f = join(tmp, "p.json");
+      writeFileSync(f, JSON.stringify({ probs: [[[0.5, 0.5], [0.5, 0.5]]], labels: [0, bad] }));
+      expect(() => loadPredictionsJson(f)).toThrow(new RegExp(`p\\.json: "labels"\\[1\\] is ${shown.replace(/[.]/g, "\\.")}`));
+    }
+    const { mkdirSync } = await import("node:fs");
+    const dir = join(tmp, "labels-json");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "step_1.npy"), writeNpy(new Float32Array([0.5, 0.5, 0.5, 0.5]), [2, 2]));
+    writeFileSync(join(dir, "labels.json"), JSON.stringify([0, 4294967297]));
+    await expect(loadCheckpoints(dir, { log: false })).rejects.toThrow(/labels\.json: label 1 is 4294967297, outside/);
+  });
+
+  it("npy shape dimensions must be plain decimal integers (not 0x2, 1e0, 2.0)", async () => {
+    const { readNpy } = await import("../src/io/npy.js");
+    for (const dims of ["0x2,", "1e0,", "2.0,", "-1,", "2, 0b1"]) {
+      const header = new TextEncoder().encode(`{'descr': '<f4', 'fortran_order': False, 'shape': (${dims}), }`.padEnd(117) + "\n");
+      const bytes = new Uint8Array(10 + header.length + 16);
+      bytes.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 0xff, header.length >> 8]);
+      bytes.set(header, 10);
+      expect(() => readNpy(bytes, "bad.npy")).toThrow(/bad\.npy: malformed shape/);
+    }
+  });
+});
+
+describe("malformed zoo manifests get the library's error naming manifest.json and the field", () => {
+  const base = () => ({ format: "inpca-zoo", version: 1, dataset: { name: "x", classes: ["a", "b"] }, splits: { train: { indices: [0, 1] } }, runs: [] as unknown[] });
+  const cases: [string, (m: ReturnType<typeof base>) => unknown, RegExp][] = [
+    ["a null manifest", () => null, /the manifest is null, not a JSON object/],
+    ["a null split", (m) => ({ ...m, splits: { train: null } }), /splits\.train must be an object with an array "indices"/],
+    ["classes that are not strings", (m) => ({ ...m, dataset: { name: "x", classes: ["a", 2] } }), /dataset\.classes\[1\] is 2, not a string/],
+    ["a null checkpoint", (m) => ({ ...m, runs: [{ id: "r", config: {}, checkpoints: [null] }] }), /run "r", checkpoint 0 is null, not an object/],
+    ["a null run", (m) => ({ ...m, runs: [null] }), /runs\[0\] is null, not an object/],
+    ...(["a", null, 1.5, -3, 2 ** 33, true] as unknown[]).map((v): [string, (m: ReturnType<typeof base>) => unknown, RegExp] => [
+      `sample index ${JSON.stringify(v)}`, (m) => ({ ...m, splits: { train: { indices: [0, v] } } }), /splits\.train\.indices\[1\] is .*(not an integer|outside)/]),
+    ["a split name that leaves the folder", (m) => ({ ...m, splits: { "../../x": { indices: [0] } } }), /split name "\.\.\/\.\.\/x" must be a name of letters/],
+  ];
+  it.each(cases)("%s", async (_, edit, re) => {
+    const { loadZoo } = await import("../src/io/zoo.js");
+    const { mkdirSync } = await import("node:fs");
+    const dir = join(tmp, `zoo-${Math.random().toString(36).slice(2)}`);
+    mkdirSync(join(dir, "runs"), { recursive: true });
+    writeFileSync(join(dir, "manifest.json"), JSON.stringify(edit(base())));
+    let error: unknown;
+    try {
+      loadZoo(dir);
+    } catch (e) {
+      error = e;
+    }
+    expect((error as Error)?.name).toBe("InpcaInputError");
+    expect((error as Error).message).toMatch(/manifest\.json: /);
+    expect((error as Error).message).toMatch(re);
+  });
+});
+
+describe("names that build paths never leave the folder they were given", () => {
+  it("saveZoo refuses a split name with a path in it, and writes nothing", async () => {
+    const { saveZoo } = await import("../src/io/zoo.js");
+    const { PredictionSet } = await import("../src/core/prediction-set.js");
+    const { existsSync } = await import("node:fs");
+    const set = PredictionSet.fromProbabilities(new Float32Array(4).fill(0.5), [1, 2, 2], { labels: [0, 1] });
+    const dir = join(tmp, "deep", "zoo");
+    for (const name of ["x/../../../../escaped", "..", ".", "a/b", "", "c:\\x"]) {
+      expect(() => saveZoo(dir, { [name]: set })).toThrow(/split name .* must be a name of letters/);
+    }
+    expect(existsSync(join(tmp, "deep"))).toBe(false);
+    expect(existsSync(join(tmp, "escaped"))).toBe(false);
+  });
+});

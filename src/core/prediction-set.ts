@@ -6,6 +6,7 @@
  * Storage: one flat row-major Float32Array `probs` of length M·S·C; element (m, n, c) is at (m·S + n)·C + c.
  */
 import { InpcaInputError } from "./errors.js";
+import { checkedIntegers } from "./integers.js";
 import { describePoint, type ModelPoint } from "./meta.js";
 
 /** How a raw array of numbers should be read. */
@@ -521,12 +522,13 @@ function checkShape(data: ArrayLike<number>, shape: readonly [number, number, nu
 }
 
 function initFrom(o: FromArrayOptions): Omit<PredictionSetInit, "probs" | "models" | "samples" | "classes"> {
+  const where = o.source ? `${o.source}: ` : "";
   return {
-    labels: o.labels ? Int32Array.from(o.labels) : null,
+    labels: o.labels ? checkedIntegers(o.labels, (n) => `${where}label of sample ${n}`, { min: 0 }) : null,
     classNames: o.classNames,
     meta: o.meta,
     split: o.split,
-    sampleIds: o.sampleIds ? Int32Array.from(o.sampleIds) : null,
+    sampleIds: o.sampleIds ? checkedIntegers(o.sampleIds, (n) => `${where}sample id ${n}`, { min: 0 }) : null,
   };
 }
 

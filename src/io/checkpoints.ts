@@ -28,6 +28,7 @@
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { InpcaAbortError, InpcaInputError } from "../core/errors.js";
+import { checkedIntegers } from "../core/integers.js";
 import type { ConfigValue, ModelPoint } from "../core/meta.js";
 import { PredictionSet, type PredictionKind } from "../core/prediction-set.js";
 import { hdf5Ready, openHdf5Sync } from "./hdf5.js";
@@ -741,13 +742,7 @@ function innerLabelArray(names: string[], read: (name: string) => NdArray, optio
 function labelInts(a: NdArray | { data: ArrayLike<number>; shape: number[] }, source: string): Int32Array {
   const { data, shape } = a;
   if (!(shape.length === 1 || (shape.length === 2 && shape[1] === 1))) throw new InpcaInputError(`labels must be one integer per sample, got shape [${shape.join(", ")}]`, { file: source });
-  const out = new Int32Array(data.length);
-  for (let i = 0; i < data.length; i++) {
-    const v = +data[i]!;
-    if (!Number.isInteger(v)) throw new InpcaInputError(`label ${i} is ${v}, not an integer`, { file: source });
-    out[i] = v;
-  }
-  return out;
+  return checkedIntegers(Array.from(data, Number), (i) => `label ${i}`, { min: 0, file: source });
 }
 
 function matrixShape(shape: number[], where: string): [number, number] {

@@ -8,6 +8,7 @@
  * `renormalize: true`). Ragged arrays, non-numbers and wrong depths raise InpcaInputError naming the position.
  */
 import { InpcaInputError } from "../core/errors.js";
+import { checkedIntegers } from "../core/integers.js";
 import type { ModelPoint } from "../core/meta.js";
 import { PredictionSet, type FromArrayOptions, type PredictionKind } from "../core/prediction-set.js";
 import { guessPredictionKind } from "./kind.js";
@@ -148,10 +149,7 @@ function describe(v: unknown): string {
 function intList(v: unknown, name: string, source: string): number[] | undefined {
   if (v === undefined || v === null) return undefined;
   if (!Array.isArray(v)) throw new InpcaInputError(`"${name}" must be an array of integers`, { file: source });
-  v.forEach((x, i) => {
-    if (!Number.isInteger(x)) throw new InpcaInputError(`"${name}"[${i}] is ${describe(x)}, not an integer`, { file: source });
-  });
-  return v as number[];
+  return Array.from(checkedIntegers(v, (i) => `"${name}"[${i}]`, { min: 0, file: source }));
 }
 
 function stringList(v: unknown, name: string, source: string): string[] | undefined {

@@ -63,8 +63,10 @@ export function readNpyHeader(bytes: Uint8Array, source = "npy data"): NpyHeader
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
   if (descr === undefined || fortran === undefined || shapeText === undefined) return fail(`malformed .npy header: ${header.trim()}`);
-  const shape = shapeText.split(",").map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
-  if (shape.some((d) => !Number.isInteger(d) || d < 0)) fail(`malformed shape (${shapeText}) in the .npy header`);
+  const dims = shapeText.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+  // plain decimal integers only (Number() would take "0x2", "1e0", "2.0")
+  if (dims.some((d) => !/^\d{1,15}$/.test(d))) fail(`malformed shape (${shapeText}) in the .npy header`);
+  const shape = dims.map(Number);
   const m = /^([<>|=])([fiub])(\d+)$/.exec(descr);
   if (!m) return fail(`unsupported dtype '${descr}' (numbers only: float16/32/64, integers, booleans)`);
   const kind = m[2]!;

@@ -14,6 +14,7 @@
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { InpcaInputError } from "../core/errors.js";
+import { checkedIntegers } from "../core/integers.js";
 import type { ConfigValue, ModelPoint } from "../core/meta.js";
 import { DEFAULT_SUM_TOLERANCE, PredictionSet } from "../core/prediction-set.js";
 import { decodeNpyFloatsInto, encodeNpyHeader, readNpy, readNpyHeader, toFloat16Bits, writeNpy } from "./npy.js";
@@ -203,7 +204,7 @@ export class Zoo {
   }
 
   private checkSplit(split: string): void {
-    if (!(split in this.manifest.splits)) throw new InpcaInputError(`no split "${split}" in this zoo (it has ${this.splits.join(", ")})`, { file: this.dir });
+    if (!Object.hasOwn(this.manifest.splits, split)) throw new InpcaInputError(`no split "${split}" in this zoo (it has ${this.splits.join(", ")})`, { file: this.dir });
   }
 }
 
@@ -276,35 +277,50 @@ export function loadZoo(dir: string): Zoo {
   return new Zoo(dir, manifest, runs);
 }
 
+/** Names used to build paths (run ids, split names): letters, digits and . _ - + =, not "." or "..". */
+export const SAFE_NAME = /^(?!\.{1,2}$)[\w.=+-]+$/;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
 function checkManifest(m: ZooManifest, file: string): void {
   const fail = (why: string): never => {
     throw new InpcaInputError(why, { file });
   };
-  if (m === null || typeof m !== "object") fail("the manifest is not a JSON object");
+  if (!isObject(m)) fail(`the manifest is ${m === null ? "null" : Array.isArray(m) ? "an array" : typeof m}, not a JSON object`);
   if (m.format !== ZOO_FORMAT) fail(`format is ${JSON.stringify(m.format)}, expected "${ZOO_FORMAT}"`);
-  if (!(typeof m.version === "number" && m.version >= 1 && m.version <= ZOO_VERSION)) fail(`unsupported zoo version ${m.version} (this library reads up to ${ZOO_VERSION})`);
-  if (!m.dataset || !Array.isArray(m.dataset.classes) || m.dataset.classes.length < 2) fail("dataset.classes must list at least two class names");
-  if (!m.splits || typeof m.splits !== "object" || Object.keys(m.splits).length === 0) fail("splits must name at least one split with its sample indices");
-  for (const [s, v] of Object.entries(m.splits)) if (!Array.isArray(v.indices)) fail(`splits.${s}.indices must be an array of sample indices`);
+  if (!(typeof m.version === "number" && m.version >= 1 && m.version <= ZOO_VERSION)) fail(`unsupported zoo version ${JSON.stringify(m.version)} (this library reads up to ${ZOO_VERSION})`);
+  if (!isObject(m.dataset) || !Array.isArray(m.dataset.classes) || m.dataset.classes.length < 2) fail("dataset.classes must list at least two class names");
+  m.dataset.classes.forEach((c, i) => {
+    if (typeof c !== "string") fail(`dataset.classes[${i}] is ${JSON.stringify(c)}, not a string`);
+  });
+  if (!isObject(m.splits) || Object.keys(m.splits).length === 0) fail("splits must name at least one split with its sample indices");
+  for (const [s, v] of Object.entries(m.splits)) {
+    if (!SAFE_NAME.test(s)) fail(`split name ${JSON.stringify(s)} must be a name of letters, digits and . _ - + = (it names files)`);
+    if (!isObject(v) || !Array.isArray(v.indices)) fail(`splits.${s} must be an object with an array "indices" of sample indices`);
+    checkedIntegers(v.indices, (i) => `splits.${s}.indices[${i}]`, { min: 0, file });
+  }
   if (!Array.isArray(m.runs)) fail("runs must be an array");
   const ids = new Set<string>();
-  for (const r of m.runs) {
-    checkRun(r, file);
+  m.runs.forEach((r, i) => {
+    checkRun(r, file, `runs[${i}]`);
     if (ids.has(r.id)) fail(`run id "${r.id}" appears twice`);
     ids.add(r.id);
-  }
+  });
 }
 
-function checkRun(r: ZooRun, file: string): void {
+function checkRun(r: ZooRun, file: string, where = "the run record"): void {
   const fail = (why: string): never => {
     throw new InpcaInputError(why, { file });
   };
-  if (!r || typeof r.id !== "string" || !/^[\w.=+-]+$/.test(r.id)) fail(`run id ${JSON.stringify(r?.id)} must be a non-empty name of letters, digits and . _ - + =`);
+  if (!isObject(r)) fail(`${where} is ${JSON.stringify(r)}, not an object`);
+  if (typeof r.id !== "string" || !SAFE_NAME.test(r.id)) fail(`run id ${JSON.stringify(r.id)} must be a non-empty name of letters, digits and . _ - + =`);
   if (!Array.isArray(r.checkpoints)) fail(`run "${r.id}": checkpoints must be an array`);
   r.checkpoints.forEach((c, i) => {
-    if (typeof c.step !== "number" || typeof c.epoch !== "number") fail(`run "${r.id}", checkpoint ${i}: step and epoch must be numbers`);
+    if (!isObject(c)) fail(`run "${r.id}", checkpoint ${i} is ${JSON.stringify(c)}, not an object`);
+    if (typeof c.step !== "number" || !Number.isFinite(c.step) || typeof c.epoch !== "number" || !Number.isFinite(c.epoch)) fail(`run "${r.id}", checkpoint ${i}: step and epoch must be numbers`);
   });
-  if (r.config === undefined) r.config = {};
+  if (r.config === undefined || r.config === null) r.config = {};
+  else if (!isObject(r.config)) fail(`run "${r.id}": config must be an object`);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -349,6 +365,11 @@ export class ZooWriter {
 
   /** Opens `dir` for writing, creating manifest.json and labels.<split>.npy if the folder is new. */
   static open(dir: string, init: ZooInit): ZooWriter {
+    // names that become file names are checked before anything is written
+    for (const s of Object.keys(init.splits)) {
+      if (!SAFE_NAME.test(s)) throw new InpcaInputError(`split name ${JSON.stringify(s)} must be a name of letters, digits and . _ - + = (it names files in the zoo)`, { file: dir });
+    }
+    if (Object.keys(init.splits).length === 0) throw new InpcaInputError("a zoo needs at least one split", { file: dir });
     mkdirSync(join(dir, "runs"), { recursive: true });
     const splits: Record<string, ZooSplit> = {};
     for (const [s, v] of Object.entries(init.splits)) {
