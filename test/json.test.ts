@@ -41,7 +41,7 @@ describe("JSON predictions written by Python's json module (scripts/fixtures.py)
       ["not-number.json", /not-number\.json: element \[0\]\[1\]\[2\] is "0\.25", not a number/],
       ["bad-syntax.json", /bad-syntax\.json: invalid JSON/],
       ["four-d.json", /four-d\.json: has 4 dimensions \[1, 2, 3, 4\]; expected \[models\]\[samples\]\[classes\] or \[samples\]\[classes\]/],
-      ["bad-sum.json", /bad-sum\.json: cannot tell whether these are probabilities or logits: every value is in \[0, 1\] but row 3 sums to 1\.50000/],
+      ["bad-sum.json", /bad-sum\.json: corrupted probabilities: 5 of 6 rows are probability rows, but row 3 \(sample 3\) sums to 1\.50000; .*renormalize: true/],
       ["missing.json", /missing\.json: cannot read/],
     ];
     for (const [name, message] of cases) {

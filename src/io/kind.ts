@@ -14,7 +14,7 @@ export function guessPredictionKind(data: ArrayLike<number>, classes: number, so
   const kind = detectKind(data, classes);
   if (kind !== "logits") return kind;
   const rows = Math.floor(data.length / classes);
-  corruptedProbabilities(data, classes, rows, source);
+  corruptedProbabilities(data, classes, rows, source, renormalize);
   let worst = -1;
   let worstSum = 1;
   for (let r = 0; r < rows; r++) {
@@ -43,8 +43,9 @@ export function guessPredictionKind(data: ArrayLike<number>, classes: number, so
  * not: that is a corrupted file of probabilities (a negative entry, a row summing to 0.8), which re-reading as
  * logits would silently turn into wrong data. Logits almost never form valid probability rows by chance.
  */
-function corruptedProbabilities(data: ArrayLike<number>, classes: number, rows: number, source: string): void {
+function corruptedProbabilities(data: ArrayLike<number>, classes: number, rows: number, source: string, renormalize: boolean): void {
   let valid = 0;
+  let entries = false; // some entry outside [0, 1] (not only rows that renormalize: true would fix)
   let bad = -1;
   let why = "";
   for (let r = 0; r < rows; r++) {
@@ -52,7 +53,10 @@ function corruptedProbabilities(data: ArrayLike<number>, classes: number, rows: 
     let problem = "";
     for (let c = 0; c < classes; c++) {
       const v = +data[r * classes + c]!;
-      if (!(v >= 0 && v <= 1) && !problem) problem = v < 0 ? `class ${c} is negative (${v})` : `class ${c} is ${v}, above 1`;
+      if (!(v >= 0 && v <= 1) && !problem) {
+        problem = v < 0 ? `class ${c} is negative (${v})` : `class ${c} is ${v}, above 1`;
+        entries = true;
+      }
       sum += v;
     }
     if (!problem && Math.abs(sum - 1) > 1e-2) problem = `sums to ${sum.toPrecision(6)}`;
@@ -62,10 +66,10 @@ function corruptedProbabilities(data: ArrayLike<number>, classes: number, rows: 
       why = problem;
     }
   }
-  if (bad >= 0 && valid >= rows / 2) {
+  if (bad >= 0 && valid >= rows / 2 && (entries || !renormalize)) {
     throw new InpcaInputError(
       `corrupted probabilities: ${valid} of ${rows} rows are probability rows, but row ${bad} (sample ${bad}) ${why}; ` +
-        `fix the file, or pass kind: "logits" if these really are logits`,
+        `fix the file, or pass kind: "logits" if these really are logits${entries ? "" : " (or renormalize: true to divide rows by their sums)"}`,
       { file: source },
     );
   }
