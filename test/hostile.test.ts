@@ -183,3 +183,78 @@ describe("names that build paths never leave the folder they were given", () => 
     expect(existsSync(join(tmp, "escaped"))).toBe(false);
   });
 });
+
+describe("walks, shards and sizes stay bounded", () => {
+  it("a ** glob over a folder with symbolic-link cycles ends, each real folder once", async () => {
+    const { mkdirSync, symlinkSync } = await import("node:fs");
+    const root = join(tmp, "cycles");
+    mkdirSync(join(root, "run", "sub"), { recursive: true });
+    writeFileSync(join(root, "run", "step_1.npy"), writeNpy(new Float32Array([0.5, 0.5]), [1, 2]));
+    writeFileSync(join(root, "run", "sub", "step_2.npy"), writeNpy(new Float32Array([0.25, 0.75]), [1, 2]));
+    symlinkSync(root, join(root, "run", "sub", "up"), "dir");
+    symlinkSync(join(root, "run"), join(root, "run", "self"), "dir");
+    const t0 = Date.now();
+    const set = await loadCheckpoints(`${root}/**/step_*.npy`, { log: false });
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(set.meta.map((m) => m.step).sort()).toEqual([1, 2]);
+  });
+
+  it("a tfjs model.json whose shard path leaves the model folder is refused", async () => {
+    const { mkdirSync } = await import("node:fs");
+    const { loadTfjsModel } = await import("../src/io/tfjs.js");
+    const dir = join(tmp, "tfjs-escape");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(tmp, "outside.bin"), new Uint8Array(8));
+    for (const p of ["../outside.bin", "/etc/passwd", ".", "a/../../outside.bin"]) {
+      writeFileSync(join(dir, "model.json"), JSON.stringify({ format: "layers-model", modelTopology: {}, weightsManifest: [{ paths: [p], weights: [] }] }));
+      await expect(loadTfjsModel(dir)).rejects.toThrow(/weight shard path .* leaves the model folder/);
+    }
+  });
+
+  it("an npz member or a gzip stream that inflates past the limit is refused before it is inflated, naming the option", async () => {
+    const { deflateRawSync, gzipSync } = await import("node:zlib");
+    const { readIdx } = await import("../src/io/idx.js");
+    // an npz of one zero-filled 64 MB member (64 kB compressed)
+    const npy = writeNpy(new Float32Array(16 * 1024 * 1024), [16 * 1024 * 1024]);
+    const zipped = zipOf("big.npy", npy, deflateRawSync(npy));
+    expect(() => readNpz(zipped, "bomb.npz", { maxInflatedBytes: 1e6 })).toThrow(/bomb\.npz: member "big\.npy" inflates to 67108992 bytes, more than the limit of 1000000 .*maxInflatedBytes/);
+    expect(Object.keys(readNpz(zipped, "bomb.npz"))).toEqual(["big"]);
+    const idx = new Uint8Array(8 + 16 * 1024 * 1024);
+    idx.set([0, 0, 0x08, 1, 0x01, 0, 0, 0]);
+    expect(() => readIdx(gzipSync(idx), "bomb.gz", { maxInflatedBytes: 1e6 })).toThrow(/bomb\.gz: inflates to more than 1000000 bytes.*maxInflatedBytes/);
+  });
+
+  it("JSON nested deeper than the readers accept is refused naming the file, not a stack overflow", async () => {
+    const { loadPredictionsJson } = await import("../src/io/json.js");
+    const { loadZoo } = await import("../src/io/zoo.js");
+    const { mkdirSync } = await import("node:fs");
+    const deep = "[".repeat(100000) + "]".repeat(100000);
+    writeFileSync(join(tmp, "deep.json"), deep);
+    expect(() => loadPredictionsJson(join(tmp, "deep.json"))).toThrow(/deep\.json: JSON nested more than 64 levels/);
+    const dir = join(tmp, "deep-zoo");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "manifest.json"), `{"format": "inpca-zoo", "x": ${deep}}`);
+    expect(() => loadZoo(dir)).toThrow(/manifest\.json: JSON nested more than 64 levels/);
+  });
+});
+
+/** A one-member zip (deflated), as zip utilities write it. */
+function zipOf(name: string, data: Uint8Array, deflated: Uint8Array): Uint8Array {
+  const n = new TextEncoder().encode(name);
+  const local = new Uint8Array(30 + n.length + deflated.length);
+  const lv = new DataView(local.buffer);
+  lv.setUint32(0, 0x04034b50, true); lv.setUint16(8, 8, true); lv.setUint32(14, crc32(data), true);
+  lv.setUint32(18, deflated.length, true); lv.setUint32(22, data.length, true); lv.setUint16(26, n.length, true);
+  local.set(n, 30); local.set(deflated, 30 + n.length);
+  const cd = new Uint8Array(46 + n.length);
+  const cv = new DataView(cd.buffer);
+  cv.setUint32(0, 0x02014b50, true); cv.setUint16(10, 8, true); cv.setUint32(16, crc32(data), true);
+  cv.setUint32(20, deflated.length, true); cv.setUint32(24, data.length, true); cv.setUint16(28, n.length, true); cv.setUint32(42, 0, true);
+  cd.set(n, 46);
+  const end = new Uint8Array(22);
+  const ev = new DataView(end.buffer);
+  ev.setUint32(0, 0x06054b50, true); ev.setUint16(8, 1, true); ev.setUint16(10, 1, true); ev.setUint32(12, cd.length, true); ev.setUint32(16, local.length, true);
+  const out = new Uint8Array(local.length + cd.length + end.length);
+  out.set(local); out.set(cd, local.length); out.set(end, local.length + cd.length);
+  return out;
+}

@@ -201,13 +201,16 @@ describe.skipIf(!haveData)("npm run zoo -- --quick", () => {
     const log = run();
     expect(log).toMatch(/3 runs, 0 already finished, 3 to train/);
     const zoo = loadZoo(out);
-    expect(zoo.runs.map((r) => r.id)).toEqual(["mlp-nesterov-b128-nowd-noaug-s0", "vit-nesterov-b128-nowd-noaug-s0", "mlp-nesterov-b128-nowd-noaug-randlabels-s0"]);
+    expect(zoo.runs.map((r) => r.id)).toEqual(["mlp-nesterov-b100-nowd-noaug-s0", "vit-nesterov-b100-nowd-noaug-s0", "mlp-nesterov-b100-nowd-noaug-randlabels-s0"]);
     for (const r of zoo.runs) expect(r.finished).toBe(true);
-    const corner = zoo.run("mlp-nesterov-b128-nowd-noaug-randlabels-s0");
+    const corner = zoo.run("mlp-nesterov-b100-nowd-noaug-randlabels-s0");
     expect(new Set(corner.checkpoints.map((c) => c.phase))).toEqual(new Set(["pretrain", "train"]));
     const steps = corner.checkpoints.map((c) => c.step);
     expect(steps).toEqual([...steps].sort((a, b) => a - b));
     expect(new Set(steps).size).toBe(steps.length);
+    // the pre-training is recorded at 12 even steps at most; the recipe is in the stored configuration
+    expect(corner.checkpoints.filter((c) => c.phase === "pretrain").length).toBeLessThanOrEqual(12);
+    expect(zoo.run("vit-nesterov-b100-nowd-noaug-s0").config).toMatchObject({ warmupEpochs: 2, clipNorm: 1, batchSize: 100, trainSize: 500 });
     const train = zoo.predictions("train");
     expect([train.samples, train.classes]).toEqual([100, 10]);
     expect(train.models).toBe(zoo.checkpoints);

@@ -25,7 +25,7 @@
  * that differs from the run's first checkpoint, NaN/Inf (with the sample and class), encodings that differ
  * between checkpoints, labels of the wrong length or missing when required. Nothing partial is returned.
  */
-import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { InpcaAbortError, InpcaInputError } from "../core/errors.js";
 import { checkedIntegers } from "../core/integers.js";
@@ -82,6 +82,8 @@ export interface LoadCheckpointsOptions {
   inputs?: unknown;
   /** Stops loading between checkpoints. */
   signal?: AbortSignal;
+  /** Largest inflated size of one compressed member (npz, torch), in bytes; default 1/16 of the machine's memory. */
+  maxInflatedBytes?: number;
   /**
    * Where the one-line summary of a load goes (what was read, and the encoding detected when `kind` was not
    * given): a function, or false for none. Default: console.log.
@@ -517,7 +519,13 @@ function collect(input: string | readonly string[]): Item[] {
   });
 }
 
-/** Expands `*`, `?`, `[...]` and `**` segment by segment (hidden entries only when the segment starts with "."). */
+/** The most folders a `**` pattern may reach before it is refused (a guard against runaway walks). */
+export const MAX_WALK_ENTRIES = 100_000;
+
+/**
+ * Expands `*`, `?`, `[...]` and `**` segment by segment (hidden entries only when the segment starts with ".").
+ * `**` visits each real folder once (symbolic-link cycles end there) and at most {@link MAX_WALK_ENTRIES} folders.
+ */
 function expandGlob(pattern: string): string[] {
   const dirOnly = /[/\\]$/.test(pattern);
   const abs = isAbsolute(pattern);
@@ -527,8 +535,21 @@ function expandGlob(pattern: string): string[] {
   for (const part of parts) {
     const next: string[] = [];
     if (part === "**") {
+      // every folder below, each real folder once: symbolic links that loop back are followed no further
+      const seen = new Set<string>();
       const walk = (d: string) => {
+        let real: string;
+        try {
+          real = realpathSync(d);
+        } catch {
+          return;
+        }
+        if (seen.has(real)) return;
+        seen.add(real);
         next.push(d);
+        if (next.length > MAX_WALK_ENTRIES) {
+          throw new InpcaInputError(`the pattern reaches more than ${MAX_WALK_ENTRIES} folders; narrow it (or pass a list of paths)`, { file: pattern });
+        }
         for (const n of safeList(d)) if (!n.startsWith(".") && isDir(join(d, n))) walk(join(d, n));
       };
       current.forEach(walk);
@@ -658,7 +679,7 @@ async function readCheckpoint(c: DiscoveredCheckpoint, options: LoadCheckpointsO
     case "npy":
       return { array: loadNpy(file), source: file };
     case "npz": {
-      const z = loadNpz(file);
+      const z = loadNpz(file, options);
       const name = pickArray(Object.keys(z), (n) => z[n]!.shape.length, options, file);
       return { array: z[name]!, source: `${file}[${name}]`, labels: innerLabelArray(Object.keys(z), (n) => z[n]!, options, file) };
     }
@@ -693,7 +714,7 @@ async function readCheckpoint(c: DiscoveredCheckpoint, options: LoadCheckpointsO
       return { array: nestedToArray(obj[name], `${file}[${name}]`), source: `${file}[${name}]`, labels: innerLabelArray(names, (n) => nestedToArray(obj[n], `${file}[${n}]`), options, file) };
     }
     case "torch": {
-      const t = torchTensors(loadTorch(file));
+      const t = torchTensors(loadTorch(file, options));
       const names = Object.keys(t);
       if (names.length === 1 && names[0] === "") return { array: t[""]!, source: file };
       const name = pickArray(names, (n) => t[n]!.shape.length, options, file);

@@ -4,6 +4,7 @@
  */
 import { existsSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
+import { defaultInflateLimit } from "./zip.js";
 import { InpcaInputError } from "../core/errors.js";
 import { readBytes } from "./read-bytes.js";
 
@@ -23,14 +24,16 @@ const TYPES: Record<number, { size: number; get: (v: DataView, o: number) => num
 };
 
 /** Parses IDX bytes (gzip-compressed when they start with 1f 8b). `source` names the file in errors. */
-export function readIdx(bytes: Uint8Array, source = "idx data"): IdxArray {
+export function readIdx(bytes: Uint8Array, source = "idx data", options: { maxInflatedBytes?: number } = {}): IdxArray {
   const fail = (why: string): never => {
     throw new InpcaInputError(why, { file: source });
   };
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    const limit = options.maxInflatedBytes ?? defaultInflateLimit();
     try {
-      bytes = gunzipSync(bytes);
+      bytes = gunzipSync(bytes, { maxOutputLength: limit });
     } catch (e) {
+      if ((e as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") fail(`inflates to more than ${limit} bytes, the limit (1/16 of this machine's memory by default; raise it with the maxInflatedBytes option)`);
       fail(`corrupt gzip stream: ${(e as Error).message}`);
     }
   }

@@ -8,6 +8,7 @@
  * `renormalize: true`). Ragged arrays, non-numbers and wrong depths raise InpcaInputError naming the position.
  */
 import { InpcaInputError } from "../core/errors.js";
+import { checkJsonDepth } from "./json-depth.js";
 import { checkedIntegers } from "../core/integers.js";
 import type { ModelPoint } from "../core/meta.js";
 import { PredictionSet, type FromArrayOptions, type PredictionKind } from "../core/prediction-set.js";
@@ -117,6 +118,7 @@ export function loadPredictionsJson(path: string, options: JsonPredictionOptions
  */
 export function parseJsonFile(path: string): unknown {
   const text = new TextDecoder().decode(readBytes(path));
+  checkJsonDepth(text, path);
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -169,3 +171,4 @@ function metaList(v: unknown, source: string): ModelPoint[] | undefined {
     return row as ModelPoint;
   });
 }
+

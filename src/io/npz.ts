@@ -8,13 +8,13 @@ import { readNpy, type NdArray } from "./npy.js";
 import { readZip } from "./zip.js";
 
 /** Parses every array of an .npz held in `bytes`, keyed by name (the member name without ".npy"). */
-export function readNpz(bytes: Uint8Array, source = "npz data"): Record<string, NdArray> {
+export function readNpz(bytes: Uint8Array, source = "npz data", options: { maxInflatedBytes?: number } = {}): Record<string, NdArray> {
   const out: Record<string, NdArray> = {};
-  for (const m of readZip(bytes, source, "an .npz (zip) archive")) out[m.name.replace(/\.npy$/, "")] = readNpy(m.read(), `${source}[${m.name}]`);
+  for (const m of readZip(bytes, source, "an .npz (zip) archive", options.maxInflatedBytes)) out[m.name.replace(/\.npy$/, "")] = readNpy(m.read(), `${source}[${m.name}]`);
   return out;
 }
 
-/** Reads an .npz file from disk (see `readNpz`). */
-export function loadNpz(path: string): Record<string, NdArray> {
-  return readNpz(readBytes(path), path);
+/** Reads an .npz file from disk (see `readNpz`; `maxInflatedBytes` caps each member, default `defaultInflateLimit()`). */
+export function loadNpz(path: string, options: { maxInflatedBytes?: number } = {}): Record<string, NdArray> {
+  return readNpz(readBytes(path), path, options);
 }

@@ -14,6 +14,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { InpcaInputError } from "../core/errors.js";
+import { parseJsonChecked } from "./json-depth.js";
 import { fromFloat16Bits, toFloat16Bits, type NdArray } from "./npy.js";
 import { readBytes } from "./read-bytes.js";
 
@@ -83,8 +84,9 @@ export function readSafetensorsHeader(bytes: Uint8Array, source = "safetensors d
   if (!text.startsWith("{")) fail(`not a safetensors file: the header does not start with "{" (${JSON.stringify(text.slice(0, 20))})`);
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseJsonChecked(text, source);
   } catch (e) {
+    if (e instanceof InpcaInputError) throw e;
     return fail(`header is not valid JSON (${(e as Error).message})`);
   }
   if (json === null || typeof json !== "object" || Array.isArray(json)) return fail("header is not a JSON object");

@@ -4,9 +4,10 @@
  * registers the library's custom layers (the ViT's attention and position embedding) first.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { InpcaInputError } from "../core/errors.js";
+import { parseJsonChecked } from "./json-depth.js";
 import { chooseBackend } from "../train/backend.js";
 import { registerLayers } from "../train/models.js";
 
@@ -65,8 +66,9 @@ export async function loadTfjsModel(path: string): Promise<tf.LayersModel> {
   const file = path.endsWith(".json") ? path : join(path, "model.json");
   let json: ModelJson;
   try {
-    json = JSON.parse(readFileSync(file, "utf8")) as ModelJson;
+    json = parseJsonChecked(readFileSync(file, "utf8"), file) as ModelJson;
   } catch (e) {
+    if (e instanceof InpcaInputError) throw e;
     throw new InpcaInputError(`cannot read a tfjs model.json: ${(e as Error).message}`, { file, cause: e });
   }
   if (!json.modelTopology || !Array.isArray(json.weightsManifest)) throw new InpcaInputError("not a tfjs LayersModel model.json (no modelTopology / weightsManifest)", { file });
@@ -76,7 +78,11 @@ export async function loadTfjsModel(path: string): Promise<tf.LayersModel> {
   for (const group of json.weightsManifest) {
     specs.push(...group.weights);
     for (const p of group.paths) {
-      const shard = join(dir, p);
+      const shard = join(dir, String(p));
+      const rel = relative(resolve(dir), resolve(shard));
+      if (typeof p !== "string" || isAbsolute(p) || rel === "" || rel.startsWith("..") || isAbsolute(rel)) {
+        throw new InpcaInputError(`weight shard path ${JSON.stringify(p)} leaves the model folder; shards must be files inside it`, { file });
+      }
       try {
         shards.push(readFileSync(shard));
       } catch (e) {

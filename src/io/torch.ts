@@ -27,8 +27,8 @@ const STORAGES: Record<string, { bytes: number; dtype: string }> = {
 };
 
 /** Reads a `torch.save` file from disk (see {@link readTorch}). */
-export function loadTorch(path: string): TorchValue {
-  return readTorch(readBytes(path), path);
+export function loadTorch(path: string, options: { maxInflatedBytes?: number } = {}): TorchValue {
+  return readTorch(readBytes(path), path, options);
 }
 
 /**
@@ -36,12 +36,12 @@ export function loadTorch(path: string): TorchValue {
  * zip-format torch file (including the legacy pre-1.6 format), for pickled objects other than tensors and plain
  * containers, and for storages that are missing or too short for their tensors.
  */
-export function readTorch(bytes: Uint8Array, source = "torch data"): TorchValue {
+export function readTorch(bytes: Uint8Array, source = "torch data", options: { maxInflatedBytes?: number } = {}): TorchValue {
   const fail = (why: string): never => {
     throw new InpcaInputError(why, { file: source });
   };
   if (bytes[0] === 0x80) fail("is a legacy (pre-1.6) torch.save file, a bare pickle; re-save it with a current PyTorch (torch.save writes zip files since 1.6)");
-  const members = readZip(bytes, source, "a torch.save file (PyTorch ≥ 1.6 writes zip archives)");
+  const members = readZip(bytes, source, "a torch.save file (PyTorch ≥ 1.6 writes zip archives)", options.maxInflatedBytes);
   const pkl = members.find((m) => /^[^/]+\/data\.pkl$/.test(m.name));
   if (!pkl) fail(`is a zip archive but not a torch.save file: no <name>/data.pkl among ${members.slice(0, 5).map((m) => m.name).join(", ")}`);
   const prefix = pkl!.name.slice(0, -"data.pkl".length);

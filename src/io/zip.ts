@@ -4,6 +4,7 @@
  * inflation is capped at the size the directory declares, so a corrupt or hostile archive is refused instead of
  * loading changed values or exhausting memory. ZIP64 archives are refused with a clear error.
  */
+import { totalmem } from "node:os";
 import { inflateRawSync } from "node:zlib";
 import { InpcaInputError } from "../core/errors.js";
 
@@ -16,8 +17,14 @@ export interface ZipMember {
   read(): Uint8Array;
 }
 
-/** Default cap on one member's declared size: 4 GiB (what ZIP without ZIP64 can declare). */
-export const MAX_MEMBER_BYTES = 0xffffffff;
+/**
+ * Default cap on the inflated size of one member (or one gzip stream): 1/16 of this machine's memory (1.5 GiB on
+ * 24 GiB), at most 4 GiB. A member past it is refused before it is inflated; `maxInflatedBytes` (in
+ * `loadCheckpoints`, `loadNpz`, `loadFashionMnist`...) raises it.
+ */
+export function defaultInflateLimit(): number {
+  return Math.min(0xffffffff, Math.floor(totalmem() / 16));
+}
 
 const CRC_TABLE = /* @__PURE__ */ (() => {
   const t = new Uint32Array(256);
@@ -41,7 +48,7 @@ export function crc32(bytes: Uint8Array): number {
  * when the archive is not a zip, truncated, corrupt, or ZIP64; `read()` throws when a member fails its CRC, cannot
  * be inflated, or declares more than `maxMemberBytes`.
  */
-export function readZip(bytes: Uint8Array, source: string, what = "a zip archive", maxMemberBytes = MAX_MEMBER_BYTES): ZipMember[] {
+export function readZip(bytes: Uint8Array, source: string, what = "a zip archive", maxMemberBytes = defaultInflateLimit()): ZipMember[] {
   const fail = (why: string): never => {
     throw new InpcaInputError(why, { file: source });
   };
@@ -80,7 +87,7 @@ export function readZip(bytes: Uint8Array, source: string, what = "a zip archive
         if (local + 30 > bytes.length || view.getUint32(local, true) !== 0x04034b50) fail(`member "${name}": corrupt local header`);
         const dataAt = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
         if (dataAt + compressed > bytes.length) fail(`member "${name}": truncated (${compressed} bytes announced)`);
-        if (size > maxMemberBytes) fail(`member "${name}" declares ${size} bytes, more than the limit of ${maxMemberBytes}`);
+        if (size > maxMemberBytes) fail(`member "${name}" inflates to ${size} bytes, more than the limit of ${maxMemberBytes} (1/16 of this machine's memory by default; raise it with the maxInflatedBytes option)`);
         const raw = bytes.subarray(dataAt, dataAt + compressed);
         let member: Uint8Array;
         if (method === 0) member = raw;

@@ -14,6 +14,7 @@
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { InpcaInputError } from "../core/errors.js";
+import { parseJsonChecked } from "./json-depth.js";
 import { checkedIntegers } from "../core/integers.js";
 import type { ConfigValue, ModelPoint } from "../core/meta.js";
 import { DEFAULT_SUM_TOLERANCE, PredictionSet } from "../core/prediction-set.js";
@@ -253,8 +254,9 @@ export function loadZoo(dir: string): Zoo {
   if (!existsSync(file)) throw new InpcaInputError("no manifest.json: not a zoo folder", { file: dir });
   let manifest: ZooManifest;
   try {
-    manifest = JSON.parse(readFileSync(file, "utf8")) as ZooManifest;
+    manifest = parseJsonChecked(readFileSync(file, "utf8"), file) as ZooManifest;
   } catch (e) {
+    if (e instanceof InpcaInputError) throw e;
     throw new InpcaInputError(`invalid JSON: ${(e as Error).message}`, { file, cause: e });
   }
   checkManifest(manifest, file);
@@ -266,8 +268,9 @@ export function loadZoo(dir: string): Zoo {
       const f = join(runDir, name);
       let r: ZooRun;
       try {
-        r = JSON.parse(readFileSync(f, "utf8")) as ZooRun;
+        r = parseJsonChecked(readFileSync(f, "utf8"), f) as ZooRun;
       } catch (e) {
+        if (e instanceof InpcaInputError) throw e;
         throw new InpcaInputError(`invalid JSON: ${(e as Error).message}`, { file: f, cause: e });
       }
       checkRun(r, f);
@@ -416,7 +419,7 @@ export class ZooWriter {
     const runDir = join(this.dir, "runs");
     const jsons = readdirSync(runDir).filter((n) => n.endsWith(".json"));
     for (const n of jsons) {
-      const r = JSON.parse(readFileSync(join(runDir, n), "utf8")) as ZooRun;
+      const r = parseJsonChecked(readFileSync(join(runDir, n), "utf8"), join(runDir, n)) as ZooRun;
       byId.set(r.id, r);
     }
     const runs = [...byId.values()];
