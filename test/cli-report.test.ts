@@ -394,3 +394,35 @@ describe.skipIf(browserReasons.length > 0)("the page in headless Chromium, offli
     expect(b).toEqual({ drawn: String(specs(h).length), requests: [], errors: [] });
   });
 });
+
+describe("inpca report on a full disk and on a read-only folder", () => {
+  const mnt = join(tmp, "mnt");
+  mkdirSync(mnt, { recursive: true });
+  const canMount = process.getuid?.() === 0 && spawnSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt]).status === 0;
+  if (canMount) spawnSync("umount", [mnt]);
+  else console.warn("full-disk and read-only report tests skipped: cannot mount a tmpfs here (needs root)");
+  const zoo = join(root, "data", "zoo");
+
+  it.skipIf(!canMount)("a page that does not fit leaves no file (not a truncated page, no temporary file), one line naming the path, exit 1", () => {
+    expect(spawnSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt]).status).toBe(0);
+    try {
+      const r = cli([ "report", zoo, "--out", join(mnt, "report.html"), "--quiet", "--max-points", "200"]);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split("\n")).toEqual([`inpca: ${join(mnt, "report.html")}: cannot write: no space left on the device (ENOSPC)`]);
+      expect(spawnSync("ls", ["-A", mnt], { encoding: "utf8" }).stdout.trim()).toBe("");
+    } finally {
+      spawnSync("umount", [mnt]);
+    }
+  }, 120_000);
+
+  it.skipIf(!canMount)("a read-only folder: one line naming the path, exit 1, no stack trace", () => {
+    expect(spawnSync("mount", ["-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", mnt]).status).toBe(0);
+    try {
+      const r = cli(["report", zoo, "--out", join(mnt, "report.html"), "--quiet", "--max-points", "200"]);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split("\n")).toEqual([`inpca: ${join(mnt, "report.html")}: cannot write: read-only file system (EROFS)`]);
+    } finally {
+      spawnSync("umount", [mnt]);
+    }
+  }, 120_000);
+});

@@ -5,12 +5,13 @@
  * Progress goes to stderr; exit codes: 0 done, 1 bad input (the message names the file), 2 bad usage,
  * 130 interrupted (Ctrl-C stops the distance workers and exits without writing).
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { InpcaAbortError, InpcaInputError } from "../core/errors.js";
 import { formatSeconds } from "../core/progress.js";
 import { shutdownPool } from "../geometry/pairwise/pool.js";
+import { describeOsError, writeFileAtomic } from "../io/atomic.js";
 import { defaultPython, registerKernel } from "./kernel.js";
 import { buildReport, DEFAULT_MAX_POINTS, type ReportSplit } from "./report.js";
 
@@ -153,8 +154,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       command: ["inpca", ...argv].map((a) => (/^[\w./=:+-]+$/.test(a) ? a : JSON.stringify(a))).join(" "),
     });
     if (controller.signal.aborted) throw new InpcaAbortError("inpca report");
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, report.html);
+    try {
+      mkdirSync(dirname(out), { recursive: true });
+    } catch (e) {
+      throw new InpcaInputError(`cannot create the folder: ${describeOsError(e)}`, { file: dirname(out), cause: e });
+    }
+    writeFileAtomic(out, report.html);
     const mb = Buffer.byteLength(report.html) / 1e6;
     log(`wrote ${out} (${mb.toFixed(1)} MB) in ${formatSeconds((Date.now() - t0) / 1000)}: ${report.runs} runs, ${report.checkpoints} checkpoints; ` +
       report.splits.map((s) => `${s.split} ES(3) = ${s.es3.toFixed(3)}`).join(", "));
@@ -166,6 +171,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     if (e instanceof InpcaInputError) {
       err(`inpca: ${e.message}`);
+      return 1;
+    }
+    // an OS error (a full disk, a read-only folder, a missing file) is one line naming the path, not a trace
+    const os = e as NodeJS.ErrnoException;
+    if (os?.code && os.syscall) {
+      err(`inpca: ${os.path ? `${os.path}: ` : ""}${describeOsError(e)}`);
       return 1;
     }
     err(`inpca: ${(e as Error)?.stack ?? String(e)}`);

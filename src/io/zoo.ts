@@ -14,6 +14,7 @@
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { InpcaInputError } from "../core/errors.js";
+import { writeFileAtomic } from "./atomic.js";
 import { parseJsonChecked } from "./json-depth.js";
 import { checkedIntegers } from "../core/integers.js";
 import type { ConfigValue, ModelPoint } from "../core/meta.js";
@@ -346,9 +347,7 @@ export interface ZooInit {
 const RESERVED_HEADER = 128;
 
 function writeJsonAtomic(file: string, value: unknown): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(value, null, 1));
-  renameSync(tmp, file);
+  writeFileAtomic(file, JSON.stringify(value, null, 1));
 }
 
 /**
