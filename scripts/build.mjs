@@ -9,7 +9,6 @@ import { fileURLToPath } from "node:url";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
 if (!existsSync(tsc)) { console.error("inpca build: typescript is not installed (run npm install)"); process.exit(1); }
-rmSync(join(root, "dist"), { recursive: true, force: true });
 execFileSync(process.execPath, [tsc, "-p", join(root, "tsconfig.json")], { stdio: "inherit", cwd: root });
 // the `inpca` command (package.json "bin"): executable, so a checkout can also run it as dist/cli/main.js
 if (existsSync(join(root, "dist", "cli", "main.js"))) chmodSync(join(root, "dist", "cli", "main.js"), 0o755);
@@ -24,6 +23,25 @@ if (existsSync(kernels)) {
       "--importMemory", "--initialMemory", "1", "-o", join(root, "dist", "kernels", f.replace(/\.ts$/, ".wasm"))], { stdio: "inherit", cwd: root });
   }
 }
+// remove outputs whose source is gone (renamed or deleted modules), without emptying dist/ first: a build
+// while tests or notebooks run must not leave a moment without dist/
+const sources = new Set();
+const walk = (dir, rel = "") => {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.isDirectory()) walk(join(dir, e.name), join(rel, e.name));
+    else sources.add(join(rel, e.name).replace(/\.(c?)ts$/, ""));
+  }
+};
+walk(join(root, "src"));
+const prune = (dir, rel = "") => {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) { prune(p, join(rel, e.name)); continue; }
+    const stem = join(rel, e.name).replace(/(\.d)?\.(c?js|c?ts|wasm)(\.map)?$/, "");
+    if (!e.name.endsWith(".mjs") && !sources.has(stem)) rmSync(p); // index.mjs is written below
+  }
+};
+prune(join(root, "dist"));
 const require = createRequire(import.meta.url);
 const cjs = require(join(root, "dist", "index.js"));
 const names = Object.keys(cjs).filter((k) => k !== "default" && /^[A-Za-z_$][\w$]*$/.test(k));

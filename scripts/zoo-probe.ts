@@ -27,7 +27,7 @@ function take(d: { images: Float32Array; labels: Int32Array }, ix: number[]): La
   ix.forEach((i, k) => images.set(d.images.subarray(i * 784, (i + 1) * 784), k * 784));
   return { images, labels: Int32Array.from(ix.map((i) => d.labels[i]!)), n: ix.length };
 }
-const [arch, optimizer, n, epochs, warmup, batch, lr, clip] = process.argv.slice(2);
+const [arch, optimizer, n, epochs, warmup, batch, lr, clip, aug] = process.argv.slice(2);
 const BASE: Record<string, number> = { sgd: 0.1, nesterov: 0.05, adam: 0.001 };
 (async () => {
   console.log("backend", await chooseBackend());
@@ -41,7 +41,7 @@ const BASE: Record<string, number> = { sgd: 0.1, nesterov: 0.05, adam: 0.001 };
   const t0 = Date.now();
   const per = Math.floor(data.n / bs);
   await trainPhase(model, {
-    data, epochs: E, seed: 0, optimizer: optimizer as "sgd", lr: Number(lr ?? BASE[optimizer!]! * bs / 128), batchSize: bs, weightDecay: 0, augment: false,
+    data, epochs: E, seed: 0, optimizer: optimizer as "sgd", lr: Number(lr ?? BASE[optimizer!]! * bs / 128), batchSize: bs, weightDecay: 0, augment: aug === "aug",
     warmupEpochs: Number(warmup ?? 0), clipNorm: clip ? Number(clip) : undefined,
     checkpointSteps: Array.from({ length: E + 1 }, (_, e) => e * per).filter((_, e) => e % Math.max(1, Math.floor(E / 8)) === 0 || e === E),
     onCheckpoint: (c) => {

@@ -63,6 +63,11 @@ const WEIGHT_DECAY: Record<RunSpec["optimizer"], number> = { sgd: 5e-4, nesterov
 const WARMUP_EPOCHS = 2;
 /** ViTs are trained with global-norm gradient clipping (at 1, as Dosovitskiy et al.); without it SGD stalls. */
 const CLIP_NORM: Partial<Record<Architecture, number>> = { vit: 1 };
+/**
+ * Augmented runs train this many times longer: each image is seen under 50 shift/flip variants, and the MLP
+ * fits the un-augmented training images to 0.16 train error in 40 epochs, 0.11 in 80, 0.08 in 120 (measured).
+ */
+const AUGMENT_EPOCHS = 3;
 /** Random-label corners pre-train on this many images per class, long enough to fit their random labels. */
 const RANDOM_LABEL_PER_CLASS = 20;
 
@@ -95,8 +100,8 @@ function spec(arch: Architecture, o: { optimizer?: RunSpec["optimizer"]; batchSi
  * The grid, a fractional design over the paper's factors, in the order it is trained (the baseline of every
  * architecture first, so a partial zoo is already useful):
  * - every architecture: baseline (SGD-Nesterov, batch 100, no weight decay, no augmentation) and Adam, 3 seeds;
- * - mlp and vit: each factor varied alone from the baseline (plain SGD, batch 200, weight decay, augmentation),
- *   3 seeds; allcnn: the same factors, 1 seed;
+ * - mlp and vit: each factor varied alone from the baseline (plain SGD, batch 200, weight decay, augmentation
+ *   for 3× the epochs), 3 seeds; allcnn: the same factors, 1 seed;
  * - mlp baseline: 7 more seeds (10 in all, for averaging);
  * - corners (mlp and allcnn): pre-training on random labels (3 labellings of 200 images, fitted) and on a
  *   30-per-class subset;
@@ -112,7 +117,7 @@ export function grid(quick: boolean): RunSpec[] {
       runs.push(spec(a, { seed, epochs: E, optimizer: "sgd", group: "factors" }));
       runs.push(spec(a, { seed, epochs: E, batchSize: 2 * BASE_BATCH, group: "factors" }));
       runs.push(spec(a, { seed, epochs: E, wd: true, group: "factors" }));
-      runs.push(spec(a, { seed, epochs: E, augment: true, group: "factors" }));
+      runs.push(spec(a, { seed, epochs: AUGMENT_EPOCHS * E, augment: true, group: "factors" }));
     }
   };
   const corners = (a: Architecture) => {
