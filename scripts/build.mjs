@@ -29,7 +29,7 @@ const sources = new Set();
 const walk = (dir, rel = "") => {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     if (e.isDirectory()) walk(join(dir, e.name), join(rel, e.name));
-    else sources.add(join(rel, e.name).replace(/\.(c?)ts$/, ""));
+    else sources.add(join(rel, e.name).replace(/\.ts$/, "|js").replace(/\.cts$/, "|cjs"));
   }
 };
 walk(join(root, "src"));
@@ -37,7 +37,8 @@ const prune = (dir, rel = "") => {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
     if (e.isDirectory()) { prune(p, join(rel, e.name)); continue; }
-    const stem = join(rel, e.name).replace(/(\.d)?\.(c?js|c?ts|wasm)(\.map)?$/, "");
+    const name = join(rel, e.name);
+    const stem = name.replace(/(\.d)?\.(c?js|c?ts|wasm)(\.map)?$/, "") + (/\.(d\.)?c(js|ts)(\.map)?$/.test(name) ? "|cjs" : "|js");
     if (!e.name.endsWith(".mjs") && !sources.has(stem)) rmSync(p); // index.mjs is written below
   }
 };
