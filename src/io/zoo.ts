@@ -11,10 +11,11 @@
  * shape is rewritten in place (the header reserves room for that), and the run's JSON record is replaced
  * atomically, so a crashed run keeps every checkpoint it recorded and `np.load` still reads each file.
  */
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { InpcaInputError } from "../core/errors.js";
-import { writeFileAtomic } from "./atomic.js";
+import { describeOsError, writeFileAtomic } from "./atomic.js";
+import { acquireLock, isLocked, type Lock } from "./lock.js";
 import { parseJsonChecked } from "./json-depth.js";
 import { checkedIntegers } from "../core/integers.js";
 import type { ConfigValue, ModelPoint } from "../core/meta.js";
@@ -253,6 +254,22 @@ function validateRows(probs: Float32Array, from: number, to: number, C: number, 
 export function loadZoo(dir: string): Zoo {
   const file = join(dir, "manifest.json");
   if (!existsSync(file)) throw new InpcaInputError("no manifest.json: not a zoo folder", { file: dir });
+  // a consolidate running at the same time folds runs/<id>.json into the manifest and then deletes them: when
+  // a record vanishes between listing and reading, read the manifest again (it holds the run by then)
+  for (let attempt = 0; ; attempt++) {
+    const manifest = readManifest(file);
+    const records = readRunRecords(join(dir, "runs"));
+    if (records === null && attempt < 5) continue;
+    // a run's own record is newer than its manifest entry (a run restarted after a consolidate)
+    const own = new Map((records ?? []).map((r) => [r.id, r]));
+    const runs = manifest.runs.map((r) => own.get(r.id) ?? r);
+    const known = new Set(manifest.runs.map((r) => r.id));
+    for (const r of records ?? []) if (!known.has(r.id)) runs.push(r);
+    return new Zoo(dir, manifest, runs);
+  }
+}
+
+function readManifest(file: string): ZooManifest {
   let manifest: ZooManifest;
   try {
     manifest = parseJsonChecked(readFileSync(file, "utf8"), file) as ZooManifest;
@@ -261,24 +278,33 @@ export function loadZoo(dir: string): Zoo {
     throw new InpcaInputError(`invalid JSON: ${(e as Error).message}`, { file, cause: e });
   }
   checkManifest(manifest, file);
-  const runs = [...manifest.runs];
-  const known = new Set(runs.map((r) => r.id));
-  const runDir = join(dir, "runs");
-  if (existsSync(runDir)) {
-    for (const name of readdirSync(runDir).filter((n) => n.endsWith(".json")).sort()) {
-      const f = join(runDir, name);
-      let r: ZooRun;
-      try {
-        r = parseJsonChecked(readFileSync(f, "utf8"), f) as ZooRun;
-      } catch (e) {
-        if (e instanceof InpcaInputError) throw e;
-        throw new InpcaInputError(`invalid JSON: ${(e as Error).message}`, { file: f, cause: e });
-      }
-      checkRun(r, f);
-      if (!known.has(r.id)) runs.push(r);
+  return manifest;
+}
+
+/** The runs/<id>.json records, sorted by name; null when one vanished while being read (a consolidate). */
+function readRunRecords(runDir: string): ZooRun[] | null {
+  if (!existsSync(runDir)) return [];
+  const out: ZooRun[] = [];
+  for (const name of readdirSync(runDir).filter((n) => n.endsWith(".json")).sort()) {
+    const f = join(runDir, name);
+    let text: string;
+    try {
+      text = readFileSync(f, "utf8");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+      throw new InpcaInputError(`cannot read: ${(e as Error).message}`, { file: f, cause: e });
     }
+    let r: ZooRun;
+    try {
+      r = parseJsonChecked(text, f) as ZooRun;
+    } catch (e) {
+      if (e instanceof InpcaInputError) throw e;
+      throw new InpcaInputError(`invalid JSON: ${(e as Error).message}`, { file: f, cause: e });
+    }
+    checkRun(r, f);
+    out.push(r);
   }
-  return new Zoo(dir, manifest, runs);
+  return out;
 }
 
 /** Names used to build paths (run ids, split names): letters, digits and . _ - + =, not "." or "..". */
@@ -397,41 +423,70 @@ export class ZooWriter {
     return new Set(loadZoo(this.dir).runs.filter((r) => r.finished !== false).map((r) => r.id));
   }
 
-  /** Starts (or restarts from scratch) recording run `id`; previous partial files of that id are replaced. */
+  /**
+   * Starts (or restarts from scratch) recording run `id`; previous partial files of that id are replaced. Only
+   * one writer may record a run: a second one (another process, or this one twice) is refused with a message
+   * naming the holder (runs/<id>.lock; a lock left by a process that died is taken over).
+   */
   startRun(id: string, config: Record<string, ConfigValue>, extra: Record<string, unknown> = {}): RunWriter {
     const run: ZooRun = { id, config, ...extra, checkpoints: [], finished: false };
     checkRun(run, join(this.dir, "runs", `${id}.json`));
     const classes = this.manifest.dataset.classes.length;
     const samples = Object.fromEntries(Object.entries(this.manifest.splits).map(([s, v]) => [s, v.indices.length]));
-    return new RunWriter(this.dir, run, samples, classes, this.float16);
+    const lock = acquireLock(join(this.dir, "runs", `${id}.lock`), `run "${id}"`);
+    try {
+      return new RunWriter(this.dir, run, samples, classes, this.float16, lock);
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
   }
 
   /**
    * Folds every runs/<id>.json into manifest.json (replacing entries with the same id), sorts runs by
    * `order` (default: as found), applies `update` to each run record, sets the top-level manifest `fields`
    * (e.g. the threshold the trained flags follow, which a resumed zoo must not keep from an older version),
-   * and removes the per-run JSON files.
+   * and removes the per-run JSON files. Runs still being recorded (their lock is held) are left as they are, so
+   * their later checkpoints stay visible; one consolidate at a time (manifest.lock), a second is refused.
    */
   consolidate(order?: (a: ZooRun, b: ZooRun) => number, update?: (run: ZooRun) => void, fields: Record<string, unknown> = {}): ZooManifest {
-    const zoo = loadZoo(this.dir);
-    const byId = new Map<string, ZooRun>(zoo.manifest.runs.map((r) => [r.id, r]));
-    const runDir = join(this.dir, "runs");
-    const jsons = readdirSync(runDir).filter((n) => n.endsWith(".json"));
-    for (const n of jsons) {
-      const r = parseJsonChecked(readFileSync(join(runDir, n), "utf8"), join(runDir, n)) as ZooRun;
-      byId.set(r.id, r);
+    const lock = acquireLock(join(this.dir, "manifest.lock"), `the manifest of the zoo ${this.dir}`);
+    try {
+      const manifest = readManifest(join(this.dir, "manifest.json"));
+      const byId = new Map<string, ZooRun>(manifest.runs.map((r) => [r.id, r]));
+      const runDir = join(this.dir, "runs");
+      const folded: string[] = [];
+      for (const n of readdirSync(runDir).filter((x) => x.endsWith(".json"))) {
+        const id = n.slice(0, -".json".length);
+        if (isLocked(join(runDir, `${id}.lock`))) {
+          byId.delete(id); // recording now: its own record stays authoritative
+          continue;
+        }
+        const f = join(runDir, n);
+        const r = parseJsonChecked(readFileSync(f, "utf8"), f) as ZooRun;
+        checkRun(r, f);
+        byId.set(r.id, r);
+        folded.push(f);
+      }
+      const runs = [...byId.values()];
+      if (update) runs.forEach(update);
+      if (order) runs.sort(order);
+      const next = { ...manifest, ...fields, runs };
+      writeJsonAtomic(join(this.dir, "manifest.json"), next);
+      for (const f of folded) rmSync(f, { force: true });
+      return next;
+    } finally {
+      lock.release();
     }
-    const runs = [...byId.values()];
-    if (update) runs.forEach(update);
-    if (order) runs.sort(order);
-    const manifest = { ...zoo.manifest, ...fields, runs };
-    writeJsonAtomic(join(this.dir, "manifest.json"), manifest);
-    for (const n of jsons) rmSync(join(runDir, n));
-    return manifest;
   }
 }
 
-/** Records one run: `append` after each checkpoint, `finish` at the end. */
+/**
+ * Records one run: `append` after each checkpoint, `finish` at the end. Crash-safe: each checkpoint's rows are
+ * written and flushed before the .npy headers count them, and the headers before the run's record lists it, so
+ * a crash at any point leaves files that inpca and `np.load` read with every checkpoint the record lists; a short
+ * write or a full disk raises InpcaInputError and leaves the last consistent state.
+ */
 export class RunWriter {
   readonly run: ZooRun;
   private readonly fds = new Map<string, number>();
@@ -439,23 +494,32 @@ export class RunWriter {
   private readonly samples: Record<string, number>;
   private readonly classes: number;
   private readonly float16: boolean;
+  private readonly lock: Lock | null;
 
-  constructor(dir: string, run: ZooRun, samples: Record<string, number>, classes: number, float16: boolean) {
+  constructor(dir: string, run: ZooRun, samples: Record<string, number>, classes: number, float16: boolean, lock: Lock | null = null) {
     this.dir = dir;
     this.run = run;
     this.samples = samples;
     this.classes = classes;
     this.float16 = float16;
-    for (const s of Object.keys(samples)) {
-      const fd = openSync(join(dir, "runs", `${run.id}.${s}.npy`), "w");
-      writeSync(fd, encodeNpyHeader(this.descr, [0, samples[s]!, classes], RESERVED_HEADER), 0, RESERVED_HEADER, 0);
-      this.fds.set(s, fd);
-    }
+    this.lock = lock;
+    removeStaleTemporaries(join(dir, "runs"), run.id);
+    // the record first (no checkpoints), then fresh files: a crash in between never leaves a record that lists
+    // checkpoints its files no longer hold
     this.saveRecord();
+    for (const s of Object.keys(samples)) {
+      const file = this.file(s);
+      writeFileAtomic(file, encodeNpyHeader(this.descr, [0, samples[s]!, classes], RESERVED_HEADER));
+      this.fds.set(s, openSync(file, "r+"));
+    }
   }
 
   private get descr(): string {
     return this.float16 ? "<f2" : "<f4";
+  }
+
+  private file(split: string): string {
+    return join(this.dir, "runs", `${this.run.id}.${split}.npy`);
   }
 
   /**
@@ -463,6 +527,7 @@ export class RunWriter {
    * split of the zoo. Rows are checked (finite, non-negative, summing to 1 within 1e-3) before anything is written.
    */
   append(checkpoint: ZooCheckpoint, predictions: Record<string, ArrayLike<number>>): void {
+    if (this.fds.size === 0) throw new InpcaInputError(`run "${this.run.id}" is closed; start it again to record more`);
     const C = this.classes;
     for (const [s, S] of Object.entries(this.samples)) {
       const p = predictions[s];
@@ -474,22 +539,45 @@ export class RunWriter {
         throw new InpcaInputError(bad.sum === undefined ? `${where}: probability ${bad.value}` : `${where}: probabilities sum to ${bad.sum}`);
       }
     }
-    const rows = this.run.checkpoints.length + 1;
+    const before = this.run.checkpoints.length;
+    const itemSize = this.float16 ? 2 : 4;
+    // 1. the rows, at their place (after the rows already counted: a failed earlier append is overwritten), flushed
     for (const [s, S] of Object.entries(this.samples)) {
       const p = predictions[s]!;
       const n = S * C;
-      const fd = this.fds.get(s)!;
       let bytes: Uint8Array;
       if (this.float16) {
         const h = new Uint16Array(n);
         for (let i = 0; i < n; i++) h[i] = toFloat16Bits(p[i]!);
         bytes = new Uint8Array(h.buffer);
       } else bytes = new Uint8Array(Float32Array.from(p).buffer);
-      writeSync(fd, bytes, 0, bytes.length, fstatSync(fd).size);
-      writeSync(fd, encodeNpyHeader(this.descr, [rows, S, C], RESERVED_HEADER), 0, RESERVED_HEADER, 0);
+      this.writeAt(s, bytes, RESERVED_HEADER + before * n * itemSize);
     }
+    // 2. the headers count them; 3. the record lists them
+    for (const [s, S] of Object.entries(this.samples)) this.writeAt(s, encodeNpyHeader(this.descr, [before + 1, S, C], RESERVED_HEADER), 0);
     this.run.checkpoints.push(checkpoint);
-    this.saveRecord();
+    try {
+      this.saveRecord();
+    } catch (e) {
+      this.run.checkpoints.pop();
+      throw e;
+    }
+  }
+
+  /** Writes all of `bytes` at `offset` of split `s`'s file and flushes it; OS errors name the file. */
+  private writeAt(s: string, bytes: Uint8Array, offset: number): void {
+    const fd = this.fds.get(s)!;
+    try {
+      let done = 0;
+      while (done < bytes.length) {
+        const n = writeSync(fd, bytes, done, bytes.length - done, offset + done);
+        if (n <= 0) throw Object.assign(new Error("short write"), { code: "EIO" });
+        done += n;
+      }
+      fsyncSync(fd);
+    } catch (e) {
+      throw new InpcaInputError(`run "${this.run.id}": cannot write: ${describeOsError(e)}; the run keeps its ${this.run.checkpoints.length} recorded checkpoints`, { file: this.file(s), cause: e });
+    }
   }
 
   /** Marks the run finished with its final fields (trained flag, wall time, backend) and closes the files. */
@@ -500,14 +588,30 @@ export class RunWriter {
     return this.run;
   }
 
-  /** Closes the files without marking the run finished (what a crash leaves behind). */
+  /** Closes the files and releases the run's lock without marking it finished (what a crash leaves behind). */
   close(): void {
     for (const fd of this.fds.values()) closeSync(fd);
     this.fds.clear();
+    this.lock?.release();
   }
 
   private saveRecord(): void {
     writeJsonAtomic(join(this.dir, "runs", `${this.run.id}.json`), this.run);
+  }
+}
+
+/** Removes temporary files of run `id` left by writers that were killed mid-write (their process is gone). */
+function removeStaleTemporaries(runDir: string, id: string): void {
+  for (const n of readdirSync(runDir)) {
+    const m = /^\.(.+)\.tmp-(\d+)-[0-9a-z]+$/.exec(n);
+    if (!m || !(m[1] === `${id}.json` || m[1]!.startsWith(`${id}.`))) continue;
+    let alive = true;
+    try {
+      process.kill(Number(m[2]), 0);
+    } catch (e) {
+      alive = (e as NodeJS.ErrnoException).code === "EPERM";
+    }
+    if (!alive) rmSync(join(runDir, n), { force: true });
   }
 }
 
