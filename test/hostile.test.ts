@@ -258,3 +258,22 @@ function zipOf(name: string, data: Uint8Array, deflated: Uint8Array): Uint8Array
   out.set(local); out.set(cd, local.length); out.set(end, local.length + cd.length);
   return out;
 }
+
+describe("shapes past the data or past memory are refused before allocating", () => {
+  it("npy and safetensors headers that announce more than the file holds, or more than an array can hold", async () => {
+    const { readNpy } = await import("../src/io/npy.js");
+    const { readSafetensors } = await import("../src/io/safetensors.js");
+    for (const shape of ["100000000000,", "4294967296, 4294967296", "999999999999999,"]) {
+      const header = new TextEncoder().encode(`{'descr': '<f4', 'fortran_order': False, 'shape': (${shape}), }`.padEnd(117) + "\n");
+      const bytes = new Uint8Array(10 + header.length + 64);
+      bytes.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 0xff, header.length >> 8]);
+      bytes.set(header, 10);
+      expect(() => readNpy(bytes, "huge.npy")).toThrow(/huge\.npy: /);
+    }
+    const json = new TextEncoder().encode(JSON.stringify({ x: { dtype: "F32", shape: [1e12, 1e12], data_offsets: [0, 16] } }));
+    const st = new Uint8Array(8 + json.length + 16);
+    new DataView(st.buffer).setBigUint64(0, BigInt(json.length), true);
+    st.set(json, 8);
+    expect(() => readSafetensors(st, "huge.safetensors")).toThrow(/huge\.safetensors: /);
+  });
+});
