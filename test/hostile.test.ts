@@ -277,3 +277,15 @@ describe("shapes past the data or past memory are refused before allocating", ()
     expect(() => readSafetensors(st, "huge.safetensors")).toThrow(/huge\.safetensors: /);
   });
 });
+
+describe("run discovery through symbolic-link loops", () => {
+  it("a folder whose only subfolder links back to it ends with a clear error, not a stack overflow", async () => {
+    const { mkdirSync, symlinkSync } = await import("node:fs");
+    const dir = join(tmp, "loop");
+    mkdirSync(dir, { recursive: true });
+    symlinkSync(dir, join(dir, "again"), "dir");
+    const err = await loadCheckpoints(dir, { log: false }).catch((e: Error) => e);
+    expect((err as Error).name).toBe("InpcaInputError");
+    expect((err as Error).message).toMatch(/loop: no checkpoints/);
+  });
+});

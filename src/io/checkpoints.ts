@@ -404,12 +404,13 @@ function isLabelsFolder(name: string): boolean {
 }
 
 /** A folder that holds several checkpoints itself (data files or checkpoint folders), not one checkpoint. */
-function looksLikeRunFolder(dir: string): boolean {
+function looksLikeRunFolder(dir: string, depth = 0): boolean {
   if (existsSync(join(dir, "model.json"))) return false;
   const files = dataFiles(dir);
   if (files.length >= 2) return true;
+  if (depth >= 2) return false; // bounded: symbolic links may loop
   const subs = safeReaddir(dir).filter((n) => !n.startsWith(".") && !isLabelsFolder(n) && isDir(join(dir, n)));
-  return files.length === 0 && subs.length >= 1 && subs.some((n) => checkpointFolder(join(dir, n), true) !== null || looksLikeRunFolder(join(dir, n)));
+  return files.length === 0 && subs.length >= 1 && subs.some((n) => checkpointFolder(join(dir, n), true) !== null || looksLikeRunFolder(join(dir, n), depth + 1));
 }
 
 function isLabelsFile(name: string): boolean {
