@@ -42,6 +42,8 @@ function newest(dir) {
 const built = join(root, "dist", "index.js");
 const stale = !existsSync(built) || statSync(built).mtimeMs < newest(join(root, "src"));
 if (stale && !step("build", process.execPath, [join(root, "scripts", "build.mjs")], { stdio: "inherit" })) process.exit(1);
+// notebooks import the package by name: node_modules/inpca -> this checkout (npm install <pkg> prunes the link)
+if (!step("self-link", process.execPath, [join(root, "scripts", "link-self.mjs")])) process.exit(1);
 if (!step("kernel registration", process.execPath, [join(root, "scripts", "jupyter-kernel.mjs")])) process.exit(1);
 mkdirSync(out, { recursive: true });
 

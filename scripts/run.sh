@@ -31,7 +31,9 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund
 fi
 
-# 4. the Jupyter kernel (a launcher that runs each notebook's own project's tslab; idempotent)
+# 4. the self-link (notebooks import "inpca" by name; npm install <pkg> prunes it) and the Jupyter kernel (a
+#    launcher that runs each notebook's own project's tslab); both idempotent
+node scripts/link-self.mjs >/dev/null
 node scripts/jupyter-kernel.mjs >/dev/null
 
 # 5. the job
