@@ -5,7 +5,13 @@
 export * from "./core/index.js";
 export * from "./geometry/index.js";
 export * from "./io/index.js";
-export * from "./train/index.js";
+import { registerModelEvaluator } from "./io/checkpoints.js";
+// tfjs loads only when needed: training lives behind the "inpca/train" subpath, and a model.json checkpoint
+// folder given to loadCheckpoints loads the training module then
+registerModelEvaluator("tfjs", async (folder, inputs) => {
+  const { evaluateTfjsCheckpoint } = await import("./train/checkpoints.js");
+  return evaluateTfjsCheckpoint(folder, inputs as never);
+});
 export { claim, claims, claimsTable, ClaimError, notebook, type Claim } from "./notebook/claims.js";
 export { lanczos, denseEigen, doubleCenter, normal, uniform, type EigenPairs, type LanczosOptions, type LanczosResult, type SymmetricOperator } from "./linalg/index.js";
 export { shutdownPool } from "./geometry/pairwise/pool.js";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { InpcaAbortError, InpcaInputError, type PredictionSet } from "../src/core/index.js";
-import { discoverCheckpoints, loadCheckpoints, naturalCompare, parseCheckpointName } from "../src/io/checkpoints.js";
+import { discoverCheckpoints, loadCheckpoints, naturalCompare, parseCheckpointName, registerModelEvaluator } from "../src/io/checkpoints.js";
 import { loadNpy, writeNpy } from "../src/io/npy.js";
 import { writeSafetensors } from "../src/io/safetensors.js";
 
@@ -180,12 +180,17 @@ describe("loadCheckpoints errors name the file and the problem, and return nothi
     expect(() => discoverCheckpoints(folder("really-empty", {}))).toThrow(/really-empty: no checkpoints/);
   });
 
-  it("a tfjs folder with inputs goes to the io/tfjs hook", async () => {
-    const hook = loadCheckpoints(d("tfjs"), { inputs: { images: new Float32Array(4), shape: [1, 2, 2] } });
-    await expect(hook).rejects.toThrow(/step_10/);
-    if (!existsSync(join(__dirname, "..", "src", "io", "tfjs.ts"))) {
-      await expect(hook).rejects.toThrow(/step_10: is a TensorFlow\.js checkpoint, but this build has no tfjs loader \(io\/tfjs\)/);
-    }
+  it("a tfjs folder goes to the registered evaluator; without one, the error says what to import", async () => {
+    const inputs = { images: new Float32Array(4), shape: [1, 2, 2] };
+    await expect(loadCheckpoints(d("tfjs"), { inputs })).rejects.toThrow(/step_10: is a TensorFlow\.js checkpoint: evaluating it needs inpca's training module, which is not loaded; import "inpca\/train"/);
+    const seen: string[] = [];
+    registerModelEvaluator("tfjs", (folder) => {
+      seen.push(folder);
+      return { data: new Float32Array([0.25, 0.75]), shape: [1, 2] };
+    });
+    const set = await loadCheckpoints(d("tfjs"), { inputs, log: false });
+    expect(seen).toEqual([d("tfjs", "step_10")]);
+    expect(Array.from(set.probs)).toEqual([0.25, 0.75]);
   });
 
   it("paths, globs, labels and numbering problems", async () => {

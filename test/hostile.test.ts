@@ -201,7 +201,7 @@ describe("walks, shards and sizes stay bounded", () => {
 
   it("a tfjs model.json whose shard path leaves the model folder is refused", async () => {
     const { mkdirSync } = await import("node:fs");
-    const { loadTfjsModel } = await import("../src/io/tfjs.js");
+    const { loadTfjsModel } = await import("../src/train/checkpoints.js");
     const dir = join(tmp, "tfjs-escape");
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(tmp, "outside.bin"), new Uint8Array(8));

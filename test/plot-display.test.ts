@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { DistanceMatrix, type ModelPoint } from "../src/core/index.js";
-import { Embedding } from "../src/geometry/index.js";
+import { completeLinkage, Embedding, leafOrder } from "../src/geometry/index.js";
 import * as plot from "../src/plot/index.js";
 import { resetDisplay, type DisplayContent } from "../src/plot/display.js";
 import { normal } from "../src/linalg/random.js";
@@ -123,10 +123,10 @@ describe("complete linkage matches SciPy", () => {
       ].join("\n"), join(dir, "d.json")], { encoding: "utf8" });
       expect(r.status, r.stderr).toBe(0);
       const ref = JSON.parse(r.stdout) as { Z: number[][]; leaves: number[] };
-      const ours = plot.completeLinkage(d, n);
+      const ours = completeLinkage(d, n);
       expect(ours.merges.map((m) => [m.a, m.b, m.size])).toEqual(ref.Z.map((z) => [z[0], z[1], z[3]]));
       ours.merges.forEach((m, i) => expect(m.height).toBeCloseTo(ref.Z[i]![2]!, 12));
-      expect(plot.leafOrder(ours)).toEqual(ref.leaves);
+      expect(leafOrder(ours)).toEqual(ref.leaves);
     }
   });
 });

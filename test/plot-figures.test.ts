@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { DistanceMatrix, type ModelPoint } from "../src/core/index.js";
-import { Embedding } from "../src/geometry/index.js";
+import { binnedStats, completeLinkage, Embedding, leafOrder } from "../src/geometry/index.js";
 import * as plot from "../src/plot/index.js";
 import { specJson } from "../src/plot/html.js";
 import type { PlotTrace } from "../src/plot/types.js";
@@ -192,7 +192,7 @@ describe("curves against epoch and progress", () => {
   });
 
   it("binnedStats: mean and sample sd per bin", () => {
-    const s = plot.binnedStats([0.05, 0.06, 0.07, 0.55], [1, 2, 3, 10], [0, 1, 2, 3], 10);
+    const s = binnedStats([0.05, 0.06, 0.07, 0.55], [1, 2, 3, 10], [0, 1, 2, 3], 10);
     expect(s.center).toEqual([0.05, 0.55]);
     expect(s.mean).toEqual([2, 10]);
     expect(s.sd[0]).toBeCloseTo(1, 14);
@@ -256,9 +256,9 @@ describe("heatmap, bar, box, dendrogram", () => {
     const d = [0, 8, 1, 9, 8, 0, 7, 2, 1, 7, 0, 6, 9, 2, 6, 0];
     const meta: ModelPoint[] = ["a", "b", "a", "b"].map((arch, i) => ({ run: `c${i}`, step: 0, config: { arch, opt: i % 2 ? "adam" : "sgd" } }));
     const fig = plot.dendrogram(DistanceMatrix.fromSquare(d, 4, { kind: "trajectory", meta }), { colorBy: "arch" });
-    const link = plot.completeLinkage(DistanceMatrix.fromSquare(d, 4));
+    const link = completeLinkage(DistanceMatrix.fromSquare(d, 4));
     expect(link.merges.map((m) => [m.a, m.b, m.height, m.size])).toEqual([[0, 2, 1, 2], [1, 3, 2, 2], [4, 5, 9, 4]]);
-    expect(plot.leafOrder(link)).toEqual([0, 2, 1, 3]);
+    expect(leafOrder(link)).toEqual([0, 2, 1, 3]);
     expect((fig.layout["yaxis"] as { ticktext: string[] }).ticktext).toEqual(["c0", "c2", "c1", "c3"]);
     const links = fig.data[0]!;
     expect(Math.max(...(links["x"] as (number | null)[]).filter((v): v is number => v !== null))).toBe(9);

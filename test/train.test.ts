@@ -10,7 +10,7 @@ import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCheckpoints } from "../src/io/checkpoints.js";
 import { FASHION_MNIST_DIR, loadFashionMnist } from "../src/io/idx.js";
-import { loadTfjsModel, saveTfjsCheckpoint } from "../src/io/tfjs.js";
+import { loadTfjsModel, saveTfjsCheckpoint } from "../src/train/checkpoints.js";
 import { loadZoo } from "../src/io/zoo.js";
 import { chooseBackend } from "../src/train/backend.js";
 import { buildModel } from "../src/train/models.js";

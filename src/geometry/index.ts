@@ -7,3 +7,5 @@ export * from "./reindex.js";
 export * from "./averaging.js";
 export * from "./trajectories.js";
 export * from "./tangents.js";
+export { binnedStats } from "./binning.js";
+export { completeLinkage, leafOrder, type Linkage, type Merge } from "./linkage.js";

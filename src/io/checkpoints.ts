@@ -129,7 +129,17 @@ const DATA_EXT: Readonly<Record<string, DiscoveredCheckpoint["format"]>> = {
 };
 const SIDECARS = ["config.json", "run.json", "meta.json", "metadata.json", "hparams.json", "args.json"];
 const LABEL_NAMES = ["labels", "label", "targets", "target", "y", "y_true"];
-const TFJS_MODULE = "./tfjs.js";
+/**
+ * Evaluators of model checkpoints that `loadCheckpoints` runs on `inputs` to get predictions, by format. The
+ * training layer registers the tfjs one (`inpca/train`); the main entry registers a lazy one that loads it.
+ */
+export type ModelEvaluator = (folder: string, inputs: unknown) => Promise<unknown> | unknown;
+const evaluators = new Map<string, ModelEvaluator>();
+
+/** Registers (or replaces) the evaluator of `format` checkpoints ("tfjs": model.json folders). */
+export function registerModelEvaluator(format: "tfjs", evaluate: ModelEvaluator): void {
+  evaluators.set(format, evaluate);
+}
 
 /**
  * Finds the checkpoints under `dirOrGlob` (a run folder, a glob, or a list of paths) and orders them, without
@@ -919,26 +929,19 @@ function fillErrorAndLoss(probs: Float32Array, labels: Int32Array, meta: ModelPo
 }
 
 /**
- * Hook for TensorFlow.js LayersModel checkpoint folders: `evaluateTfjsCheckpoint(folder, inputs)` from ./tfjs.js
- * (loaded lazily, so the rest of the loaders never pull in tfjs) must resolve to the model's outputs on `inputs`
- * as [samples, classes]: an `{ data, shape }` array, a tensor-like `{ dataSync(), shape }`, or a PredictionSet.
+ * TensorFlow.js LayersModel checkpoint folders go to the registered "tfjs" evaluator (see
+ * `registerModelEvaluator`), which must resolve to the model's outputs on `inputs` as [samples, classes]: an
+ * `{ data, shape }` array, a tensor-like `{ dataSync(), shape }`, or a PredictionSet.
  */
 async function evaluateTfjs(folder: string, options: LoadCheckpointsOptions): Promise<{ data: ArrayLike<number>; shape: number[] }> {
   if (options.inputs === undefined) {
     throw new InpcaInputError("is a TensorFlow.js LayersModel checkpoint (model.json): loading it means running the model, so pass options.inputs (the samples to evaluate it on)", { file: folder });
   }
-  let mod: { evaluateTfjsCheckpoint?: (folder: string, inputs: unknown) => Promise<unknown> | unknown };
-  try {
-    mod = await import(TFJS_MODULE);
-  } catch (e) {
-    const err = e as { code?: string; message?: string };
-    if (err.code === "ERR_MODULE_NOT_FOUND" && /tfjs\.js/.test(err.message ?? "")) {
-      throw new InpcaInputError("is a TensorFlow.js checkpoint, but this build has no tfjs loader (io/tfjs) to evaluate it; with options.inputs it will run once that module exists", { file: folder, cause: e });
-    }
-    throw new InpcaInputError(`the TensorFlow.js loader failed to load: ${err.message ?? String(e)}`, { file: folder, cause: e });
+  const evaluate = evaluators.get("tfjs");
+  if (!evaluate) {
+    throw new InpcaInputError("is a TensorFlow.js checkpoint: evaluating it needs inpca's training module, which is not loaded; import \"inpca/train\" (or load through the main \"inpca\" entry, which loads it when needed)", { file: folder });
   }
-  if (typeof mod.evaluateTfjsCheckpoint !== "function") throw new InpcaInputError("the tfjs loader has no evaluateTfjsCheckpoint function", { file: folder });
-  const out = (await mod.evaluateTfjsCheckpoint(folder, options.inputs)) as Record<string, unknown> | null;
+  const out = (await evaluate(folder, options.inputs)) as Record<string, unknown> | null;
   if (out && out.probs instanceof Float32Array && typeof out.samples === "number" && typeof out.classes === "number") {
     return { data: out.probs, shape: [out.samples, out.classes] };
   }

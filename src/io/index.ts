@@ -8,4 +8,3 @@ export { evaluateOnnxCheckpoint, type OnnxInputs } from "./onnx.js";
 export * from "./checkpoints.js";
 export * from "./idx.js";
 export * from "./zoo.js";
-export * from "./tfjs.js";

@@ -7,7 +7,7 @@ import { InpcaInputError } from "../core/errors.js";
 import { field, type ModelPoint } from "../core/meta.js";
 import { coloring, decimate } from "./data.js";
 import { Figure } from "./figure.js";
-import { completeLinkage, leafOrder } from "./linkage.js";
+import { completeLinkage, leafOrder } from "../geometry/linkage.js";
 import { CONTINUOUS_SCALE, axis2d, baseConfig, baseLayout, categoryColor, fieldTitle, font } from "./style.js";
 import type { PlotTrace } from "./types.js";
 

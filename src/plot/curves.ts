@@ -5,6 +5,7 @@
 import type { DistanceMatrix } from "../core/distance-matrix.js";
 import { InpcaInputError } from "../core/errors.js";
 import { field, type ModelPoint } from "../core/meta.js";
+import { binnedStats } from "../geometry/binning.js";
 import { coloring, customData, decimate, hoverFields, hoverTemplate, isReference, metaOf, type ColoringOptions, type MetaSource } from "./data.js";
 import { Figure } from "./figure.js";
 import { axis2d, baseConfig, baseLayout, categoryColor, fieldTitle, withAlpha } from "./style.js";
@@ -120,27 +121,6 @@ export interface AgainstProgressOptions extends CurveOptions {
   runs?: boolean;
   /** Metadata rows when the values come without them. */
   meta?: readonly ModelPoint[];
-}
-
-/** Mean and sample standard deviation of values in each of `bins` equal bins of x over [0, 1]. */
-export function binnedStats(xs: ArrayLike<number>, ys: ArrayLike<number>, members: readonly number[], bins: number): { center: number[]; mean: number[]; sd: number[]; count: number[] } {
-  const sum = new Float64Array(bins), sum2 = new Float64Array(bins), count = new Float64Array(bins);
-  for (const i of members) {
-    const x = xs[i]!, y = ys[i]!;
-    if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
-    const b = Math.min(bins - 1, Math.max(0, Math.floor(x * bins)));
-    sum[b]! += y; sum2[b]! += y * y; count[b]! += 1;
-  }
-  const center: number[] = [], mean: number[] = [], sd: number[] = [], n: number[] = [];
-  for (let b = 0; b < bins; b++) {
-    if (!count[b]) continue;
-    const m = sum[b]! / count[b]!;
-    center.push((b + 0.5) / bins);
-    mean.push(m);
-    sd.push(count[b]! > 1 ? Math.sqrt(Math.max(0, (sum2[b]! - count[b]! * m * m) / (count[b]! - 1))) : 0);
-    n.push(count[b]!);
-  }
-  return { center, mean, sd, count: n };
 }
 
 function againstProgress(kind: string, meta: readonly ModelPoint[], ys: number[], progress: ArrayLike<number>, yTitle: string, options: AgainstProgressOptions): Figure {

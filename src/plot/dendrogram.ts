@@ -7,7 +7,7 @@ import { InpcaInputError } from "../core/errors.js";
 import { field } from "../core/meta.js";
 import { coloring, type ColoringOptions } from "./data.js";
 import { Figure } from "./figure.js";
-import { completeLinkage, leafOrder, type Linkage } from "./linkage.js";
+import { completeLinkage, leafOrder, type Linkage } from "../geometry/linkage.js";
 import { AXIS_COLOR, axis2d, baseConfig, baseLayout, fieldTitle, font } from "./style.js";
 import type { PlotTrace } from "./types.js";
 

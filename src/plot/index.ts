@@ -8,9 +8,8 @@ export { trajectories3d, CAMERAS, type Trajectories3dOptions, type Camera } from
 export { triplot, type TriplotOptions } from "./triplot.js";
 export { type EmbeddingFigureOptions } from "./embedding-traces.js";
 export { explainedStress, ES_ANNOTATED_K, type ExplainedStressOptions, type StressSource } from "./explained-stress.js";
-export { progressCurves, distanceToGeodesic, tubeWidth, binnedStats, type CurveOptions, type ProgressCurveOptions, type AgainstProgressOptions } from "./curves.js";
+export { progressCurves, distanceToGeodesic, tubeWidth, type CurveOptions, type ProgressCurveOptions, type AgainstProgressOptions } from "./curves.js";
 export { dendrogram, type DendrogramOptions } from "./dendrogram.js";
-export { completeLinkage, leafOrder, type Linkage, type Merge } from "./linkage.js";
 export { heatmap, bar, box, scatter, type HeatmapOptions, type BarOptions, type BoxOptions, type ScatterOptions } from "./charts.js";
 export { coloring, decimate, groupRuns, type Coloring, type ColoringOptions, type MetaSource } from "./data.js";
 export { CATEGORY_COLORS, CONTINUOUS_SCALE, TIMELIKE_RED, GEODESIC_BLACK, FONT_FAMILY, categoryColor, inpcaAxisTitle, fieldTitle } from "./style.js";

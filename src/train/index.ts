@@ -1,4 +1,7 @@
-/** Training with tfjs: backend choice, the zoo's architectures, the training loop, recording predictions. */
+/**
+ * `inpca/train`: training with tfjs (backend choice, the zoo's architectures, the training loop, recording
+ * predictions) and TensorFlow.js checkpoints. The only part of inpca that loads tfjs.
+ */
 export { chooseBackend, tf } from "./backend.js";
 export { registerWasmFallbacks } from "./kernels.js";
 export { ARCHITECTURES, buildModel, registerLayers, type Architecture } from "./models.js";
@@ -7,3 +10,4 @@ export { evaluate, recordCheckpoint, recordPredictions, softmaxEvaluation, type 
 export { cosineLearningRate, denseEarlySparseLate, evenSteps } from "./schedule.js";
 export { runConfig, trainRun, TRAINED_THRESHOLD, type RunSpec } from "./run.js";
 export { shiftCropFlip } from "./augment.js";
+export { evaluateTfjsCheckpoint, loadTfjsModel, saveTfjsCheckpoint, type TfjsInputs } from "./checkpoints.js";

@@ -69,20 +69,23 @@ const assert = require("node:assert");
   const file = await ip.save(fig, process.argv[2]);
   if (process.argv[3]) await ip.save(fig, process.argv[3]);
   ip.saveZoo("zoo", { train: set });
-  console.log(JSON.stringify({ es3: emb.explainedStress[2], file, names: Object.keys(ip).sort() }));
+  const tfjsBefore = Object.keys(require.cache).filter((k) => k.includes("@tensorflow")).length;
+  const train = require("inpca/train");
+  console.log(JSON.stringify({ es3: emb.explainedStress[2], file, names: Object.keys(ip).sort(), tfjsBefore, archs: train.ARCHITECTURES.length }));
   await ip.shutdownPool?.();
 })().catch((e) => { console.error(e); process.exit(1); });
 `;
 
 const USER_ESM = `
 import * as ip from "inpca";
+import * as train from "inpca/train";
 import { createRequire } from "node:module";
 const cjs = createRequire(import.meta.url)("inpca");
 const M = 120, S = 400, C = 10;
 const probs = new Float32Array(M * S * C).map((_, i) => 1 + ((i * 2654435761) % 97));
 const set = ip.PredictionSet.fromProbabilities(probs, [M, S, C], { renormalize: true });
 const D = await ip.bhattacharyya(set, { threads: 2 });
-console.log(JSON.stringify({ same: ip.bhattacharyya === cjs.bhattacharyya, d01: D.get(0, 1), names: Object.keys(ip).filter((k) => k !== "default").sort() }));
+console.log(JSON.stringify({ same: ip.bhattacharyya === cjs.bhattacharyya && train.buildModel === createRequire(import.meta.url)("inpca/train").buildModel, d01: D.get(0, 1), names: Object.keys(ip).filter((k) => k !== "default").sort() }));
 `;
 
 const reason = [
@@ -99,7 +102,7 @@ describe.skipIf(!!reason)("npm pack, then npm install <tarball> in a fresh proje
     tarball = join(work, info[0]!.filename);
     const files = info[0]!.files.map((f) => f.path);
     // what the entry points load ships; tests, fixtures, scripts and sources do not
-    for (const f of ["dist/index.js", "dist/index.mjs", "dist/index.d.ts", "dist/cli/main.js", "dist/geometry/pairwise/worker.cjs", "dist/kernels/bhattacharyya.wasm", "README.md", "package.json"]) expect(files).toContain(f);
+    for (const f of ["dist/index.js", "dist/index.mjs", "dist/index.d.ts", "dist/train/index.js", "dist/train/index.mjs", "dist/train/index.d.ts", "train/package.json", "dist/cli/main.js", "dist/geometry/pairwise/worker.cjs", "dist/kernels/bhattacharyya.wasm", "README.md", "package.json"]) expect(files).toContain(f);
     expect(files.filter((f) => /^(test|scripts|src|data|notebooks)\//.test(f) || f.endsWith(".map"))).toEqual([]);
     console.log(`package: ${(info[0]!.size / 1e3).toFixed(0)} kB packed, ${(info[0]!.unpackedSize / 1e3).toFixed(0)} kB unpacked, ${files.length} files`);
   }, 120_000);
@@ -119,8 +122,11 @@ describe.skipIf(!!reason)("npm pack, then npm install <tarball> in a fresh proje
       writeFileSync(join(dir, "user.mjs"), USER_ESM);
       const png = existsSync(CHROMIUM) ? ["fig.png"] : [];
       if (!png.length) console.warn(`PNG export not checked: no chromium at ${CHROMIUM}`);
-      const a = JSON.parse(run([process.execPath, "user.cjs", "fig.html", ...png], dir)) as { es3: number; file: string; names: string[] };
+      const a = JSON.parse(run([process.execPath, "user.cjs", "fig.html", ...png], dir)) as { es3: number; file: string; names: string[]; tfjsBefore: number; archs: number };
       expect(a.es3).toBeGreaterThan(0.5);
+      // the main entry worked without loading tfjs; inpca/train loads it
+      expect(a.tfjsBefore).toBe(0);
+      expect(a.archs).toBe(6);
       expect(readFileSync(join(dir, "fig.html"), "utf8")).toContain("Plotly.newPlot");
       if (png.length) expect(readFileSync(join(dir, "fig.png")).subarray(1, 4).toString()).toBe("PNG");
       const b = JSON.parse(run([process.execPath, "user.mjs"], dir)) as { same: boolean; d01: number; names: string[] };
@@ -145,12 +151,15 @@ describe.skipIf(!!reason)("npm pack, then npm install <tarball> in a fresh proje
       `import * as ip from "inpca";\nconst M = 300, S = 200, C = 10;\nconst probs = new Float32Array(M * S * C).map((_, i) => 1 + ((i * 2654435761) % 97));\nconst set: ip.PredictionSet = ip.PredictionSet.fromProbabilities(probs, [M, S, C], { renormalize: true, meta: Array.from({ length: M }, (_, m) => ({ run: "r" + (m % 4), step: m })) });`,
       `const D: ip.DistanceMatrix = await ip.bhattacharyya(set, { threads: 2 });\nconst emb = ip.inpca(D, { dims: 3 });\nconsole.log(D.rows, emb.eigenvalues.length, require.resolve("inpca"));`,
       `ip.show(ip.plot.trajectories3d(emb));`,
+      `import * as train from "inpca/train";\nconst archs: readonly string[] = train.ARCHITECTURES;\nconsole.log("architectures " + archs.length);`,
     ]);
     const outputs = executeNotebook(nb, privateJupyter(registry));
     const text = outputs.flat().map(outputText).join("\n");
     expect(outputs.flat().filter((o) => o.output_type === "error")).toEqual([]);
     expect(text).toContain(`300 3 ${join(dir, "node_modules", "inpca", "dist", "index.js")}`);
     expect(outputs[2]!.some((o) => o.data?.["application/vnd.plotly.v1+json"] !== undefined && typeof o.data?.["text/html"] !== "undefined")).toBe(true);
+    // the inpca/train subpath with its types, as tslab's TypeScript resolves it
+    expect(outputs[3]!.map(outputText).join("")).toContain("architectures 6");
   }, 300_000);
 });
 

@@ -1,15 +1,17 @@
 /**
  * TensorFlow.js LayersModel checkpoints on disk (`model.json` + binary weight shards, one folder per
  * checkpoint), saved and loaded with plain file I/O, so neither tfjs-node nor a browser is needed. Loading
- * registers the library's custom layers (the ViT's attention and position embedding) first.
+ * registers the library's custom layers (the ViT's attention and position embedding) first. Importing this module
+ * registers `evaluateTfjsCheckpoint` as the evaluator `loadCheckpoints` calls for `model.json` folders.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { InpcaInputError } from "../core/errors.js";
-import { parseJsonChecked } from "./json-depth.js";
-import { chooseBackend } from "../train/backend.js";
-import { registerLayers } from "../train/models.js";
+import { registerModelEvaluator } from "../io/checkpoints.js";
+import { parseJsonChecked } from "../io/json-depth.js";
+import { chooseBackend } from "./backend.js";
+import { registerLayers } from "./models.js";
 
 interface ModelJson {
   modelTopology: object;
@@ -135,3 +137,5 @@ export async function evaluateTfjsCheckpoint(folder: string, inputs: TfjsInputs,
     model.dispose();
   }
 }
+
+registerModelEvaluator("tfjs", (folder, inputs) => evaluateTfjsCheckpoint(folder, inputs as TfjsInputs));
