@@ -2,11 +2,10 @@
  * One kernel registration, two checkouts side by side: each notebook runs the tslab (and inpca) of the checkout
  * it lives in, whichever checkout registered last, and deleting one checkout leaves the other's notebooks
  * working. (A kernel spec pointing at one checkout's node_modules/.bin/tslab broke every other checkout when that
- * one was deleted.) The clones share the main checkout's installed packages through hard links, and each has
- * its own node_modules/inpca self-link and dist/.
+ * one was deleted.) Each clone has its own tslab, node_modules/inpca self-link and dist/.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -18,11 +17,21 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 const reason = jupyterMissing() ?? (existsSync(join(root, "dist", "index.js")) ? null : "dist/ is not built") ?? (existsSync(join(root, ".git")) ? null : "not a git checkout");
 if (reason) console.warn(`two-checkout kernel test skipped: ${reason}`);
 
-/** A clone of this repository's HEAD with node_modules hard-linked from the main checkout and dist/ copied. */
+/**
+ * A clone of this repository's HEAD with dist/ copied and a node_modules of its own: a real copy of tslab (so
+ * each checkout has its own kernel code) and symbolic links to the main checkout's other packages. (Hard links
+ * would touch the main checkout's files, which a notebook's TypeScript watcher running alongside notices.)
+ */
 function checkout(name: string): string {
   const dir = join(work, name);
   execFileSync("git", ["clone", "--quiet", "--no-hardlinks", "--depth", "1", `file://${root}`, dir], { stdio: "pipe" });
-  execFileSync("cp", ["-al", join(root, "node_modules"), join(dir, "node_modules")]);
+  const modules = join(dir, "node_modules");
+  mkdirSync(modules);
+  for (const entry of readdirSync(join(root, "node_modules"))) {
+    if (entry === "inpca") continue; // the clone's own self-link, below
+    if (entry === "tslab") cpSync(join(root, "node_modules", entry), join(modules, entry), { recursive: true });
+    else symlinkSync(join(root, "node_modules", entry), join(modules, entry));
+  }
   cpSync(join(root, "dist"), join(dir, "dist"), { recursive: true });
   execFileSync(process.execPath, [join(dir, "scripts", "link-self.mjs")], { stdio: "pipe" });
   return dir;
