@@ -289,3 +289,22 @@ describe("run discovery through symbolic-link loops", () => {
     expect((err as Error).message).toMatch(/loop: no checkpoints/);
   });
 });
+
+describe("the default inflation limit", () => {
+  it("a 2 GB member declared by a small npz (a decompression bomb) is refused before inflating, memory unchanged", async () => {
+    const { deflateRawSync } = await import("node:zlib");
+    const { defaultInflateLimit } = await import("../src/io/zip.js");
+    const { totalmem } = await import("node:os");
+    expect(defaultInflateLimit()).toBe(Math.min(0xffffffff, Math.floor(totalmem() / 16)));
+    // 64 MB of zeros deflated (64 kB), with the directory declaring 2 GB, as a bomb would
+    const npy = writeNpy(new Float32Array(16 * 1024 * 1024), [16 * 1024 * 1024]);
+    const bomb = zipOf("big.npy", npy, deflateRawSync(npy));
+    const view = new DataView(bomb.buffer);
+    const cd = view.getUint32(bomb.length - 22 + 16, true);
+    view.setUint32(cd + 24, 2 ** 31, true);
+    const before = process.memoryUsage().rss;
+    if (defaultInflateLimit() < 2 ** 31) expect(() => readNpz(bomb, "bomb.npz")).toThrow(/bomb\.npz: member "big\.npy" inflates to 2147483648 bytes, more than the limit/);
+    else expect(() => readNpz(bomb, "bomb.npz")).toThrow(/bomb\.npz: member "big\.npy": (cannot inflate|67108992 bytes after decompression, 2147483648 announced)/);
+    expect(process.memoryUsage().rss - before).toBeLessThan(200 * 1024 * 1024);
+  });
+});
