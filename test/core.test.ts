@@ -212,3 +212,28 @@ describe("PredictionSet.joinSamples", () => {
     expect(() => PredictionSet.joinSamples([a, randomSet(1, 3, 3, "test")])).toThrow(/1 model-points/);
   });
 });
+
+describe("withMeta and self-distance checks", () => {
+  it("withMeta replaces metadata rows, checked, sharing the probabilities", async () => {
+    const { PredictionSet } = await import("../src/core/prediction-set.js");
+    const set = PredictionSet.fromProbabilities(new Float32Array(8).fill(0.5), [2, 2, 2]);
+    const tagged = set.withMeta((m, i) => ({ ...m, lambda: i / 2 }));
+    expect(tagged.meta.map((m) => m.lambda)).toEqual([0, 0.5]);
+    expect(tagged.probs).toBe(set.probs);
+    expect(() => set.withMeta([{ run: "a", step: 0 }])).toThrow(/withMeta: 1 metadata rows for 2 model-points/);
+    expect(() => set.withMeta((m, i) => (i ? { ...m, run: 3 as unknown as string } : m))).toThrow(/withMeta: row 1 has run 3, not a string/);
+    expect(() => set.withMeta((m) => ({ ...m, step: Number.NaN }))).toThrow(/withMeta: row 0 .* has step null, not a number/);
+  });
+
+  it("inpca refuses a matrix that is not a self-distance matrix: non-symmetric, non-zero diagonal, negative", async () => {
+    const { DistanceMatrix } = await import("../src/core/distance-matrix.js");
+    const { inpca } = await import("../src/geometry/inpca.js");
+    const m = (d: number[], kind: "bhattacharyya" | "custom" = "bhattacharyya") => new DistanceMatrix({ data: Float64Array.from(d), rows: 3, cols: 3, kind });
+    expect(() => inpca(m([0, 1, 2, 1, 0, 1, 2.5, 1, 0]))).toThrow(/inpca: the matrix is not symmetric: distance \(0, 2\) is 2 but \(2, 0\) is 2\.5/);
+    expect(() => inpca(m([0.5, 1, 2, 1, 0, 1, 2, 1, 0]))).toThrow(/inpca: distance \(0, 0\) is 0\.5, not 0.*diagonal: "zero"/);
+    expect(() => inpca(m([0, -1, 2, -1, 0, 1, 2, 1, 0]))).toThrow(/inpca: distance \(0, 1\) is -1, negative \(a bhattacharyya divergence is ≥ 0\)/);
+    // signed (Minkowski) distances of a time-like embedding may be negative
+    expect(inpca(m([0, -1, 2, -1, 0, 1, 2, 1, 0], "custom"), { dims: 2 }).coords.length).toBe(6);
+    expect(inpca(m([0, 1, 2, 1, 0, 1, 2, 1, 0]), { dims: 2 }).coords.length).toBe(6);
+  });
+});

@@ -124,3 +124,32 @@ export class DistanceMatrix {
     return this.toString();
   }
 }
+
+/**
+ * Checks that `D` is a self-distance matrix before an embedding uses it: square, finite, zero on the diagonal,
+ * symmetric (|D_ij − D_ji| ≤ 1e-9 · max|D|; a matrix read from a file that is asymmetric by rounding can be
+ * symmetrised with (D + Dᵀ)/2 first), and non-negative for divergences (every kind but "custom": signed
+ * Minkowski distances of an embedding with time-like axes are negative by right). Throws InpcaInputError naming
+ * the first entry that is not. `where` names the caller ("inpca").
+ */
+export function checkSelfDistances(D: DistanceMatrix, where: string): void {
+  const M = D.rows;
+  if (D.rows !== D.cols) throw new InpcaInputError(`${where}: the distance matrix must be square, got ${D.rows}×${D.cols}`);
+  let max = 0;
+  for (let q = 0; q < D.data.length; q++) {
+    const v = D.data[q]!;
+    if (!Number.isFinite(v)) throw new InpcaInputError(`${where}: distance (${Math.floor(q / M)}, ${q % M}) is ${v}`);
+    if (v < 0 && D.kind !== "custom") throw new InpcaInputError(`${where}: distance (${Math.floor(q / M)}, ${q % M}) is ${v}, negative (a ${D.kind} divergence is ≥ 0)`);
+    if (Math.abs(v) > max) max = Math.abs(v);
+  }
+  const tol = 1e-9 * max;
+  for (let i = 0; i < M; i++) {
+    const d = D.data[i * M + i]!;
+    if (Math.abs(d) > tol) throw new InpcaInputError(`${where}: distance (${i}, ${i}) is ${d}, not 0: a self-distance matrix has a zero diagonal (for groupDistances, pass diagonal: "zero")`);
+    for (let j = i + 1; j < M; j++) {
+      const a = D.data[i * M + j]!;
+      const b = D.data[j * M + i]!;
+      if (Math.abs(a - b) > tol) throw new InpcaInputError(`${where}: the matrix is not symmetric: distance (${i}, ${j}) is ${a} but (${j}, ${i}) is ${b} (symmetrise it with (D + Dᵀ)/2 if that is rounding)`);
+    }
+  }
+}

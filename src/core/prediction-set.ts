@@ -408,7 +408,27 @@ export class PredictionSet {
     return this.labels;
   }
 
-  /** A new set with these probabilities and metadata but the same samples (for library code). */
+  /**
+   * The same predictions with other metadata rows: an array of M rows, or a function of (row, index) returning
+   * the new row (e.g. `set.withMeta((m, i) => ({ ...m, lambda: lambda[i] }))`). Rows are checked: one per
+   * model-point, each with a string `run` and a finite `step`. The probabilities are shared, not copied.
+   */
+  withMeta(meta: readonly ModelPoint[] | ((row: ModelPoint, index: number) => ModelPoint)): PredictionSet {
+    const rows = typeof meta === "function" ? this.meta.map((m, i) => meta(m, i)) : meta;
+    if (!Array.isArray(rows) || rows.length !== this.models) throw new InpcaInputError(`withMeta: ${Array.isArray(rows) ? rows.length : "no"} metadata rows for ${this.models} model-points`);
+    rows.forEach((m, i) => {
+      if (m === null || typeof m !== "object") throw new InpcaInputError(`withMeta: row ${i} is ${JSON.stringify(m)}, not an object`);
+      if (typeof m.run !== "string") throw new InpcaInputError(`withMeta: row ${i} has run ${JSON.stringify(m.run)}, not a string`);
+      if (typeof m.step !== "number" || !Number.isFinite(m.step)) throw new InpcaInputError(`withMeta: row ${i} (run "${m.run}") has step ${JSON.stringify(m.step)}, not a number`);
+    });
+    return this.derive(this.probs, this.models, rows);
+  }
+
+  /**
+   * A new set with these probabilities and metadata but the same samples, unchecked: for library code that
+   * built both itself. Notebooks and user code: `withMeta`.
+   * @internal
+   */
   derive(probs: Float32Array, models: number, meta: readonly ModelPoint[]): PredictionSet {
     return new PredictionSet(
       { probs, models, samples: this.samples, classes: this.classes, labels: this.labels, classNames: this.classNames, meta, split: this.split, sampleIds: this.sampleIds },

@@ -2,7 +2,7 @@
  * Intensive PCA (Quinn et al. 2019; METHODS §3–4): classical multidimensional scaling of the intensive
  * distance used as a squared distance, keeping negative eigenvalues (time-like axes).
  */
-import type { DistanceMatrix } from "../core/distance-matrix.js";
+import { checkSelfDistances, type DistanceMatrix } from "../core/distance-matrix.js";
 import { InpcaAbortError, InpcaInputError } from "../core/errors.js";
 import { denseEigen, doubleCenter, frobenius2, matVec, type EigenPairs } from "../linalg/dense.js";
 import { lanczos } from "../linalg/lanczos.js";
@@ -36,11 +36,8 @@ const DENSE_LIMIT = 300;
  */
 export function inpca(D: DistanceMatrix, options: InpcaOptions = {}): Embedding {
   const M = D.rows;
-  if (D.rows !== D.cols) throw new InpcaInputError(`inpca: the distance matrix must be square, got ${D.rows}×${D.cols}`);
+  checkSelfDistances(D, "inpca");
   if (M < 2) throw new InpcaInputError(`inpca: needs at least 2 points, got ${M}`);
-  for (let q = 0; q < D.data.length; q++) {
-    if (!Number.isFinite(D.data[q]!)) throw new InpcaInputError(`inpca: distance (${Math.floor(q / M)}, ${q % M}) is ${D.data[q]}`);
-  }
   const dims = Math.min(options.dims ?? 3, M);
   if (!(Number.isInteger(dims) && dims >= 1)) throw new InpcaInputError(`inpca: dims must be a positive integer, got ${options.dims}`);
   const K = Math.min(M, Math.max(dims, options.spectrum ?? 50));
