@@ -15,7 +15,8 @@ const args = process.argv.slice(2);
 const opt = (name) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
 const out = resolve(opt("--out") ?? join(root, "out", "figures"));
 const wantPng = !args.includes("--no-png");
-const python = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+// the package's own choice of Python (Debian's, which has Jupyter, before the python3 on PATH)
+const python = existsSync(join(root, "dist", "cli", "kernel.js")) ? (await import(join(root, "dist", "cli", "kernel.js"))).defaultPython() : "python3";
 const given = args.filter((a, i) => a.endsWith(".ipynb") && args[i - 1] !== "--out");
 const notebooks = given.length ? given.map((p) => resolve(p)) : readdirSync(join(root, "notebooks")).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort().map((f) => join(root, "notebooks", f));
 

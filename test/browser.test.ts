@@ -13,11 +13,12 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { createRequire } from "node:module";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_PYTHON } from "./helpers/python.js";
 
 const root = resolve(__dirname, "..");
 const require = createRequire(join(root, "package.json"));
 const CHROMIUM = process.env["INPCA_CHROMIUM"] ?? "/usr/bin/chromium";
-const PYTHON = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+const PYTHON = DEFAULT_PYTHON;
 const work = join(root, "out", "browser");
 const shots = join(work, "screenshots");
 

@@ -7,9 +7,10 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { DEFAULT_PYTHON } from "./helpers/python.js";
 
 const root = join(__dirname, "..");
-const python = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+const python = DEFAULT_PYTHON;
 const nbconvert = spawnSync(python, ["-m", "nbconvert", "--version"], { encoding: "utf8" }).status === 0;
 if (!nbconvert) console.warn("notebook tests skipped: jupyter nbconvert is not installed (bash scripts/system-deps.sh)");
 

@@ -10,6 +10,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { DEFAULT_PYTHON } from "./helpers/python.js";
 import { DistanceMatrix, type ModelPoint } from "../src/core/index.js";
 import { completeLinkage, Embedding, leafOrder } from "../src/geometry/index.js";
 import * as plot from "../src/plot/index.js";
@@ -102,7 +103,7 @@ describe("show in a tslab kernel", () => {
 });
 
 describe("complete linkage matches SciPy", () => {
-  const python = "/usr/bin/python3";
+  const python = DEFAULT_PYTHON;
   const scipy = existsSync(python) && spawnSync(python, ["-c", "import scipy.cluster.hierarchy"]).status === 0;
   if (!scipy) console.log("SciPy cross-check skipped: /usr/bin/python3 with scipy is absent (Debian python3-scipy)");
   it.skipIf(!scipy)("same merges, heights, sizes and dendrogram leaves on random matrices", () => {

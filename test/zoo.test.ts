@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileS
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { DEFAULT_PYTHON } from "./helpers/python.js";
 import { PredictionSet } from "../src/core/index.js";
 import { fromFloat16Bits, toFloat16Bits } from "../src/io/npy.js";
 import { loadZoo, saveZoo, ZooWriter } from "../src/io/zoo.js";
@@ -15,7 +16,7 @@ import { randomSet } from "./helpers/data.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "inpca-zoo-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-const python = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : null;
+const python = existsSync(DEFAULT_PYTHON) ? DEFAULT_PYTHON : null;
 const hasNumpy = python !== null && (() => {
   try {
     execFileSync(python, ["-c", "import numpy"]);

@@ -1,4 +1,4 @@
-// AssemblyScript (compiled to WebAssembly with SIMD by scripts/build-kernels.mjs; not part of the tsc build).
+// AssemblyScript (compiled to WebAssembly with SIMD by scripts/build.mjs into dist/kernels/; not part of the tsc build).
 //
 // Inner kernel of the Bhattacharyya distance matrix (METHODS §2): for a strip of one or two row models and a
 // range of column tiles of four models, over one block of B samples, it accumulates for every pair (i, j)

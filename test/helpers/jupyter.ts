@@ -3,11 +3,12 @@
  * with `jupyter nbconvert --execute` against a private kernel registry, and read its outputs back.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { DEFAULT_PYTHON } from "./python.js";
 
-/** Debian's Python (which has Jupyter) before whatever `python3` is on PATH. */
-export const PYTHON = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+/** The Python whose Jupyter runs the notebooks (see DEFAULT_PYTHON). */
+export const PYTHON = DEFAULT_PYTHON;
 
 /** Why notebooks cannot run here (nbconvert/nbclient missing), or null. */
 export function jupyterMissing(): string | null {
