@@ -290,7 +290,7 @@ describe("inpca report on bad input", () => {
     writeFileSync(join(empty, "notes.txt"), "hello");
     let r = cli(["report", empty, "--out", join(tmp, "out", "x.html")]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`${empty}: no checkpoints here`);
+    expect(r.stderr).toContain(`${empty}: no checkpoints`);
     r = cli(["report", join(empty, "notes.txt")]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${join(empty, "notes.txt")}: not a folder`);

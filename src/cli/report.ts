@@ -8,7 +8,7 @@
  * the package index, so the command does not load TensorFlow.js.
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { basename, extname, join, resolve } from "node:path";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import { InpcaAbortError, InpcaInputError } from "../core/errors.js";
 import { field, type ModelPoint } from "../core/meta.js";
 import type { PredictionSet } from "../core/prediction-set.js";
@@ -18,7 +18,7 @@ import type { Embedding } from "../geometry/embedding.js";
 import { geodesic } from "../geometry/geodesic.js";
 import { inpca } from "../geometry/inpca.js";
 import { progress } from "../geometry/progress.js";
-import { discoverCheckpoints, loadCheckpoints } from "../io/checkpoints.js";
+import { discoverCheckpoints, findLabelsFile, loadCheckpoints } from "../io/checkpoints.js";
 import { loadZoo, type ZooRun } from "../io/zoo.js";
 import { progressCurves } from "../plot/curves.js";
 import { coloring, decimate } from "../plot/data.js";
@@ -250,21 +250,7 @@ function checkFolder(folder: string): void {
   if (!st.isDirectory()) throw new InpcaInputError("not a folder (give the folder holding manifest.json, or the checkpoints)", { file: folder });
 }
 
-const DATA_EXTENSIONS = new Set([".npy", ".npz", ".safetensors", ".h5", ".hdf5", ".he5", ".json"]);
-const SIDECAR_NAMES = new Set(["config.json", "run.json", "meta.json", "metadata.json", "hparams.json", "args.json", "manifest.json"]);
 const SPLIT_FOLDERS = ["train", "test"];
-
-function isLabelsName(name: string): boolean {
-  return /^(labels?|targets?|y)([._-].*)?\.(npy|npz|json|safetensors|h5|hdf5)$/i.test(name);
-}
-
-function listDir(dir: string): string[] {
-  try {
-    return readdirSync(dir).filter((n) => !n.startsWith(".")).sort();
-  } catch (e) {
-    throw new InpcaInputError(`cannot list the folder: ${(e as Error).message}`, { file: dir, cause: e });
-  }
-}
 
 function isDirectory(p: string): boolean {
   try {
@@ -272,28 +258,6 @@ function isDirectory(p: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** A labels file in `dir` for `split` (the names loadCheckpoints looks for), or null. */
-function labelsFileIn(dir: string, split: string | undefined): string | null {
-  const stems = [...(split ? [`labels.${split}`, `labels_${split}`, `${split}_labels`, `${split}.labels`] : []), "labels", "targets"];
-  for (const s of stems) for (const ext of [".npy", ".json", ".npz", ".safetensors", ".h5", ".hdf5"]) if (existsSync(join(dir, s + ext))) return join(dir, s + ext);
-  return null;
-}
-
-/**
- * What to pass to loadCheckpoints for a folder: itself when it holds checkpoint files, else its sub-folders
- * (run folders, or checkpoint folders such as epoch_3/) through the glob `<dir>/*\/`.
- */
-function checkpointTarget(dir: string): string {
-  const names = listDir(dir);
-  const hasFiles = names.some((n) => DATA_EXTENSIONS.has(extname(n).toLowerCase()) && !isLabelsName(n) && !SIDECAR_NAMES.has(n.toLowerCase()) && !isDirectory(join(dir, n)));
-  if (hasFiles || existsSync(join(dir, "model.json"))) return dir;
-  if (!names.some((n) => isDirectory(join(dir, n)))) {
-    throw new InpcaInputError("no checkpoints here: neither manifest.json (a zoo) nor prediction files (.npy, .npz, .safetensors, .h5, .json) nor folders of them", { file: dir });
-  }
-  if (/[*?[\]]/.test(dir)) throw new InpcaInputError("the folder name contains * ? [ or ]; give the run folders' parent under another name", { file: dir });
-  return `${dir.replace(/[/\\]+$/, "")}/*/`;
 }
 
 async function load(folder: string, options: ReportOptions, log: (line: string) => void): Promise<Loaded> {
@@ -330,14 +294,15 @@ async function load(folder: string, options: ReportOptions, log: (line: string) 
   const notes: string[] = [];
   if (splitDirs.length === 0) notes.push("One set of predictions (no train/ and test/ sub-folders): shown as “train”.");
   for (const { split, dir } of perSplit.filter((p) => chosen.includes(p.split))) {
-    const target = checkpointTarget(dir);
-    const found = discoverCheckpoints(target);
+    // the loader's own discovery: a run folder, a folder of run folders, or of checkpoint folders
+    const found = discoverCheckpoints(dir);
     const count = found.reduce((a, r) => a + r.checkpoints.length, 0);
     log(`loading ${split}: ${fmtInt(count)} checkpoints of ${found.length} run${found.length === 1 ? "" : "s"} from ${dir}`);
-    // labels: given, else next to the checkpoints (loadCheckpoints finds them), else in the folder given or the split folder
+    // labels: given, else where loadCheckpoints looks (beside the checkpoints, a labels/ folder, the folder
+    // above), else in the folder given when the splits are its train/ and test/ sub-folders
     let labels: string | undefined = options.labels;
-    if (labels === undefined && !found.some((r) => labelsFileIn(r.dir, split))) labels = labelsFileIn(dir, split) ?? labelsFileIn(folder, split) ?? undefined;
-    const set = await loadCheckpoints(target, { split, labels, signal: options.signal });
+    if (labels === undefined && !found.some((r) => findLabelsFile(r.dir, split) ?? findLabelsFile(dirname(r.dir), split))) labels = findLabelsFile(folder, split) ?? undefined;
+    const set = await loadCheckpoints(dir, { split, labels, signal: options.signal, log: false });
     if (!set.labels) notes.push(`${split}: no labels found (looked for labels.${split}.npy, labels.npy, … next to the checkpoints and in ${dir}, and for labels/targets arrays inside the files; --labels FILE gives them): the geodesic, P₀/P*, progress λ* and errors are left out.`);
     sets.set(split, set);
   }

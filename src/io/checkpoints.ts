@@ -835,9 +835,10 @@ const LABEL_EXTS = [".npy", ".json", ".npz", ".safetensors", ".h5", ".hdf5", ".p
 
 /**
  * The labels file for checkpoints in `dir`: `labels[.<split>].<ext>` (or targets) in `dir`, else inside a
- * `labels/` (or `targets/`) folder there (`<split>.<ext>`, `labels[.<split>].<ext>`, or its only file).
+ * `labels/` (or `targets/`) folder there (`<split>.<ext>`, `labels[.<split>].<ext>`, or its only file), or null.
+ * (What `loadCheckpoints` looks for beside each run, and in the folder above it.)
  */
-function findLabelsFile(dir: string, split?: string): string | null {
+export function findLabelsFile(dir: string, split?: string): string | null {
   const stems = [...(split ? [`labels.${split}`, `labels_${split}`, `${split}_labels`, `${split}.labels`] : []), "labels", "targets"];
   for (const s of stems) for (const ext of LABEL_EXTS) if (existsSync(join(dir, s + ext)) && !isDir(join(dir, s + ext))) return join(dir, s + ext);
   for (const folder of ["labels", "targets", "label", "target"]) {
