@@ -24,7 +24,7 @@ import { progressCurves } from "../plot/curves.js";
 import { coloring, decimate } from "../plot/data.js";
 import { explainedStress } from "../plot/explained-stress.js";
 import type { Figure } from "../plot/figure.js";
-import { escapeHtml, figureHeight, plotlyBundle, specJson } from "../plot/html.js";
+import { escapeHtml, figureHeight, htmlPage, plotlyBundle, specJson } from "../plot/html.js";
 import { fieldTitle } from "../plot/style.js";
 import { trajectories3d } from "../plot/trajectories3d.js";
 
@@ -549,25 +549,21 @@ function page(report: Omit<Report, "html">, loaded: Loaded, sections: string[], 
     splits: report.splits.map((s) => ({ split: s.split, checkpoints: s.checkpoints, embedded: s.embedded, samples: s.samples, runs: s.runs, labelled: s.labelled, es3: s.es3, eigenvalues: s.eigenvalues, geodesicPoints: s.geodesicPoints, finalLambda: Object.fromEntries(s.table.map((r) => [r.run, r.finalLambda])) })),
   }).replace(/<\//g, "<\\/");
   const nav = report.splits.length > 1 ? `<nav>${report.splits.map((s) => `<a href="#split-${escapeHtml(s.split)}">${escapeHtml(capitalise(s.split))}</a>`).join("")}</nav>` : "";
-  return [
-    "<!DOCTYPE html>",
-    '<html lang="en"><head><meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${escapeHtml(title)}</title>`,
-    `<style>${STYLE}</style>`,
-    `<script>${plotlyBundle().source}</script>`,
-    "</head><body><main>",
-    `<h1>${escapeHtml(title)}</h1>`,
-    `<p class="sub">Intensive PCA of the training runs' predictions (Bhattacharyya distances, Mao et al., PNAS 2024) — generated ${escapeHtml(date)} by inpca, in ${formatSeconds(report.seconds)}.</p>`,
-    `<table class="loaded">${rows.map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${v}</td></tr>`).join("")}</table>`,
-    report.notes.length ? `<ul class="notes">${report.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul>` : "",
-    nav,
-    ...sections,
-    `<footer>Made with <code>${escapeHtml(options.command ?? "inpca report")}</code>. Everything on this page, plotly.js ${escapeHtml(plotlyBundle().version)} included, is in this one file; it works offline.</footer>`,
-    "</main>",
-    `<script type="application/json" id="inpca-report-summary">${summaryJson}</script>`,
-    `<script>${DRAW}</script>`,
-    "</body></html>",
-    "",
-  ].join("\n");
+  return htmlPage({
+    title,
+    style: STYLE,
+    body: [
+      "<main>",
+      `<h1>${escapeHtml(title)}</h1>`,
+      `<p class="sub">Intensive PCA of the training runs' predictions (Bhattacharyya distances, Mao et al., PNAS 2024) — generated ${escapeHtml(date)} by inpca, in ${formatSeconds(report.seconds)}.</p>`,
+      `<table class="loaded">${rows.map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${v}</td></tr>`).join("")}</table>`,
+      report.notes.length ? `<ul class="notes">${report.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul>` : "",
+      nav,
+      ...sections,
+      `<footer>Made with <code>${escapeHtml(options.command ?? "inpca report")}</code>. Everything on this page, plotly.js ${escapeHtml(plotlyBundle().version)} included, is in this one file; it works offline.</footer>`,
+      "</main>",
+      `<script type="application/json" id="inpca-report-summary">${summaryJson}</script>`,
+    ],
+    scripts: [DRAW],
+  });
 }

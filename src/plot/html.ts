@@ -210,26 +210,52 @@ export function outputHtml(spec: PlotSpec, options: OutputHtmlOptions = {}): str
   return parts.join("\n");
 }
 
+/** What goes into a self-contained page (see {@link htmlPage}). */
+export interface HtmlPage {
+  /** The page title (escaped here). */
+  title: string;
+  /** CSS of the page. */
+  style?: string;
+  /** Extra lines in <head> (already HTML). */
+  head?: readonly string[];
+  /** The body (already HTML), followed by the `scripts` (JavaScript sources, run in order after the body). */
+  body: readonly string[];
+  scripts?: readonly string[];
+}
+
 /**
- * A complete HTML page showing the figure, with plotly.js inlined as a plain script (4.8 MB; no network,
- * no decompression, any browser). `title` is the page title.
+ * The one writer of self-contained HTML pages (standalone figures, `inpca report`): plotly.js inlined as a plain
+ * script in <head> (4.8 MB; no network, no decompression, any browser), then the body and its scripts.
  */
+export function htmlPage(page: HtmlPage): string {
+  return [
+    "<!DOCTYPE html>",
+    '<html lang="en"><head><meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${escapeHtml(page.title)}</title>`,
+    ...(page.style ? [`<style>${page.style}</style>`] : []),
+    ...(page.head ?? []),
+    `<script>${plotlyBundle().source}</script>`,
+    "</head><body>",
+    ...page.body,
+    ...(page.scripts ?? []).map((js) => `<script>${js}</script>`),
+    "</body></html>",
+    "",
+  ].join("\n");
+}
+
+/** A complete HTML page showing the figure (see {@link htmlPage}). `title` is the page title. */
 export function standaloneHtml(spec: PlotSpec, options: { title?: string } = {}): string {
   const height = figureHeight(spec);
   const width = spec.layout["width"];
   const style = `width:${typeof width === "number" ? `${width}px` : "100%"};height:${height}px;`;
-  return [
-    "<!DOCTYPE html>",
-    '<html lang="en"><head><meta charset="utf-8">',
-    `<title>${escapeHtml(options.title ?? "inpca figure")}</title>`,
-    '<style>html,body{margin:0;background:#fff}</style>',
-    `<script>${plotlyBundle().source}</script>`,
-    "</head><body>",
-    `<div id="fig" class="inpca-figure" style="${style}"></div>`,
-    `<script type="application/json" id="fig-spec">${specJson(spec)}</script>`,
-    '<script>(function(){var s=JSON.parse(document.getElementById("fig-spec").textContent);var el=document.getElementById("fig");',
-    'Plotly.newPlot(el,s.data,s.layout,s.config).then(function(){el.setAttribute("data-inpca-drawn","1");});})();</script>',
-    "</body></html>",
-    "",
-  ].join("\n");
+  return htmlPage({
+    title: options.title ?? "inpca figure",
+    style: "html,body{margin:0;background:#fff}",
+    body: [
+      `<div id="fig" class="inpca-figure" style="${style}"></div>`,
+      `<script type="application/json" id="fig-spec">${specJson(spec)}</script>`,
+    ],
+    scripts: ['(function(){var s=JSON.parse(document.getElementById("fig-spec").textContent);var el=document.getElementById("fig");Plotly.newPlot(el,s.data,s.layout,s.config).then(function(){el.setAttribute("data-inpca-drawn","1");});})();'],
+  });
 }
