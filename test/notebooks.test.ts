@@ -58,4 +58,25 @@ describe.skipIf(!nbconvert)("example notebooks (executed headless with tslab)", 
     }, 600_000);
     if (!ready) console.warn(`notebook ${name} skipped: its zoo runs are not trained yet (see NEEDS in test/notebooks.test.ts)`);
   }
+
+  it("one colour per architecture in every figure of every notebook (the palette is keyed by value)", () => {
+    const archs = new Set(["mlp", "allcnn", "wrn-s", "wrn-l", "convmixer", "vit"]);
+    const colours = new Map<string, Set<string>>();
+    const dir = join(root, "out", "notebook-tests");
+    const executed = times.map((t) => `${t[0]}.ipynb`).filter((f) => existsSync(join(dir, f)));
+    for (const f of executed) {
+      const nb = JSON.parse(readFileSync(join(dir, f), "utf8")) as { cells: { outputs?: { data?: Record<string, unknown> }[] }[] };
+      for (const cell of nb.cells) for (const o of cell.outputs ?? []) {
+        const spec = o.data?.["application/vnd.plotly.v1+json"] as { data?: { name?: string; legendgroup?: string; marker?: { color?: unknown }; line?: { color?: unknown } }[] } | undefined;
+        for (const t of spec?.data ?? []) {
+          const name = t.name ?? t.legendgroup;
+          const colour = t.marker?.color ?? t.line?.color;
+          if (name && archs.has(name) && typeof colour === "string") colours.set(name, (colours.get(name) ?? new Set()).add(`${colour} (${f})`.split(" ")[0]!));
+        }
+      }
+    }
+    if (executed.length < 2) return;
+    expect(colours.size).toBeGreaterThan(0);
+    for (const [arch, set] of colours) expect([...set], arch).toHaveLength(1);
+  });
 });

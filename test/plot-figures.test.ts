@@ -42,8 +42,8 @@ describe("trajectories3d", () => {
     expect(fig.data.every((t) => t.type === "scatter3d")).toBe(true);
     const mlp = byName(fig.data, "mlp", "markers")[0]!;
     const cnn = byName(fig.data, "cnn", "markers")[0]!;
-    expect((mlp["marker"] as { color: string }).color).toBe(plot.CATEGORY_COLORS[0]);
-    expect((cnn["marker"] as { color: string }).color).toBe(plot.CATEGORY_COLORS[1]);
+    expect((mlp["marker"] as { color: string }).color).toBe(plot.VALUE_COLORS["mlp"]);
+    expect((cnn["marker"] as { color: string }).color).toBe(plot.colorOf("cnn"));
     expect(mlp["x"]).toEqual([0, 1, 2, 3]);
     expect(cnn["y"]).toEqual([-1, -0.5, 0, 0.5]);
     const lines = byName(fig.data, "mlp", "lines")[0]!;
@@ -263,7 +263,7 @@ describe("heatmap, bar, box, dendrogram", () => {
     const links = fig.data[0]!;
     expect(Math.max(...(links["x"] as (number | null)[]).filter((v): v is number => v !== null))).toBe(9);
     const a = fig.data.find((t) => t["name"] === "a")!;
-    expect((a["marker"] as { color: string }).color).toBe(plot.CATEGORY_COLORS[0]);
+    expect((a["marker"] as { color: string }).color).toBe(plot.colorOf("a"));
     expect(a["y"]).toEqual([0, 1]);
     const opt = fig.data.find((t) => t["name"] === "opt")!;
     expect(opt["text"]).toEqual(["sgd", "sgd", "adam", "adam"]);
@@ -286,5 +286,23 @@ describe("serialisation", () => {
     const m = JSON.parse(specJson({ data: [{ type: "heatmap", z }], layout: {} })) as { data: { z: { shape: string } }[] };
     expect(m.data[0]!.z.shape).toBe("40,30");
     expect(specJson({ data: [{ type: "scatter", text: ["</script><!--"] }], layout: {} })).not.toMatch(/<\/script|<!--/);
+  });
+});
+
+describe("colours keyed by value", () => {
+  it("a value keeps its colour across figures and category orders; setColors overrides it once for all", () => {
+    const meta = (archs: string[]) => archs.map((a, i) => ({ run: `r${i}`, step: 0, config: { arch: a } }));
+    const one = plot.coloring(meta(["vit", "mlp"]), [0, 1], "arch");
+    const two = plot.coloring(meta(["wrn-l", "convmixer", "vit", "mlp", "somethingnew"]), [0, 1, 2, 3, 4], "arch");
+    if (one.type !== "categorical" || two.type !== "categorical") throw new Error("expected categorical colourings");
+    expect(one.colors.get("vit")).toBe(two.colors.get("vit"));
+    expect(one.colors.get("mlp")).toBe(two.colors.get("mlp"));
+    expect(new Set(two.colors.values()).size).toBe(5);
+    expect(plot.colorOf("somethingnew")).toBe(two.colors.get("somethingnew"));
+    plot.setColors({ vit: "#000000" });
+    const three = plot.coloring(meta(["vit"]), [0], "arch");
+    expect(three.type === "categorical" && three.colors.get("vit")).toBe("#000000");
+    plot.setColors({ vit: null });
+    expect(plot.colorOf("vit")).toBe(plot.VALUE_COLORS["vit"]);
   });
 });

@@ -8,7 +8,7 @@ import { field, type ModelPoint } from "../core/meta.js";
 import { coloring, decimate } from "./data.js";
 import { Figure } from "./figure.js";
 import { completeLinkage, leafOrder } from "../geometry/linkage.js";
-import { CONTINUOUS_SCALE, axis2d, baseConfig, baseLayout, categoryColor, fieldTitle, font } from "./style.js";
+import { CONTINUOUS_SCALE, axis2d, baseConfig, baseLayout, categoryColor, colorOf, fieldTitle, font } from "./style.js";
 import type { PlotTrace } from "./types.js";
 
 /** Options of `heatmap`. */
@@ -150,12 +150,12 @@ export interface BoxOptions {
 
 /**
  * Box plots of values per group: `groups` maps a group name to its values (e.g. tube widths per architecture,
- * test error per averaging method). Groups keep their insertion order and palette colours.
+ * test error per averaging method). Groups keep their insertion order; each has its value colour (`colorOf`).
  */
 export function box(groups: Record<string, ArrayLike<number>> | ReadonlyMap<string, ArrayLike<number>>, options: BoxOptions = {}): Figure {
   const entries = groups instanceof Map ? [...groups.entries()] : Object.entries(groups as Record<string, ArrayLike<number>>);
-  const data: PlotTrace[] = entries.map(([name, vals], k) => ({
-    type: "box", name, y: Array.from(vals).filter(Number.isFinite), marker: { color: categoryColor(k), size: 3 }, line: { width: 1.3 },
+  const data: PlotTrace[] = entries.map(([name, vals]) => ({
+    type: "box", name, y: Array.from(vals).filter(Number.isFinite), marker: { color: colorOf(name), size: 3 }, line: { width: 1.3 },
     boxpoints: options.points ? "all" : "outliers", jitter: 0.35, pointpos: 0, boxmean: false,
   }));
   const height = options.height ?? 380;

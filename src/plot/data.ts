@@ -5,7 +5,7 @@
  */
 import { InpcaInputError } from "../core/errors.js";
 import { field, type ModelPoint } from "../core/meta.js";
-import { categoryColor } from "./style.js";
+import { colorOf } from "./style.js";
 
 /** Anything that carries one metadata row per point: an array of rows, an Embedding, a PredictionSet. */
 export type MetaSource = readonly ModelPoint[] | { readonly meta: readonly ModelPoint[] } | { readonly rowMeta: readonly ModelPoint[] };
@@ -72,7 +72,7 @@ export function coloring(meta: readonly ModelPoint[], indices: readonly number[]
   const seen = [...new Set(values)];
   const categories = options.order ? [...options.order.filter((c) => seen.includes(c)), ...seen.filter((c) => !options.order!.includes(c))] : numeric ? seen.sort((a, b) => Number(a) - Number(b)) : seen;
   const colors = new Map<string, string>();
-  categories.forEach((c, k) => colors.set(c, options.colors?.[c] ?? categoryColor(k)));
+  for (const c of categories) colors.set(c, options.colors?.[c] ?? colorOf(c));
   return { type: "categorical", name, values, categories, colors };
 }
 

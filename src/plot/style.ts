@@ -39,6 +39,46 @@ export function categoryColor(k: number): string {
   return CATEGORY_COLORS[((k % CATEGORY_COLORS.length) + CATEGORY_COLORS.length) % CATEGORY_COLORS.length]!;
 }
 
+/**
+ * Fixed colours of the values every notebook draws (the zoo's architectures and optimizers), so that a value has
+ * one colour in every figure of every notebook and of `inpca report`, whatever else a figure shows.
+ */
+export const VALUE_COLORS: Readonly<Record<string, string>> = {
+  mlp: CATEGORY_COLORS[0]!, allcnn: CATEGORY_COLORS[1]!, "wrn-s": CATEGORY_COLORS[2]!, "wrn-l": CATEGORY_COLORS[3]!,
+  convmixer: CATEGORY_COLORS[4]!, vit: CATEGORY_COLORS[5]!,
+  nesterov: CATEGORY_COLORS[6]!, adam: CATEGORY_COLORS[7]!, sgd: CATEGORY_COLORS[8]!,
+  "n/a": "#b0b0b0",
+};
+
+const assigned = new Map<string, string>();
+const overrides = new Map<string, string>();
+
+/**
+ * The colour of a category value, the same in every figure: the user's choice (`setColors`), else the fixed
+ * colour of a known value (`VALUE_COLORS`), else the colour this process first gave the value (values met later
+ * get the palette colours not yet taken, in order).
+ */
+export function colorOf(value: string): string {
+  const own = overrides.get(value) ?? VALUE_COLORS[value] ?? assigned.get(value);
+  if (own) return own;
+  const taken = new Set([...Object.values(VALUE_COLORS), ...assigned.values()]);
+  const free = CATEGORY_COLORS.find((c) => !taken.has(c)) ?? categoryColor(assigned.size);
+  assigned.set(value, free);
+  return free;
+}
+
+/**
+ * Sets the colour of category values once for every later figure, e.g. `ip.plot.setColors({ vit: "#000" })`;
+ * `null` restores a value's default. Returns the colours now in force for the values given.
+ */
+export function setColors(colors: Readonly<Record<string, string | null>>): Record<string, string> {
+  for (const [value, color] of Object.entries(colors)) {
+    if (color === null) overrides.delete(value);
+    else overrides.set(value, color);
+  }
+  return Object.fromEntries(Object.keys(colors).map((v) => [v, colorOf(v)]));
+}
+
 /** `rgba(r,g,b,alpha)` of a `#rrggbb` colour (for translucent bands). */
 export function withAlpha(hex: string, alpha: number): string {
   const h = hex.replace("#", "");
