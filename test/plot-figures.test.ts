@@ -306,3 +306,15 @@ describe("colours keyed by value", () => {
     expect(plot.colorOf("vit")).toBe(plot.VALUE_COLORS["vit"]);
   });
 });
+
+describe("eigenvalue ladder floor", () => {
+  it("leaves out eigenvalues below 1e-8·|λ1| and says how many", () => {
+    const spectrum = [4, -2, 1e-3, 3e-9, -1e-12, 1e-17];
+    const fig = plot.explainedStress({ spectrum, explainedStress: [0.5, 0.6, 0.7, 0.7, 0.7, 0.7] });
+    const ys = fig.data.filter((t) => t["xaxis"] === "x2").flatMap((t) => t["y"] as number[]);
+    expect(ys.sort((a, b) => a - b)).toEqual([1e-3, 2, 4]);
+    const notes = (fig.layout["annotations"] as { text: string }[]).map((a) => a.text);
+    expect(notes).toContain("3 eigenvalues below 1e-8·|λ<sub>1</sub>| not shown");
+    expect((plot.explainedStress({ spectrum: [4, 1], explainedStress: [0.9, 1] }).layout["annotations"] as { text: string }[]).some((a) => /not shown/.test(a.text))).toBe(false);
+  });
+});

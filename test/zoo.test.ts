@@ -218,3 +218,13 @@ describe("malformed zoos name the file and the problem", () => {
     expect(() => loadZoo(d).predictions("train")).toThrow(/b\.train\.npy: run "b", step 20, sample 4, class 1: probability NaN/);
   });
 });
+
+describe("Zoo in a notebook", () => {
+  it("shows its summary when inspected (a cell's last value, console.log)", async () => {
+    const { inspect } = await import("node:util");
+    const { loadZoo } = await import("../src/io/zoo.js");
+    const zoo = loadZoo(join(__dirname, "..", "data", "zoo"));
+    expect(inspect(zoo)).toBe(String(zoo));
+    expect(inspect(zoo)).toMatch(/^Zoo .*: Fashion-MNIST, 10 classes\n  \d+ runs, \d+ checkpoints/);
+  });
+});

@@ -190,6 +190,11 @@ export class Zoo {
     );
   }
 
+  /** The summary (`toString`) when a notebook cell's last value is the zoo, or it is logged. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+
   /** A one-line-per-fact summary for notebooks. */
   toString(): string {
     const archs = new Map<string, number>();

@@ -21,6 +21,11 @@ export interface ExplainedStressOptions {
   annotate?: readonly number[];
   /** Logarithmic k axis (default: when more than 10 eigenvalues). */
   logK?: boolean;
+  /**
+   * The ladder shows eigenvalues with |λ_k| ≥ floor · |λ_1| (default 1e-8); smaller ones are rounding noise of a
+   * small set (down to 1e-17), which would crush the scale: they are left out and counted in a note.
+   */
+  floor?: number;
   width?: number;
   height?: number;
 }
@@ -46,8 +51,11 @@ export function explainedStress(source: StressSource, options: ExplainedStressOp
       hovertemplate: "k = %{x}<br>ES(k) = %{y:.4f}<extra></extra>", xaxis: "x", yaxis: "y",
     },
   ];
-  const pos = spectrum.map((l, j) => (l >= 0 ? j : -1)).filter((j) => j >= 0);
-  const neg = spectrum.map((l, j) => (l < 0 ? j : -1)).filter((j) => j >= 0);
+  const floor = (options.floor ?? 1e-8) * Math.abs(spectrum[0] ?? 0);
+  const shown = (l: number) => Math.abs(l) >= floor && Math.abs(l) > 0;
+  const cut = spectrum.filter((l) => !shown(l)).length;
+  const pos = spectrum.map((l, j) => (l >= 0 && shown(l) ? j : -1)).filter((j) => j >= 0);
+  const neg = spectrum.map((l, j) => (l < 0 && shown(l) ? j : -1)).filter((j) => j >= 0);
   const ladder = (idx: number[], name: string, color: string): PlotTrace => ({
     type: "scatter", mode: "markers", name, x: idx.map((j) => j + 1), y: idx.map((j) => Math.abs(spectrum[j]!)),
     customdata: idx.map((j) => spectrum[j]!),
@@ -69,6 +77,13 @@ export function explainedStress(source: StressSource, options: ExplainedStressOp
       font: font(11), bgcolor: "rgba(255,255,255,0.85)",
     };
   });
+  if (cut > 0) {
+    annotations.push({
+      x: 1, y: 0, xref: "x2 domain", yref: "y2 domain", text: `${cut} eigenvalue${cut === 1 ? "" : "s"} below ${(options.floor ?? 1e-8).toExponential(0)}·|λ<sub>1</sub>| not shown`,
+      showarrow: false, arrowhead: 0, arrowwidth: 0, arrowcolor: "#777777", ax: 0, ay: 0, xanchor: "right", yanchor: "bottom",
+      font: font(10, "#666666"), bgcolor: "rgba(255,255,255,0.85)",
+    } as (typeof annotations)[number]);
+  }
   const kTicks = logK ? { tickmode: "array", tickvals: [1, 2, 5, 10, 20, 50, 100, 200, 500].filter((k) => k <= K * 1.25) } : {};
   const height = options.height ?? 380;
   const layout = baseLayout(options.title, {
