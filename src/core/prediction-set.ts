@@ -7,6 +7,7 @@
  */
 import { InpcaInputError } from "./errors.js";
 import { checkedIntegers } from "./integers.js";
+import { errorAndLoss, firstBadRow, FULL_PRECISION_TOLERANCE } from "./rows.js";
 import { describePoint, type ModelPoint } from "./meta.js";
 
 /** How a raw array of numbers should be read. */
@@ -47,7 +48,7 @@ export interface FromArrayOptions extends Omit<PredictionSetInit, "probs" | "mod
 }
 
 /** Default tolerance on |Σ_c p(c|x) − 1| for probabilities read from disk (float16 rounding is ~5e-4/class). */
-export const DEFAULT_SUM_TOLERANCE = 1e-3;
+export const DEFAULT_SUM_TOLERANCE = FULL_PRECISION_TOLERANCE;
 
 export class PredictionSet {
   /** M·S·C probabilities, row-major [model][sample][class]. */
@@ -389,18 +390,10 @@ export class PredictionSet {
     const labels = this.requireLabels("errors");
     const { models: M, samples: S, classes: C } = this;
     const out = new Float64Array(M);
-    for (let m = 0; m < M; m++) {
-      let wrong = 0;
-      for (let n = 0; n < S; n++) {
-        const o = (m * S + n) * C;
-        let best = 0;
-        for (let c = 1; c < C; c++) if (this.probs[o + c]! > this.probs[o + best]!) best = c;
-        if (best !== labels[n]) wrong++;
-      }
-      out[m] = wrong / S;
-    }
+    for (let m = 0; m < M; m++) out[m] = errorAndLoss(this.probs, m * S * C, labels, S, C).error;
     return out;
   }
+
 
   /** The labels, or an error naming the operation that needs them. */
   requireLabels(operation: string): Int32Array {
@@ -558,18 +551,10 @@ function badValue(where: string, meta: readonly ModelPoint[] | undefined, row: n
 }
 
 function validateProbabilities(probs: Float32Array, M: number, S: number, C: number, meta: readonly ModelPoint[] | undefined, tol: number, where: string): void {
-  for (let r = 0; r < M * S; r++) {
-    const o = r * C;
-    let sum = 0;
-    for (let c = 0; c < C; c++) {
-      const v = probs[o + c]!;
-      if (!(v >= 0) || v === Infinity) throw badValue(where, meta, r, S, c, v);
-      sum += v;
-    }
-    if (Math.abs(sum - 1) > tol) {
-      throw new InpcaInputError(
-        `${where}${describePoint(meta, Math.floor(r / S))}, sample ${r % S}: probabilities sum to ${sum.toPrecision(6)}, not 1 (tolerance ${tol}; pass renormalize: true to divide by the sum, or kind "logits" if these are logits)`,
-      );
-    }
-  }
+  const bad = firstBadRow(probs, 0, M * S, C, tol);
+  if (!bad) return;
+  if (bad.sum === undefined) throw badValue(where, meta, bad.row, S, bad.cls!, bad.value!);
+  throw new InpcaInputError(
+    `${where}${describePoint(meta, Math.floor(bad.row / S))}, sample ${bad.row % S}: probabilities sum to ${bad.sum.toPrecision(6)}, not 1 (tolerance ${tol}; pass renormalize: true to divide by the sum, or kind "logits" if these are logits)`,
+  );
 }

@@ -9,6 +9,7 @@
  * arccos⟨·,·⟩ is not (near the geodesic arccos turns float32 rounding of ~1e-8 into angles of ~1e-4).
  */
 import { InpcaInputError } from "../core/errors.js";
+import { sqrtNormalizedRow } from "../core/rows.js";
 import { assertSameSamples, type PredictionSet } from "../core/prediction-set.js";
 import { ignorance, truth } from "./geodesic.js";
 
@@ -52,8 +53,8 @@ export function progress(set: PredictionSet, options: GeodesicProgressOptions = 
   const theta = new Float64Array(S);
   const s1 = new Float64Array(C);
   for (let n = 0; n < S; n++) {
-    unitSqrt(from.probs, n * C, C, u, n * C);
-    unitSqrt(to.probs, n * C, C, s1, 0);
+    sqrtNormalizedRow(from.probs, n * C, C, u, n * C);
+    sqrtNormalizedRow(to.probs, n * C, C, s1, 0);
     const cos = Math.min(1, dot(u, n * C, s1, 0, C));
     let norm = 0;
     for (let c = 0; c < C; c++) {
@@ -72,7 +73,7 @@ export function progress(set: PredictionSet, options: GeodesicProgressOptions = 
   const out = new Float64Array(M);
   for (let m = 0; m < M; m++) {
     for (let n = 0; n < S; n++) {
-      unitSqrt(set.probs, (m * S + n) * C, C, r, 0);
+      sqrtNormalizedRow(set.probs, (m * S + n) * C, C, r, 0);
       const a = dot(u, n * C, r, 0, C);
       const b = dot(e, n * C, r, 0, C);
       let res = 0;
@@ -202,14 +203,6 @@ export function brentBounded(f: (x: number) => number, lo: number, hi: number, x
     }
   }
   return x;
-}
-
-/** Writes sqrt(p / Σp) of one row of C probabilities (a unit vector) to out[oo..]. */
-function unitSqrt(p: Float32Array, po: number, C: number, out: Float64Array, oo: number): void {
-  let sum = 0;
-  for (let c = 0; c < C; c++) sum += p[po + c]!;
-  const inv = sum > 0 ? 1 / sum : 0;
-  for (let c = 0; c < C; c++) out[oo + c] = Math.sqrt(p[po + c]! * inv);
 }
 
 function dot(x: Float64Array, xo: number, y: Float64Array, yo: number, C: number): number {

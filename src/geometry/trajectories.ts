@@ -9,6 +9,7 @@
  */
 import { DistanceMatrix } from "../core/distance-matrix.js";
 import { InpcaInputError } from "../core/errors.js";
+import { TERM_CAP } from "../core/rows.js";
 import { describePoint, type ModelPoint } from "../core/meta.js";
 import { assertSameSamples, PredictionSet, Trajectory } from "../core/prediction-set.js";
 import { reporter, type ProgressOptions } from "../core/progress.js";
@@ -21,8 +22,6 @@ import { reindex } from "./reindex.js";
 /** Trajectories given as a list, or as one set whose points are grouped by run (ordered by step). */
 export type TrajectorySource = readonly Trajectory[] | PredictionSet;
 
-/** A per-sample Bhattacharyya term is capped here (BC ≤ e^-100), as in `bhattacharyya`. */
-const TERM_CAP = 100;
 
 // ------------------------------------------------------------------------------------------------------------
 // Paired distances

@@ -29,6 +29,7 @@ import { closeSync, existsSync, openSync, readdirSync, readSync, realpathSync, s
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { InpcaAbortError, InpcaInputError } from "../core/errors.js";
 import { checkedIntegers } from "../core/integers.js";
+import { errorAndLoss, sumTolerance } from "../core/rows.js";
 import type { ConfigValue, ModelPoint } from "../core/meta.js";
 import { PredictionSet, type PredictionKind } from "../core/prediction-set.js";
 import { hdf5Ready, openHdf5Sync } from "./hdf5.js";
@@ -248,7 +249,7 @@ export async function loadCheckpoints(dirOrGlob: string | readonly string[], opt
     Object.assign(row, c.fields);
     row.file = c.path;
     // float16 storage (often rounded, as the authors store predictions) leaves row sums of 1 ± C·2⁻¹⁰
-    const tolerance = options.tolerance ?? (isHalf(raw.array) ? Math.max(1e-3, C * 2 ** -10) : undefined);
+    const tolerance = options.tolerance ?? sumTolerance(C, isHalf(raw.array));
     const one = PredictionSet.from(kind, raw.array.data, [1, S, C], { meta: [row], source: where, tolerance, renormalize: options.renormalize });
     probs.set(one.probs, m * S * C);
     meta.push(row);
@@ -911,21 +912,13 @@ function sameInts(a: Int32Array, b: Int32Array): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
-/** error = share of samples whose arg-max is not the label; loss = mean −ln p(label) (p floored at 1e-45). */
+/** Fills each row's error and loss (core/rows' errorAndLoss) unless a sidecar gave them. */
 function fillErrorAndLoss(probs: Float32Array, labels: Int32Array, meta: ModelPoint[], S: number, C: number): void {
   meta.forEach((row, m) => {
     if (row.error !== undefined && row.loss !== undefined) return;
-    let wrong = 0;
-    let loss = 0;
-    for (let n = 0; n < S; n++) {
-      const o = (m * S + n) * C;
-      let best = 0;
-      for (let c = 1; c < C; c++) if (probs[o + c]! > probs[o + best]!) best = c;
-      if (best !== labels[n]) wrong++;
-      loss -= Math.log(Math.max(probs[o + labels[n]!]!, 1e-45));
-    }
-    if (row.error === undefined) row.error = wrong / S;
-    if (row.loss === undefined) row.loss = loss / S;
+    const { error, loss } = errorAndLoss(probs, m * S * C, labels, S, C);
+    if (row.error === undefined) row.error = error;
+    if (row.loss === undefined) row.loss = loss;
   });
 }
 

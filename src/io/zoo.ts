@@ -18,6 +18,7 @@ import { describeOsError, writeFileAtomic } from "./atomic.js";
 import { acquireLock, isLocked, type Lock } from "./lock.js";
 import { parseJsonChecked } from "./json-depth.js";
 import { checkedIntegers } from "../core/integers.js";
+import { firstBadRow, FULL_PRECISION_TOLERANCE, sumTolerance } from "../core/rows.js";
 import type { ConfigValue, ModelPoint } from "../core/meta.js";
 import { DEFAULT_SUM_TOLERANCE, PredictionSet } from "../core/prediction-set.js";
 import { decodeNpyFloatsInto, encodeNpyHeader, readNpy, readNpyHeader, toFloat16Bits, writeNpy } from "./npy.js";
@@ -227,24 +228,9 @@ function pointMeta(run: ZooRun, c: ZooCheckpoint, split: string): ModelPoint {
   return p;
 }
 
-/** The first row of `rows` rows of C probabilities starting at `from` that is not finite, non-negative and summing to 1 within `tol`. */
-function firstBadRow(values: ArrayLike<number>, from: number, rows: number, C: number, tol: number): { row: number; cls?: number; value?: number; sum?: number } | null {
-  for (let r = 0; r < rows; r++) {
-    const o = from + r * C;
-    let sum = 0;
-    for (let c = 0; c < C; c++) {
-      const v = values[o + c]!;
-      if (!(v >= 0 && v < Infinity)) return { row: r, cls: c, value: v };
-      sum += v;
-    }
-    if (Math.abs(sum - 1) > tol) return { row: r, sum };
-  }
-  return null;
-}
-
 /** Checks decoded rows (float16 rounding allowed); names the file, run, step, sample and class of a bad one. */
 function validateRows(probs: Float32Array, from: number, to: number, C: number, S: number, meta: ModelPoint[], firstRow: number, file: string): void {
-  const bad = firstBadRow(probs, from, (to - from) / C, C, Math.max(DEFAULT_SUM_TOLERANCE, (2e-3 * C) / 10));
+  const bad = firstBadRow(probs, from, (to - from) / C, C, sumTolerance(C, true));
   if (!bad) return;
   const p = meta[firstRow + Math.floor(bad.row / S)]!;
   const where = `run "${p.run}", step ${p.step}, sample ${bad.row % S}`;
@@ -538,7 +524,7 @@ export class RunWriter {
       const p = predictions[s];
       if (!p) throw new InpcaInputError(`run "${this.run.id}", step ${checkpoint.step}: no predictions for split "${s}"`);
       if (p.length !== S * C) throw new InpcaInputError(`run "${this.run.id}", step ${checkpoint.step}, split "${s}": ${p.length} values, expected ${S} samples × ${C} classes`);
-      const bad = firstBadRow(p, 0, S, C, 1e-3);
+      const bad = firstBadRow(p, 0, S, C, FULL_PRECISION_TOLERANCE);
       if (bad) {
         const where = `run "${this.run.id}", step ${checkpoint.step}, split "${s}", sample ${bad.row}`;
         throw new InpcaInputError(bad.sum === undefined ? `${where}: probability ${bad.value}` : `${where}: probabilities sum to ${bad.sum}`);

@@ -12,7 +12,7 @@
 // Memory layout of a packed block (both rows and columns): tile t holds models 4t..4t+3; within a tile,
 // for sample n and class c, four float64 lanes (one per model) at byte offset ((t·B + n)·C + c)·32 + lane·8.
 
-const LO: f64 = 3.720075976020836e-44; // e^-100: a per-sample term is capped at 100 (METHODS §2)
+const LO: f64 = 3.720075976020836e-44; // e^-TERM_CAP (core/rows.ts: a per-sample term is capped at 100 nats, METHODS §2)
 const SMALL: f64 = 3.054936363499605e-151; // 2^-500: rescale p when it falls below this
 const SCALE: f64 = 3.273390607896142e150; // 2^500
 

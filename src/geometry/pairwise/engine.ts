@@ -8,6 +8,7 @@
  * accumulator `sums` (Ma × Mb, row-major). Memory: the accumulator plus O((Ma + Mb) · B · C) per thread.
  * The caller divides by S and mirrors the upper triangle (see `finishMatrix`).
  */
+import { sqrtNormalizedRow } from "../../core/rows.js";
 
 /** Everything a thread needs to compute its share of one distance matrix. */
 export interface PairJob {
@@ -150,15 +151,7 @@ function packInto(f64: Float64Array, base: number, probs: Float32Array, M: numbe
       continue;
     }
     const src = (m * S + n0) * C;
-    for (let n = 0; n < B; n++) {
-      // divide by the row sum: stored rows sum to 1 only within float16/float32 rounding, which would
-      // otherwise put a floor of that size under every distance (and make identical models differ)
-      const o = src + n * C;
-      let sum = 0;
-      for (let c = 0; c < C; c++) sum += probs[o + c]!;
-      const inv = sum > 0 ? 1 / sum : 0;
-      for (let c = 0; c < C; c++) f64[tileBase + (n * C + c) * 4] = Math.sqrt(probs[o + c]! * inv);
-    }
+    for (let n = 0; n < B; n++) sqrtNormalizedRow(probs, src + n * C, C, f64, tileBase + n * C * 4, 4);
   }
 }
 
