@@ -164,7 +164,7 @@ describe.skipIf(reasons.length > 0)("figures in a real Jupyter Notebook and in t
       const r = spawnSync(PYTHON, ["-m", "nbconvert", ...args], { cwd: work, env, encoding: "utf8", timeout: 300_000 });
       if (r.status !== 0) throw new Error(`nbconvert ${args.join(" ")} failed:\n${r.stderr.slice(-3000)}`);
     };
-    run(["--to", "notebook", "--execute", `${name}.ipynb`, "--output", `${name}.executed.ipynb`, "--ExecutePreprocessor.timeout=300"]);
+    run(["--to", "notebook", "--execute", `${name}.ipynb`, "--output", `${name}.executed.ipynb`, "--ExecutePreprocessor.timeout=300", "--ExecutePreprocessor.iopub_timeout=60"]);
     run(["--to", "html", `${name}.executed.ipynb`]);
     return { ipynb: join(work, `${name}.executed.ipynb`), html: join(work, `${name}.executed.html`) };
   }

@@ -40,7 +40,9 @@ export interface CellOutput {
  * outputs. Throws with nbconvert's stderr when execution fails.
  */
 export function executeNotebook(file: string, env: NodeJS.ProcessEnv, timeoutMs = 300_000): CellOutput[][] {
-  const r = spawnSync(PYTHON, ["-m", "nbconvert", "--to", "notebook", "--execute", "--inplace", `--ExecutePreprocessor.timeout=${Math.round(timeoutMs / 1000)}`, basename(file)],
+  // iopub_timeout: outputs that arrive after the kernel reports idle (a large figure on a loaded machine) are
+  // waited for up to 60 s instead of nbclient's default 4 s
+  const r = spawnSync(PYTHON, ["-m", "nbconvert", "--to", "notebook", "--execute", "--inplace", `--ExecutePreprocessor.timeout=${Math.round(timeoutMs / 1000)}`, "--ExecutePreprocessor.iopub_timeout=60", basename(file)],
     { cwd: dirname(file), env: { PYDEVD_DISABLE_FILE_VALIDATION: "1", ...env }, encoding: "utf8", timeout: timeoutMs + 30_000 });
   if (r.status !== 0) throw new Error(`nbconvert --execute ${file} failed (exit ${r.status}):\n${(r.stderr ?? "").slice(-4000)}`);
   const nb = JSON.parse(readFileSync(file, "utf8")) as { cells: { outputs?: CellOutput[] }[] };
