@@ -237,3 +237,14 @@ describe("withMeta and self-distance checks", () => {
     expect(inpca(m([0, 1, 2, 1, 0, 1, 2, 1, 0]), { dims: 2 }).coords.length).toBe(6);
   });
 });
+
+describe("rowsByRun: the one grouping rule", () => {
+  it("runs in order of first appearance, rows by step, then epoch, then index", async () => {
+    const { rowsByRun } = await import("../src/core/meta.js");
+    const meta = [
+      { run: "b", step: 5 }, { run: "a", step: 2 }, { run: "b", step: 1 }, { run: "a", step: 2, epoch: 0.5 }, { run: "a", step: 2, epoch: 0.25 }, { run: "b", step: 1 },
+    ];
+    expect(rowsByRun(meta)).toEqual([{ run: "b", rows: [2, 5, 0] }, { run: "a", rows: [1, 4, 3] }]);
+    expect(rowsByRun(meta, [0, 3, 2])).toEqual([{ run: "b", rows: [2, 0] }, { run: "a", rows: [3] }]);
+  });
+});

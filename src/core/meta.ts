@@ -63,3 +63,26 @@ export function describePoint(meta: readonly ModelPoint[] | undefined, index: nu
   if (m.split) parts.push(`split ${m.split}`);
   return `model-point ${index} (${parts.join(", ")})`;
 }
+
+/**
+ * The rows of `meta` (or only `indices`) grouped by run: runs in order of first appearance, each run's rows
+ * ordered by step, then epoch, then row index. The one grouping rule of the library (trajectories, run lines,
+ * the zoo writer).
+ */
+export function rowsByRun(meta: readonly ModelPoint[], indices?: readonly number[]): { run: string; rows: number[] }[] {
+  const groups = new Map<string, number[]>();
+  const add = (i: number) => {
+    const r = meta[i]!.run;
+    const g = groups.get(r);
+    if (g) g.push(i);
+    else groups.set(r, [i]);
+  };
+  if (indices) for (const i of indices) add(i);
+  else for (let i = 0; i < meta.length; i++) add(i);
+  const out: { run: string; rows: number[] }[] = [];
+  for (const [run, rows] of groups) {
+    rows.sort((a, b) => meta[a]!.step - meta[b]!.step || (meta[a]!.epoch ?? 0) - (meta[b]!.epoch ?? 0) || a - b);
+    out.push({ run, rows });
+  }
+  return out;
+}

@@ -8,7 +8,7 @@
 import { InpcaInputError } from "./errors.js";
 import { checkedIntegers } from "./integers.js";
 import { errorAndLoss, firstBadRow, FULL_PRECISION_TOLERANCE } from "./rows.js";
-import { describePoint, type ModelPoint } from "./meta.js";
+import { describePoint, rowsByRun, type ModelPoint } from "./meta.js";
 
 /** How a raw array of numbers should be read. */
 export type PredictionKind = "probabilities" | "logProbabilities" | "logits";
@@ -358,19 +358,9 @@ export class PredictionSet {
    * `[{ run, rows }]`. Use it to index distance matrices and per-point arrays (progress, loss) by run.
    */
   runRows(): { run: string; rows: number[] }[] {
-    const groups = new Map<string, number[]>();
-    this.meta.forEach((p, i) => {
-      const g = groups.get(p.run);
-      if (g) g.push(i);
-      else groups.set(p.run, [i]);
-    });
-    const out: { run: string; rows: number[] }[] = [];
-    for (const [run, rows] of groups) {
-      rows.sort((a, b) => this.meta[a]!.step - this.meta[b]!.step || (this.meta[a]!.epoch ?? 0) - (this.meta[b]!.epoch ?? 0));
-      out.push({ run, rows });
-    }
-    return out;
+    return rowsByRun(this.meta);
   }
+
 
   /** Mean probability of the true label per model-point (a soft accuracy), length M; needs labels. */
   softAccuracy(): Float64Array {

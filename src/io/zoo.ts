@@ -19,7 +19,7 @@ import { acquireLock, isLocked, type Lock } from "./lock.js";
 import { parseJsonChecked } from "./json-depth.js";
 import { checkedIntegers } from "../core/integers.js";
 import { firstBadRow, FULL_PRECISION_TOLERANCE, sumTolerance } from "../core/rows.js";
-import type { ConfigValue, ModelPoint } from "../core/meta.js";
+import { rowsByRun, type ConfigValue, type ModelPoint } from "../core/meta.js";
 import { DEFAULT_SUM_TOLERANCE, PredictionSet } from "../core/prediction-set.js";
 import { decodeNpyFloatsInto, encodeNpyHeader, readNpy, readNpyHeader, toFloat16Bits, writeNpy } from "./npy.js";
 import { readBytes } from "./read-bytes.js";
@@ -633,17 +633,8 @@ export function saveZoo(dir: string, sets: Record<string, PredictionSet>, option
       return [s, { indices: ids, labels: set.labels! }];
     })),
   });
-  const order: string[] = [];
-  const rowsOf = new Map<string, number[]>();
-  first.meta.forEach((p, i) => {
-    if (!rowsOf.has(p.run)) {
-      rowsOf.set(p.run, []);
-      order.push(p.run);
-    }
-    rowsOf.get(p.run)!.push(i);
-  });
-  for (const id of order) {
-    const rows = rowsOf.get(id)!;
+  // runs in order of first appearance, each run's checkpoints in step order (core's one grouping rule)
+  for (const { run: id, rows } of rowsByRun(first.meta)) {
     const rw = writer.startRun(id, { ...(first.meta[rows[0]!]!.config ?? {}) });
     for (const i of rows) {
       const p = first.meta[i]!;

@@ -4,7 +4,7 @@
  */
 import type { DistanceMatrix } from "../core/distance-matrix.js";
 import { InpcaInputError } from "../core/errors.js";
-import { field, type ModelPoint } from "../core/meta.js";
+import { field, rowsByRun, type ModelPoint } from "../core/meta.js";
 import { binnedStats } from "../geometry/binning.js";
 import { coloring, customData, decimate, hoverFields, hoverTemplate, isReference, metaOf, type ColoringOptions, type MetaSource } from "./data.js";
 import { Figure } from "./figure.js";
@@ -56,14 +56,10 @@ function groups(meta: readonly ModelPoint[], indices: number[], options: CurveOp
 
 /** Per-run line traces (runs of one group in one trace, separated by gaps), sorted by x. */
 function runLines(meta: readonly ModelPoint[], xs: number[], ys: number[], g: Group, options: CurveOptions, type: string, width: number, opacity: number, showlegend: boolean): PlotTrace {
-  const byRun = new Map<string, number[]>();
-  for (const i of g.members) {
-    if (!Number.isFinite(xs[i]!) || !Number.isFinite(ys[i]!)) continue;
-    const r = meta[i]!.run;
-    (byRun.get(r) ?? byRun.set(r, []).get(r)!).push(i);
-  }
+  const finite = g.members.filter((i) => Number.isFinite(xs[i]!) && Number.isFinite(ys[i]!));
   const idx: (number | null)[] = [];
-  for (const run of byRun.values()) {
+  for (const { rows: run } of rowsByRun(meta, finite)) {
+    // a curve against x is drawn left to right
     run.sort((a, b) => xs[a]! - xs[b]! || a - b);
     if (idx.length) idx.push(null);
     idx.push(...decimate(run, options.maxRunPoints ?? 2000));

@@ -4,7 +4,7 @@
  * Pure functions over plain arrays.
  */
 import { InpcaInputError } from "../core/errors.js";
-import { field, type ModelPoint } from "../core/meta.js";
+import { field, rowsByRun, type ModelPoint } from "../core/meta.js";
 import { colorOf } from "./style.js";
 
 /** Anything that carries one metadata row per point: an array of rows, an Embedding, a PredictionSet. */
@@ -76,18 +76,9 @@ export function coloring(meta: readonly ModelPoint[], indices: readonly number[]
   return { type: "categorical", name, values, categories, colors };
 }
 
-/** Indices of `indices` grouped by run, each run ordered by step (runs in order of first appearance). */
+/** Indices of `indices` grouped by run, each run ordered by step (runs in order of first appearance; core's `rowsByRun`). */
 export function groupRuns(meta: readonly ModelPoint[], indices: readonly number[]): number[][] {
-  const byRun = new Map<string, number[]>();
-  for (const i of indices) {
-    const r = meta[i]!.run;
-    let g = byRun.get(r);
-    if (!g) byRun.set(r, (g = []));
-    g.push(i);
-  }
-  const out = [...byRun.values()];
-  for (const g of out) g.sort((a, b) => meta[a]!.step - meta[b]!.step || a - b);
-  return out;
+  return rowsByRun(meta, indices).map((g) => g.rows);
 }
 
 /**
