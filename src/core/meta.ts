@@ -34,6 +34,24 @@ export interface ModelPoint {
   testLoss?: number;
   kind?: PointKind;
   lambda?: number;
+  // fields the library writes (typed here so that they do not travel through the untyped index below)
+  /** Zoo corner runs: "pretrain" for the pre-training phase, "train" after it. */
+  phase?: string;
+  /** Zoo runs: whether the final train error is within the zoo's `trainedThreshold`. */
+  trained?: boolean;
+  /** `loadCheckpoints`: the file or folder the checkpoint came from. */
+  file?: string;
+  /** `reindex`: the grid value (progress or accuracy) this interpolated point stands at. */
+  reindexed?: number;
+  /** `average` / `centroid`: the averaging method. */
+  averaging?: string;
+  /** Averages: the number of points averaged; `groupDistances`: the run ids of the group (with `runs` their number). */
+  members?: number | readonly string[];
+  /** `groupDistances`: the number of runs in the group. */
+  runs?: number;
+  /** Group means and tube widths: the group's label. */
+  group?: string;
+  /** Anything else a user or file adds. */
   [field: string]: unknown;
 }
 
