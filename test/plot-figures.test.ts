@@ -318,3 +318,19 @@ describe("eigenvalue ladder floor", () => {
     expect((plot.explainedStress({ spectrum: [4, 1], explainedStress: [0.9, 1] }).layout["annotations"] as { text: string }[]).some((a) => /not shown/.test(a.text))).toBe(false);
   });
 });
+
+describe("triplot legend", () => {
+  it("sits below the panels, in a bottom margin of its own, never over a panel", () => {
+    const emb = handEmbedding();
+    const fig = plot.triplot(emb, { colorBy: "arch" });
+    const legend = fig.layout["legend"] as { y: number; yanchor: string; orientation: string };
+    const margin = fig.layout["margin"] as { b: number; t: number };
+    expect(legend.orientation).toBe("h");
+    expect(legend.yanchor).toBe("top");
+    expect(legend.y).toBeLessThan(0);
+    // the legend's top is 50 px under the plot area (below the axis titles) and the margin holds it
+    const plotHeight = (fig.layout["height"] as number) - margin.t - margin.b;
+    expect(-legend.y * plotHeight).toBeCloseTo(50, 6);
+    expect(margin.b).toBeGreaterThanOrEqual(55 + 40);
+  });
+});

@@ -49,15 +49,23 @@ export function triplot(emb: Embedding, options: TriplotOptions = {}): Figure {
       ...(options.equalAspect === false ? {} : { scaleanchor: `x${sx}`, scaleratio: 1 }),
     };
   });
-  const height = options.height ?? 420;
+  // the legend goes below the panels' axis titles, in a bottom margin of its own (above them it covered the
+  // first panel's top ticks); more rows for more entries
+  const entries = data.filter((t) => t["showlegend"] !== false).length;
+  const legendRows = Math.max(1, Math.ceil(entries / 7));
+  const legendSpace = 28 * legendRows + 12;
+  const height = (options.height ?? 420) + legendSpace;
+  const top = options.title ? 50 : 20;
+  const bottom = 55 + legendSpace;
   const legendTitle = color.type === "categorical" && color.name !== "value" ? fieldTitle(color.name) : "";
   const layout = baseLayout(options.title, {
     height,
     ...(options.width ? { width: options.width } : {}),
     ...axes,
     showlegend: true,
-    legend: { ...(baseLayout(undefined).legend as object), orientation: "h", x: 0, y: 1.0, xanchor: "left", yanchor: "bottom", title: { text: legendTitle } },
-    margin: { l: 60, r: color.type === "continuous" ? 90 : 20, t: options.title ? 80 : 50, b: 55 },
+    // paper y is relative to the plot area: its top sits 50 px below the area, under the axis titles
+    legend: { ...(baseLayout(undefined).legend as object), orientation: "h", x: 0, y: -50 / (height - top - bottom), xanchor: "left", yanchor: "top", title: { text: legendTitle } },
+    margin: { l: 60, r: color.type === "continuous" ? 90 : 20, t: top, b: bottom },
     hovermode: "closest",
   });
   // the colour bar of a continuous field sits right of the last panel
