@@ -334,3 +334,22 @@ describe("triplot legend", () => {
     expect(margin.b).toBeGreaterThanOrEqual(55 + 40);
   });
 });
+
+describe("3-D with many runs", () => {
+  it("draws thin translucent run lines and small markers, and large labelled P0/P*", async () => {
+    const { Embedding } = await import("../src/geometry/index.js");
+    const N = 40;
+    const meta: ModelPoint[] = Array.from({ length: N }, (_, i) => ({ run: `r${i % 20}`, step: Math.floor(i / 20), config: { arch: i % 2 ? "mlp" : "vit" } }));
+    const emb = new Embedding({
+      coords: Float64Array.from({ length: N * 3 }, (_, i) => Math.sin(i)), points: N, dims: 3, eigenvalues: Float64Array.of(3, 2, 1),
+      spectrum: Float64Array.of(3, 2, 1), explainedStress: Float64Array.of(0.5, 0.7, 0.8), frobenius2: 20,
+      meta, basis: { size: N, eigenvectors: new Float64Array(N * 3), columnMeans: new Float64Array(N), grandMean: 0 },
+    });
+    const fig = plot.trajectories3d(emb, { colorBy: "arch" });
+    const line = fig.data.find((t) => t["mode"] === "lines" && t["name"] === "mlp")!;
+    expect(line["opacity"]).toBe(0.35);
+    expect((line["line"] as { width: number }).width).toBe(1.5);
+    const markers = fig.data.find((t) => t["mode"] === "markers" && t["name"] === "mlp")!;
+    expect((markers["marker"] as { size: number }).size).toBe(2.5);
+  });
+});

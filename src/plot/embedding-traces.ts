@@ -106,7 +106,12 @@ export function modelTraces(emb: Embedding, axes: readonly number[], parts: Embe
   const coordLines = axes.map((k, a) => `InPCA ${k + 1}: %{${["x", "y", "z"][a]}:.4~g}`);
   const template = fields ? hoverTemplate(fields, coordLines) : undefined;
   const compactHover = (options.hover ?? (models.length > 10_000 ? "minimal" : "full")) === "minimal";
-  const size = options.markerSize ?? (models.length > 5000 ? 2.5 : 4);
+  // many runs in 3-D: thin translucent lines and small markers (the paper draws its runs at opacity 0.25), so the
+  // geodesic and P0/P* stay visible through the cloud
+  const manyRuns = place.kind === "3d" && groupRuns(meta, models).length > 12;
+  const size = options.markerSize ?? (models.length > 5000 || manyRuns ? 2.5 : 4);
+  const lineWidth = options.lineWidth ?? (place.kind === "3d" ? (manyRuns ? 1.5 : 2.5) : 1.2);
+  const lineOpacity = options.lineOpacity ?? (manyRuns ? 0.35 : undefined);
   const maxLine = options.maxLinePoints ?? 20_000;
   const traces: PlotTrace[] = [];
   const type = place.kind === "3d" ? "scatter3d" : place.webgl ? "scattergl" : "scatter";
@@ -132,13 +137,13 @@ export function modelTraces(emb: Embedding, axes: readonly number[], parts: Embe
     if (options.lines !== false) {
       const idx = lineIndices(members);
       if (idx.length) {
-        const t: PlotTrace = { type, mode: "lines", name, legendgroup: group, showlegend: options.markers === false && showInLegend && legend, hoverinfo: "skip", line: { color: lineColor, width: options.lineWidth ?? (place.kind === "3d" ? 2.5 : 1.2) }, ...(options.lineOpacity !== undefined ? { opacity: options.lineOpacity } : {}), connectgaps: false, ...where };
+        const t: PlotTrace = { type, mode: "lines", name, legendgroup: group, showlegend: options.markers === false && showInLegend && legend, hoverinfo: "skip", line: { color: lineColor, width: lineWidth }, ...(lineOpacity !== undefined ? { opacity: lineOpacity } : {}), connectgaps: false, ...where };
         setCoords(t, idx);
         traces.push(t);
       }
     }
     if (options.markers !== false) {
-      const t: PlotTrace = { type, mode: "markers", name, legendgroup: group, showlegend: showInLegend && legend, marker: { size, ...colorSpec, line: { width: 0 } }, ...where };
+      const t: PlotTrace = { type, mode: "markers", name, legendgroup: group, showlegend: showInLegend && legend, marker: { size, ...colorSpec, line: { width: 0 }, ...(manyRuns ? { opacity: 0.6 } : {}) }, ...where };
       setCoords(t, members);
       if (fields && template && compactHover) {
         // large inputs: one string per point is far smaller than nested customdata rows in a notebook file
@@ -192,8 +197,8 @@ export function referenceTraces(emb: Embedding, axes: readonly number[], parts: 
     const text = parts.endpoints.map((e) => e.label.split(" ")[0]!);
     const t: PlotTrace = {
       type: place.kind === "3d" ? "scatter3d" : "scatter", mode: "markers+text", name: "P₀ ignorance, P* truth", legendgroup: "endpoints", showlegend: legend,
-      marker: { color: TIMELIKE_RED, size: place.kind === "3d" ? 9 : 11, line: { color: "#ffffff", width: 1 } },
-      text, textposition: "top center", textfont: font(14, TIMELIKE_RED),
+      marker: { color: TIMELIKE_RED, size: place.kind === "3d" ? 12 : 11, line: { color: "#ffffff", width: 1.5 } },
+      text, textposition: "top center", textfont: font(place.kind === "3d" ? 16 : 14, TIMELIKE_RED),
       customdata: parts.endpoints.map((e) => e.label),
       hovertemplate: "%{customdata}<extra></extra>",
       ...where,
