@@ -19,7 +19,8 @@ interface Holder {
   since: string;
 }
 
-function alive(pid: number): boolean {
+/** Whether process `pid` runs on this host (EPERM: it runs, under another user). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -42,7 +43,7 @@ export function lockHolder(file: string): Holder | null {
 export function isLocked(file: string): boolean {
   const h = lockHolder(file);
   if (!h) return false;
-  return h.host !== hostname() || alive(h.pid);
+  return h.host !== hostname() || processAlive(h.pid);
 }
 
 /** Takes the lock `file` for `what` (e.g. `run "x"`), or throws InpcaInputError naming the holder. */
@@ -54,7 +55,7 @@ export function acquireLock(file: string, what: string): Lock {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw new InpcaInputError(`cannot create the lock file: ${(e as Error).message}`, { file, cause: e });
       const h = lockHolder(file);
-      if (h && (h.host !== hostname() || alive(h.pid))) {
+      if (h && (h.host !== hostname() || processAlive(h.pid))) {
         throw new InpcaInputError(`${what} is being written by process ${h.pid} on ${h.host} since ${h.since}; wait for it to finish (or, if that process is gone, delete this lock file)`, { file });
       }
       if (!h && attempt === 0) continue; // being written right now: look again

@@ -9,6 +9,7 @@
 import { InpcaInputError } from "../core/errors.js";
 import { fromFloat16Bits, type NdArray } from "./npy.js";
 import { readBytes } from "./read-bytes.js";
+import { fromBfloat16Bits } from "./safetensors.js";
 import { readZip } from "./zip.js";
 
 /** A tensor read from a torch file: C-order data (floats as Float32Array/Float64Array, integers as Int32Array). */
@@ -254,7 +255,7 @@ function rebuild(ref: StorageRef, offset: number, shape: number[], stride: numbe
       case "<f4": return view.getFloat32(at, true);
       case "<f8": return view.getFloat64(at, true);
       case "<f2": return fromFloat16Bits(view.getUint16(at, true));
-      case "bf16": { const b = new DataView(new ArrayBuffer(4)); b.setUint16(2, view.getUint16(at, true), false); return b.getFloat32(0, false); }
+      case "bf16": return fromBfloat16Bits(view.getUint16(at, true));
       case "<i8": { const v = view.getBigInt64(at, true); if (v > 2147483647n || v < -2147483648n) throw new InpcaInputError(`integer ${v} does not fit in int32`, { file }); return Number(v); }
       case "<i4": return view.getInt32(at, true);
       case "<i2": return view.getInt16(at, true);

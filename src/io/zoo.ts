@@ -15,7 +15,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, rea
 import { join } from "node:path";
 import { InpcaInputError } from "../core/errors.js";
 import { describeOsError, writeFileAtomic } from "./atomic.js";
-import { acquireLock, isLocked, type Lock } from "./lock.js";
+import { acquireLock, isLocked, processAlive, type Lock } from "./lock.js";
 import { parseJsonChecked } from "./json-depth.js";
 import { checkedIntegers } from "../core/integers.js";
 import { firstBadRow, FULL_PRECISION_TOLERANCE, sumTolerance } from "../core/rows.js";
@@ -596,13 +596,7 @@ function removeStaleTemporaries(runDir: string, id: string): void {
   for (const n of readdirSync(runDir)) {
     const m = /^\.(.+)\.tmp-(\d+)-[0-9a-z]+$/.exec(n);
     if (!m || !(m[1] === `${id}.json` || m[1]!.startsWith(`${id}.`))) continue;
-    let alive = true;
-    try {
-      process.kill(Number(m[2]), 0);
-    } catch (e) {
-      alive = (e as NodeJS.ErrnoException).code === "EPERM";
-    }
-    if (!alive) rmSync(join(runDir, n), { force: true });
+    if (!processAlive(Number(m[2]))) rmSync(join(runDir, n), { force: true });
   }
 }
 
