@@ -92,9 +92,16 @@ function makeOptimizer(c: OptimizerConfig): tf.Optimizer {
   throw new Error(`unknown optimizer "${c.optimizer as string}" (sgd, nesterov, adam)`);
 }
 
-function setLearningRate(opt: tf.Optimizer, lr: number): void {
-  // SGD and momentum have a setter; Adam reads its (protected) field at every step
-  (opt as unknown as { learningRate: number }).learningRate = lr;
+/**
+ * Sets the step size of `opt` for its next step. SGD and momentum keep the step as a scalar tensor made by
+ * `setLearningRate` (assigning their `learningRate` field alone changes nothing: every SGD and Nesterov run
+ * trained before this fix ran at its initial rate, with neither warm-up nor cosine); Adam reads its (protected)
+ * field at every step.
+ */
+export function setLearningRate(opt: tf.Optimizer, lr: number): void {
+  const o = opt as unknown as { learningRate: number; setLearningRate?: (lr: number) => void };
+  if (typeof o.setLearningRate === "function") o.setLearningRate(lr);
+  else o.learningRate = lr;
 }
 
 /** Number of optimisation steps per epoch: full batches only (the remainder of a shuffled epoch is dropped). */
