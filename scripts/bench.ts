@@ -12,7 +12,7 @@
  * (median of 3), and the process-wide peak RSS of this Node process after each size.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PredictionSet, bhattacharyya, doubleCenter, inpca, lanczos, shutdownPool, writeNpy, type ModelPoint } from "../src/index.js";
@@ -187,6 +187,19 @@ async function timeIt<T>(label: string, fn: () => T | Promise<T>, repeat = REPEA
   return { median: median(times), result };
 }
 
+/** Peak multiply-adds per second of f32x4 SIMD without FMA: 2 vector multiplies + 2 adds per cycle, 4 lanes. */
+const peakGmac = () => os.cpus().length * cpuGHz() * 8;
+/** Clock of the first core in GHz: what Node reports, else /proc/cpuinfo's "cpu MHz" (VMs often report 0 to Node). */
+function cpuGHz(): number {
+  const mhz = os.cpus()[0]?.speed ?? 0;
+  if (mhz > 0) return mhz / 1000;
+  try {
+    const m = /cpu MHz\s*:\s*([\d.]+)/.exec(readFileSync("/proc/cpuinfo", "utf8"));
+    return m ? Number(m[1]) / 1000 : 0;
+  } catch {
+    return 0;
+  }
+}
 const peakMB = () => process.resourceUsage().maxRSS / 1024; // maxRSS is in KiB
 const sec = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3));
 
@@ -221,12 +234,18 @@ async function main() {
       log(`M = ${M}, S = ${S}: generating predictions`);
       const set = syntheticSet(M, S, CLASSES, 1000 + M);
 
-      log(`M = ${M}: our Bhattacharyya distance`);
-      const ours = await timeIt("ours", () => bhattacharyya(set, { progress: false }));
+      log(`M = ${M}: our Bhattacharyya distance (precision f64)`);
+      const ours = await timeIt("ours f64", () => bhattacharyya(set, { progress: false }));
       const D = ours.result;
+      log(`M = ${M}: our Bhattacharyya distance (precision f32)`);
+      const ours32 = await timeIt("ours f32", () => bhattacharyya(set, { progress: false, precision: "f32" }));
+      let gap = 0;
+      for (let q = 0; q < D.data.length; q++) gap = Math.max(gap, Math.abs(D.data[q]! - ours32.result.data[q]!));
+      const gmac = ((M * (M - 1)) / 2) * S * CLASSES / ours32.median / 1e9;
 
       let npCell = "n/a";
       let ratioCell = "n/a";
+      let ratio32Cell = "n/a";
       if ("version" in numpy) {
         const file = path.join(tmp, `p${M}.npy`);
         writeFileSync(file, writeNpy(set.probs, [M, S, CLASSES]));
@@ -237,6 +256,7 @@ async function main() {
           ref.times.forEach((t, i) => log(`  numpy ${i + 1}/${REPEAT}: ${t.toFixed(3)} s`));
           npCell = sec(ref.median);
           ratioCell = `${(ref.median / ours.median).toFixed(1)}×`;
+          ratio32Cell = `${(ref.median / ours32.median).toFixed(1)}×`;
         } else {
           log(`NumPy reference failed for M = ${M}: ${ref.reason}`);
           notes.push(`NumPy reference failed for M = ${M}: ${ref.reason}`);
@@ -250,7 +270,7 @@ async function main() {
       const lz = await timeIt("lanczos", () => lanczosTop(W, M, 10));
       const solver = M <= 300 ? " (dense)" : "";
       log(`  ES(3) = ${emb.result.explainedStress[2]!.toFixed(3)}, λ1..6 = ${Array.from(emb.result.spectrum.slice(0, 6), (v) => v.toFixed(3)).join(", ")}`);
-      rows.push(`| ${M} | ${S} | ${sec(ours.median)} | ${npCell} | ${ratioCell} | ${sec(emb.median)}${solver} | ${sec(lz.median)} | ${peakMB().toFixed(0)} |`);
+      rows.push(`| ${M} | ${S} | ${sec(ours.median)} | ${sec(ours32.median)} | ${npCell} | ${ratioCell} | ${ratio32Cell} | ${gmac.toFixed(1)} | ${gap.toExponential(1)} | ${sec(emb.median)}${solver} | ${sec(lz.median)} | ${peakMB().toFixed(0)} |`);
     }
 
     // Eigen-solver alone at a larger size: top-10 eigenpairs of W from a realistic distance matrix.
@@ -265,20 +285,22 @@ async function main() {
       log(`M = ${M}: Lanczos top-10`);
       const lz = await timeIt("lanczos", () => lanczosTop(W, M, 10));
       log(`  ${lz.result.matvecs} matvecs, ${lz.result.restarts} restarts, residual ${lz.result.residual.toExponential(1)}`);
-      rows.push(`| ${M} | ${S} | ${sec(dist.median)} (1 run) | not run | — | — | ${sec(lz.median)} | ${peakMB().toFixed(0)} |`);
+      rows.push(`| ${M} | ${S} | ${sec(dist.median)} (1 run) | — | not run | — | — | — | — | — | ${sec(lz.median)} | ${peakMB().toFixed(0)} |`);
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
 
-  console.log("| M | S | ours distance (s) | NumPy distance (s) | NumPy / ours | InPCA eigen (s) | Lanczos top-10 (s) | peak RSS (MB) |");
-  console.log("|---:|---:|---:|---:|---:|---:|---:|---:|");
+  console.log("| M | S | ours f64 (s) | ours f32 (s) | NumPy (s) | NumPy / f64 | NumPy / f32 | f32 GMAC/s | max \\|f32 − f64\\| | InPCA eigen (s) | Lanczos top-10 (s) | peak RSS (MB) |");
+  console.log("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of rows) console.log(r);
   console.log("");
   console.log(`Distance: intensive Bhattacharyya, M × M, C = ${CLASSES}. Ours runs on ${os.cpus().length} worker threads and computes one triangle;`);
   console.log("the NumPy reference computes the full batched G = A Aᵀ block per sample batch, as the authors do (BLAS threads as configured).");
   console.log("InPCA eigen: `inpca(D, { dims: 3, spectrum: 50 })`, double centring included (dense solver at M ≤ 300, Lanczos above).");
   console.log("Lanczos top-10: `lanczos` on the precomputed double-centred W (centring excluded). Last row: eigen-solver alone at a larger M.");
+  console.log(`f32 GMAC/s: M(M−1)/2 · S · C multiply-adds of the f32 run per second, all cores; this CPU's peak for WebAssembly SIMD without FMA (f32x4 multiply and add on two pipes each, ${cpus.length} cores × ${cpuGHz().toFixed(2)} GHz) is ${peakGmac().toFixed(0)} GMAC/s.`);
+  console.log("max |f32 − f64|: largest difference between the two precisions over the matrix (nats).");
   console.log("Peak RSS: process-wide maximum of this Node process so far (process.resourceUsage().maxRSS), not per step; excludes python3.");
   if (!("version" in numpy)) console.log(`\nNumPy reference: not available (${numpy.reason}).`);
   for (const n of notes) console.log(`\n${n}`);

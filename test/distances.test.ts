@@ -80,6 +80,69 @@ describe("bhattacharyya", () => {
     for (let q = 0; q < one.data.length; q += 97) expect(other.data[q]).toBeCloseTo(one.data[q]!, 13);
   });
 
+  describe('precision "f32"', () => {
+    /** The f32 path emulated in plain JS: float32 square roots, float32 sums over classes in class order, then float64. */
+    function emulatedF32(a: PredictionSet, i: number, b: PredictionSet, j: number): number {
+      const { samples: S, classes: C } = a;
+      const sq = (set: PredictionSet, m: number, n: number) => {
+        const o = (m * S + n) * C;
+        let sum = 0;
+        for (let c = 0; c < C; c++) sum += set.probs[o + c]!;
+        return Array.from({ length: C }, (_, c) => Math.fround(Math.sqrt(set.probs[o + c]! * (1 / sum))));
+      };
+      let total = 0;
+      for (let n = 0; n < S; n++) {
+        const u = sq(a, i, n), v = sq(b, j, n);
+        let bc = 0;
+        for (let c = 0; c < C; c++) bc = Math.fround(bc + Math.fround(u[c]! * v[c]!));
+        total -= Math.log(Math.max(Math.min(bc, 1), Math.exp(-100)));
+      }
+      return total / S;
+    }
+
+    it("equals the float32 arithmetic emulated in JS, and stays within (C + 3)·2⁻²⁴ of the float64 path", async () => {
+      for (const [M, S, C] of [[45, 83, 10], [13, 40, 3], [9, 31, 17]] as const) {
+        const set = randomSet(M, S, C, 11, { zeros: 0.05 });
+        const d32 = await bhattacharyya(set, { precision: "f32", threads: 2 });
+        const d64 = bhattacharyyaSync(set);
+        // the worst case of C float32 products summed, each factor rounded once (a bound, not a fit)
+        const bound = (C + 3) * 2 ** -24;
+        let maxRel = 0, maxGap = 0;
+        for (let i = 0; i < M; i++) for (let j = 0; j < M; j++) {
+          if (i === j) { expect(d32.get(i, j)).toBe(0); continue; }
+          const ref = emulatedF32(set, i, set, j);
+          maxRel = Math.max(maxRel, Math.abs(d32.get(i, j) - ref) / ref);
+          maxGap = Math.max(maxGap, Math.abs(d32.get(i, j) - d64.get(i, j)));
+        }
+        expect(maxRel, `M=${M} S=${S} C=${C}`).toBeLessThan(1e-12);
+        expect(maxGap, `M=${M} S=${S} C=${C}`).toBeLessThan(bound);
+        expect(maxGap).toBeGreaterThan(0); // it is float32: if equal, the f64 kernel ran
+      }
+    });
+
+    it("is bit-identical across 0–3 threads and between the cross matrix and the full matrix; caps terms at 100", async () => {
+      const set = randomSet(203, 301, 10, 4);
+      const one = bhattacharyyaSync(set, { block: 64, precision: "f32" });
+      for (const threads of [1, 2, 3]) {
+        const par = await bhattacharyya(set, { threads, block: 64, precision: "f32" });
+        let same = 0;
+        for (let q = 0; q < one.data.length; q++) if (one.data[q] === par.data[q]) same++;
+        expect(same).toBe(one.data.length);
+      }
+      const rows = [3, 10, 11, 40, 59, 202];
+      const cols = [0, 1, 2, 5, 8, 13, 21, 34, 55, 60, 61, 62, 200];
+      const cross = await bhattacharyya(set.select(rows), set.select(cols), { threads: 2, block: 64, precision: "f32" });
+      for (let a = 0; a < rows.length; a++) for (let b = 0; b < cols.length; b++) {
+        if (rows[a] !== cols[b]) expect(cross.get(a, b)).toBe(one.get(rows[a]!, cols[b]!));
+      }
+      // sample 0 disjoint (capped at 100), sample 1 identical one-hot rows (BC exactly 1 in float32 too)
+      const a = PredictionSet.fromProbabilities([1, 0, 0, 0, 0, 1], [1, 2, 3]);
+      const b = PredictionSet.fromProbabilities([0, 1, 0, 0, 0, 1], [1, 2, 3]);
+      expect(bhattacharyyaSync(a, b, { precision: "f32" }).get(0, 0)).toBe(50);
+      expect(() => bhattacharyyaSync(a, b, { precision: "f16" as "f32" })).toThrow(/precision must be "f64" or "f32", got "f16"/);
+    });
+  });
+
   it("stays finite with zero probabilities and identical models", () => {
     const set = randomSet(10, 20, 5, 5, { zeros: 0.6 });
     const twice = set.concat(set);

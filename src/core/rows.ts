@@ -51,7 +51,7 @@ export function firstBadRow(values: ArrayLike<number>, from: number, rows: numbe
  * vector on the square-root sphere. Dividing by the sum first matters: stored rows sum to 1 only within
  * float16/float32 rounding, which would otherwise put a floor under every distance (identical models would differ).
  */
-export function sqrtNormalizedRow(p: ArrayLike<number>, po: number, C: number, out: Float64Array, oo: number, stride = 1): void {
+export function sqrtNormalizedRow(p: ArrayLike<number>, po: number, C: number, out: Float64Array | Float32Array, oo: number, stride = 1): void {
   let sum = 0;
   for (let c = 0; c < C; c++) sum += p[po + c]!;
   const inv = sum > 0 ? 1 / sum : 0;

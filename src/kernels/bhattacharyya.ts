@@ -15,6 +15,8 @@
 const LO: f64 = 3.720075976020836e-44; // e^-TERM_CAP (core/rows.ts: a per-sample term is capped at 100 nats, METHODS §2)
 const SMALL: f64 = 3.054936363499605e-151; // 2^-500: rescale p when it falls below this
 const SCALE: f64 = 3.273390607896142e150; // 2^500
+/** Samples between tests for rescaling (see the float32 section below: the result does not depend on it). */
+const RESCALE_EVERY: i32 = 3;
 
 /** Byte size of one packed tile of four models over B samples and C classes. */
 export function tileBytes(B: i32, C: i32): i32 {
@@ -41,6 +43,7 @@ export function strip(rowBase: usize, colBase: usize, i0: i32, rows: i32, jt0: i
     const cb = colBase + <usize>jt * tb;
     let p00 = one, p01 = one, p10 = one, p11 = one;
     let k00 = i64x2.splat(0), k01 = i64x2.splat(0), k10 = i64x2.splat(0), k11 = i64x2.splat(0);
+    let until = RESCALE_EVERY;
     if (rows == 2) {
       for (let n: i32 = 0; n < B; n++) {
         let s00 = zero, s01 = zero, s10 = zero, s11 = zero;
@@ -60,18 +63,21 @@ export function strip(rowBase: usize, colBase: usize, i0: i32, rows: i32, jt0: i
         p01 = f64x2.mul(p01, f64x2.min(f64x2.max(s01, lo), one));
         p10 = f64x2.mul(p10, f64x2.min(f64x2.max(s10, lo), one));
         p11 = f64x2.mul(p11, f64x2.min(f64x2.max(s11, lo), one));
-        let m = f64x2.lt(p00, small);
-        p00 = v128.bitselect(f64x2.mul(p00, scale), p00, m);
-        k00 = i64x2.sub(k00, m);
-        m = f64x2.lt(p01, small);
-        p01 = v128.bitselect(f64x2.mul(p01, scale), p01, m);
-        k01 = i64x2.sub(k01, m);
-        m = f64x2.lt(p10, small);
-        p10 = v128.bitselect(f64x2.mul(p10, scale), p10, m);
-        k10 = i64x2.sub(k10, m);
-        m = f64x2.lt(p11, small);
-        p11 = v128.bitselect(f64x2.mul(p11, scale), p11, m);
-        k11 = i64x2.sub(k11, m);
+        if (n + 1 == until || n + 1 == B) {
+          until += RESCALE_EVERY;
+          let m = f64x2.lt(p00, small);
+          p00 = v128.bitselect(f64x2.mul(p00, scale), p00, m);
+          k00 = i64x2.sub(k00, m);
+          m = f64x2.lt(p01, small);
+          p01 = v128.bitselect(f64x2.mul(p01, scale), p01, m);
+          k01 = i64x2.sub(k01, m);
+          m = f64x2.lt(p10, small);
+          p10 = v128.bitselect(f64x2.mul(p10, scale), p10, m);
+          k10 = i64x2.sub(k10, m);
+          m = f64x2.lt(p11, small);
+          p11 = v128.bitselect(f64x2.mul(p11, scale), p11, m);
+          k11 = i64x2.sub(k11, m);
+        }
       }
     } else {
       for (let n: i32 = 0; n < B; n++) {
@@ -85,12 +91,15 @@ export function strip(rowBase: usize, colBase: usize, i0: i32, rows: i32, jt0: i
         }
         p00 = f64x2.mul(p00, f64x2.min(f64x2.max(s00, lo), one));
         p01 = f64x2.mul(p01, f64x2.min(f64x2.max(s01, lo), one));
-        let m = f64x2.lt(p00, small);
-        p00 = v128.bitselect(f64x2.mul(p00, scale), p00, m);
-        k00 = i64x2.sub(k00, m);
-        m = f64x2.lt(p01, small);
-        p01 = v128.bitselect(f64x2.mul(p01, scale), p01, m);
-        k01 = i64x2.sub(k01, m);
+        if (n + 1 == until || n + 1 == B) {
+          until += RESCALE_EVERY;
+          let m = f64x2.lt(p00, small);
+          p00 = v128.bitselect(f64x2.mul(p00, scale), p00, m);
+          k00 = i64x2.sub(k00, m);
+          m = f64x2.lt(p01, small);
+          p01 = v128.bitselect(f64x2.mul(p01, scale), p01, m);
+          k01 = i64x2.sub(k01, m);
+        }
       }
     }
     const o0 = (<usize>(jt - jt0) * 4) << 3;
@@ -106,4 +115,187 @@ export function strip(rowBase: usize, colBase: usize, i0: i32, rows: i32, jt0: i
       v128.store(outK + o1, f64x2.convert_low_i32x4_s(i32x4.shuffle(k11, k11, 0, 2, 0, 2)), 16);
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// float32 path (precision "f32"): the square roots are packed as float32 and each per-sample coefficient
+// BC_ijn = Σ_c a_inc · a_jnc is summed in float32 lanes, four models to a vector (twice the lanes of float64
+// and half the bytes); the clamp and the product over samples are float64 as above, so only the coefficients
+// carry float32 rounding (relative ~1e-7 each). Layout: tile t, sample n, class c: four float32 lanes at byte
+// offset ((t·B + n)·C + c)·16 + lane·4.
+//
+// Both paths test for rescaling every RESCALE_EVERY samples instead of every sample: between tests p falls by at
+// most e^-300 from ≥ 2^-500, which stays a normal float64, and scaling by 2^500 commutes exactly with rounding,
+// so the result is bit-identical to testing every sample.
+
+
+/** Byte size of one packed float32 tile of four models over B samples and C classes. */
+export function tileBytes32(B: i32, C: i32): i32 {
+  return B * C * 16;
+}
+
+/**
+ * One column tile at a time over float32-packed blocks, for the last tile of `strip32`; `width` is the output
+ * row width (values between the two rows' outputs) of the whole strip.
+ */
+function strip32Rows(rowBase: usize, colBase: usize, i0: i32, rows: i32, jt0: i32, jt1: i32, B: i32, C: i32, outP: usize, outK: usize, width: usize): void {
+  const tb = <usize>tileBytes32(B, C);
+  const r0 = rowBase + <usize>(i0 >> 2) * tb + (<usize>(i0 & 3) << 2);
+  const i1 = i0 + 1;
+  const r1 = rowBase + <usize>(i1 >> 2) * tb + (<usize>(i1 & 3) << 2);
+  const lo = f64x2.splat(LO);
+  const one32 = f32x4.splat(1.0);
+  const small = f64x2.splat(SMALL);
+  const scale = f64x2.splat(SCALE);
+  const zero = f32x4.splat(0.0);
+  const rowStep = <usize>C * 16;
+  for (let jt = jt0; jt < jt1; jt++) {
+    const cb = colBase + <usize>jt * tb;
+    let p00 = f64x2.splat(1.0), p01 = f64x2.splat(1.0), p10 = f64x2.splat(1.0), p11 = f64x2.splat(1.0);
+    let k00 = i64x2.splat(0), k01 = i64x2.splat(0), k10 = i64x2.splat(0), k11 = i64x2.splat(0);
+    let a0 = r0, a1 = r1, y = cb;
+    let until = RESCALE_EVERY;
+    for (let n: i32 = 0; n < B; n++) {
+      let s0 = zero, s1 = zero;
+      if (rows == 2) {
+        for (let c: i32 = 0; c < C; c++) {
+          const o = <usize>c << 4;
+          const v = v128.load(y + o);
+          s0 = f32x4.add(s0, f32x4.mul(f32x4.splat(load<f32>(a0 + o)), v));
+          s1 = f32x4.add(s1, f32x4.mul(f32x4.splat(load<f32>(a1 + o)), v));
+        }
+      } else {
+        for (let c: i32 = 0; c < C; c++) {
+          const o = <usize>c << 4;
+          s0 = f32x4.add(s0, f32x4.mul(f32x4.splat(load<f32>(a0 + o)), v128.load(y + o)));
+        }
+      }
+      a0 += rowStep;
+      a1 += rowStep;
+      y += rowStep;
+      s0 = f32x4.min(s0, one32);
+      p00 = f64x2.mul(p00, f64x2.max(f64x2.promote_low_f32x4(s0), lo));
+      p01 = f64x2.mul(p01, f64x2.max(f64x2.promote_low_f32x4(i32x4.shuffle(s0, s0, 2, 3, 2, 3)), lo));
+      if (rows == 2) {
+        s1 = f32x4.min(s1, one32);
+        p10 = f64x2.mul(p10, f64x2.max(f64x2.promote_low_f32x4(s1), lo));
+        p11 = f64x2.mul(p11, f64x2.max(f64x2.promote_low_f32x4(i32x4.shuffle(s1, s1, 2, 3, 2, 3)), lo));
+      }
+      if (n + 1 == until || n + 1 == B) {
+        until += RESCALE_EVERY;
+        let m = f64x2.lt(p00, small);
+        p00 = v128.bitselect(f64x2.mul(p00, scale), p00, m);
+        k00 = i64x2.sub(k00, m);
+        m = f64x2.lt(p01, small);
+        p01 = v128.bitselect(f64x2.mul(p01, scale), p01, m);
+        k01 = i64x2.sub(k01, m);
+        if (rows == 2) {
+          m = f64x2.lt(p10, small);
+          p10 = v128.bitselect(f64x2.mul(p10, scale), p10, m);
+          k10 = i64x2.sub(k10, m);
+          m = f64x2.lt(p11, small);
+          p11 = v128.bitselect(f64x2.mul(p11, scale), p11, m);
+          k11 = i64x2.sub(k11, m);
+        }
+      }
+    }
+    const o0 = (<usize>(jt - jt0) * 4) << 3;
+    v128.store(outP + o0, p00);
+    v128.store(outP + o0, p01, 16);
+    v128.store(outK + o0, f64x2.convert_low_i32x4_s(i32x4.shuffle(k00, k00, 0, 2, 0, 2)));
+    v128.store(outK + o0, f64x2.convert_low_i32x4_s(i32x4.shuffle(k01, k01, 0, 2, 0, 2)), 16);
+    if (rows == 2) {
+      const o1 = o0 + (width << 3);
+      v128.store(outP + o1, p10);
+      v128.store(outP + o1, p11, 16);
+      v128.store(outK + o1, f64x2.convert_low_i32x4_s(i32x4.shuffle(k10, k10, 0, 2, 0, 2)));
+      v128.store(outK + o1, f64x2.convert_low_i32x4_s(i32x4.shuffle(k11, k11, 0, 2, 0, 2)), 16);
+    }
+  }
+}
+
+/**
+ * As `strip`, over float32-packed blocks (see above): two column tiles (eight models) per pass, so that each
+ * sample has four independent float32 accumulators (the sums over classes are latency-bound otherwise); an odd
+ * last tile goes through `strip32Rows`. Every pair sees the same operations in the same order either way.
+ */
+export function strip32(rowBase: usize, colBase: usize, i0: i32, rows: i32, jt0: i32, jt1: i32, B: i32, C: i32, outP: usize, outK: usize): void {
+  const tb = <usize>tileBytes32(B, C);
+  const width = <usize>(jt1 - jt0) * 4;
+  const r0 = rowBase + <usize>(i0 >> 2) * tb + (<usize>(i0 & 3) << 2);
+  const i1 = i0 + 1;
+  const r1 = rows == 2 ? rowBase + <usize>(i1 >> 2) * tb + (<usize>(i1 & 3) << 2) : r0;
+  const lo = f64x2.splat(LO);
+  const one32 = f32x4.splat(1.0);
+  const small = f64x2.splat(SMALL);
+  const scale = f64x2.splat(SCALE);
+  const zero = f32x4.splat(0.0);
+  const rowStep = <usize>C * 16;
+  let jt = jt0;
+  for (; jt + 1 < jt1; jt += 2) {
+    const cb = colBase + <usize>jt * tb;
+    const cb2 = cb + tb;
+    let p0a = f64x2.splat(1.0), p0b = f64x2.splat(1.0), p0c = f64x2.splat(1.0), p0d = f64x2.splat(1.0);
+    let p1a = f64x2.splat(1.0), p1b = f64x2.splat(1.0), p1c = f64x2.splat(1.0), p1d = f64x2.splat(1.0);
+    let k0a = i64x2.splat(0), k0b = i64x2.splat(0), k0c = i64x2.splat(0), k0d = i64x2.splat(0);
+    let k1a = i64x2.splat(0), k1b = i64x2.splat(0), k1c = i64x2.splat(0), k1d = i64x2.splat(0);
+    let a0 = r0, a1 = r1, y = cb, y2 = cb2;
+    let until = RESCALE_EVERY;
+    for (let n: i32 = 0; n < B; n++) {
+      let s0 = zero, s1 = zero, t0 = zero, t1 = zero;
+      for (let c: i32 = 0; c < C; c++) {
+        const o = <usize>c << 4;
+        const v = v128.load(y + o);
+        const w = v128.load(y2 + o);
+        const x0 = f32x4.splat(load<f32>(a0 + o));
+        const x1 = f32x4.splat(load<f32>(a1 + o));
+        s0 = f32x4.add(s0, f32x4.mul(x0, v));
+        t0 = f32x4.add(t0, f32x4.mul(x0, w));
+        s1 = f32x4.add(s1, f32x4.mul(x1, v));
+        t1 = f32x4.add(t1, f32x4.mul(x1, w));
+      }
+      a0 += rowStep;
+      a1 += rowStep;
+      y += rowStep;
+      y2 += rowStep;
+      s0 = f32x4.min(s0, one32);
+      t0 = f32x4.min(t0, one32);
+      s1 = f32x4.min(s1, one32);
+      t1 = f32x4.min(t1, one32);
+      p0a = f64x2.mul(p0a, f64x2.max(f64x2.promote_low_f32x4(s0), lo));
+      p0b = f64x2.mul(p0b, f64x2.max(f64x2.promote_low_f32x4(i32x4.shuffle(s0, s0, 2, 3, 2, 3)), lo));
+      p0c = f64x2.mul(p0c, f64x2.max(f64x2.promote_low_f32x4(t0), lo));
+      p0d = f64x2.mul(p0d, f64x2.max(f64x2.promote_low_f32x4(i32x4.shuffle(t0, t0, 2, 3, 2, 3)), lo));
+      p1a = f64x2.mul(p1a, f64x2.max(f64x2.promote_low_f32x4(s1), lo));
+      p1b = f64x2.mul(p1b, f64x2.max(f64x2.promote_low_f32x4(i32x4.shuffle(s1, s1, 2, 3, 2, 3)), lo));
+      p1c = f64x2.mul(p1c, f64x2.max(f64x2.promote_low_f32x4(t1), lo));
+      p1d = f64x2.mul(p1d, f64x2.max(f64x2.promote_low_f32x4(i32x4.shuffle(t1, t1, 2, 3, 2, 3)), lo));
+      if (n + 1 == until || n + 1 == B) {
+        until += RESCALE_EVERY;
+        let m = f64x2.lt(p0a, small); p0a = v128.bitselect(f64x2.mul(p0a, scale), p0a, m); k0a = i64x2.sub(k0a, m);
+        m = f64x2.lt(p0b, small); p0b = v128.bitselect(f64x2.mul(p0b, scale), p0b, m); k0b = i64x2.sub(k0b, m);
+        m = f64x2.lt(p0c, small); p0c = v128.bitselect(f64x2.mul(p0c, scale), p0c, m); k0c = i64x2.sub(k0c, m);
+        m = f64x2.lt(p0d, small); p0d = v128.bitselect(f64x2.mul(p0d, scale), p0d, m); k0d = i64x2.sub(k0d, m);
+        m = f64x2.lt(p1a, small); p1a = v128.bitselect(f64x2.mul(p1a, scale), p1a, m); k1a = i64x2.sub(k1a, m);
+        m = f64x2.lt(p1b, small); p1b = v128.bitselect(f64x2.mul(p1b, scale), p1b, m); k1b = i64x2.sub(k1b, m);
+        m = f64x2.lt(p1c, small); p1c = v128.bitselect(f64x2.mul(p1c, scale), p1c, m); k1c = i64x2.sub(k1c, m);
+        m = f64x2.lt(p1d, small); p1d = v128.bitselect(f64x2.mul(p1d, scale), p1d, m); k1d = i64x2.sub(k1d, m);
+      }
+    }
+    const o0 = (<usize>(jt - jt0) * 4) << 3;
+    v128.store(outP + o0, p0a); v128.store(outP + o0, p0b, 16); v128.store(outP + o0, p0c, 32); v128.store(outP + o0, p0d, 48);
+    v128.store(outK + o0, f64x2.convert_low_i32x4_s(i32x4.shuffle(k0a, k0a, 0, 2, 0, 2)));
+    v128.store(outK + o0, f64x2.convert_low_i32x4_s(i32x4.shuffle(k0b, k0b, 0, 2, 0, 2)), 16);
+    v128.store(outK + o0, f64x2.convert_low_i32x4_s(i32x4.shuffle(k0c, k0c, 0, 2, 0, 2)), 32);
+    v128.store(outK + o0, f64x2.convert_low_i32x4_s(i32x4.shuffle(k0d, k0d, 0, 2, 0, 2)), 48);
+    if (rows == 2) {
+      const o1 = o0 + (width << 3);
+      v128.store(outP + o1, p1a); v128.store(outP + o1, p1b, 16); v128.store(outP + o1, p1c, 32); v128.store(outP + o1, p1d, 48);
+      v128.store(outK + o1, f64x2.convert_low_i32x4_s(i32x4.shuffle(k1a, k1a, 0, 2, 0, 2)));
+      v128.store(outK + o1, f64x2.convert_low_i32x4_s(i32x4.shuffle(k1b, k1b, 0, 2, 0, 2)), 16);
+      v128.store(outK + o1, f64x2.convert_low_i32x4_s(i32x4.shuffle(k1c, k1c, 0, 2, 0, 2)), 32);
+      v128.store(outK + o1, f64x2.convert_low_i32x4_s(i32x4.shuffle(k1d, k1d, 0, 2, 0, 2)), 48);
+    }
+  }
+  if (jt < jt1) strip32Rows(rowBase, colBase, i0, rows, jt, jt1, B, C, outP + (<usize>(jt - jt0) << 5), outK + (<usize>(jt - jt0) << 5), width);
 }

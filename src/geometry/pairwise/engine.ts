@@ -24,8 +24,21 @@ export interface PairJob {
   classes: number;
   /** Samples per block. */
   block: number;
+  /**
+   * Arithmetic of the per-sample coefficients: "f64" (square roots and sums in float64) or "f32" (square roots
+   * stored and summed in float32 lanes, twice as many per vector; clamp, products and logs stay float64).
+   */
+  precision: Precision;
   /** Accumulator [Ma, Mb] of Σ_n -log clamp(BC_ijn); only i < j is written for a self matrix. */
   sums: Float64Array;
+}
+
+/** Arithmetic of the Bhattacharyya coefficients (see PairJob.precision). */
+export type Precision = "f64" | "f32";
+
+/** Bytes per packed value: float64 or float32 lanes. */
+function laneBytes(precision: Precision): number {
+  return precision === "f32" ? 4 : 8;
 }
 
 /** ln 2 · 500: the value of one exact rescaling by 2^500 inside the kernel. */
@@ -33,12 +46,13 @@ const SHIFT_LOG = 500 * Math.LN2;
 
 interface KernelExports {
   strip(rowBase: number, colBase: number, i0: number, rows: number, jt0: number, jt1: number, B: number, C: number, outP: number, outK: number): void;
+  strip32(rowBase: number, colBase: number, i0: number, rows: number, jt0: number, jt1: number, B: number, C: number, outP: number, outK: number): void;
 }
 
 /** Bytes of WebAssembly memory a thread needs for blocks of `block` samples. */
-export function engineBytes(rowCount: number, colCount: number, classes: number, block: number, self: boolean): number {
+export function engineBytes(rowCount: number, colCount: number, classes: number, block: number, self: boolean, precision: Precision = "f64"): number {
   const tiles = (m: number) => Math.ceil(m / 4);
-  const tileBytes = block * classes * 32;
+  const tileBytes = block * classes * 4 * laneBytes(precision);
   const out = 2 * 2 * tiles(colCount) * 4 * 8;
   return tiles(rowCount) * tileBytes + (self ? 0 : tiles(colCount) * tileBytes) + out;
 }
@@ -48,9 +62,10 @@ export function engineBytes(rowCount: number, colCount: number, classes: number,
  * columns to stay in cache (~8 MiB, measured best at M = 2000: 3.7 s with 64 samples against 5.7 s with 512),
  * between 16 and 256 samples, and never more than `budget` bytes per thread (default 96 MiB).
  */
-export function chooseBlock(rowCount: number, colCount: number, samples: number, classes: number, self: boolean, budget = 96 * 2 ** 20): number {
-  const colBytes = Math.ceil(colCount / 4) * 4 * classes * 8;
-  const perSample = (Math.ceil(rowCount / 4) + (self ? 0 : Math.ceil(colCount / 4))) * classes * 32;
+export function chooseBlock(rowCount: number, colCount: number, samples: number, classes: number, self: boolean, budget = 96 * 2 ** 20, precision: Precision = "f64"): number {
+  const lane = laneBytes(precision);
+  const colBytes = Math.ceil(colCount / 4) * 4 * classes * lane;
+  const perSample = (Math.ceil(rowCount / 4) + (self ? 0 : Math.ceil(colCount / 4))) * classes * 4 * lane;
   const cacheFit = Math.floor((8 * 2 ** 20) / Math.max(1, colBytes));
   const memoryFit = Math.floor(budget / Math.max(1, perSample));
   return Math.max(1, Math.min(samples, memoryFit, Math.max(16, Math.min(256, cacheFit))));
@@ -76,7 +91,7 @@ export class BlockEngine {
   private outK = 0;
 
   constructor(module: WebAssembly.Module, private readonly job: PairJob) {
-    const bytes = engineBytes(job.rowCount, job.colCount, job.classes, job.block, job.cols === null);
+    const bytes = engineBytes(job.rowCount, job.colCount, job.classes, job.block, job.cols === null, job.precision);
     this.memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
     const instance = new WebAssembly.Instance(module, {
       env: { memory: this.memory, abort: () => { throw new Error("inpca kernel aborted"); } },
@@ -104,13 +119,14 @@ export class BlockEngine {
   }
 
   private pack(n0: number, B: number): void {
-    const { rows, cols, rowCount, colCount, samples: S, classes: C } = this.job;
-    const tileBytes = B * C * 32;
-    const f64 = new Float64Array(this.memory.buffer);
-    packInto(f64, this.rowBase / 8, rows, rowCount, S, C, n0, B);
+    const { rows, cols, rowCount, colCount, samples: S, classes: C, precision } = this.job;
+    const lane = laneBytes(precision);
+    const tileBytes = B * C * 4 * lane;
+    const view = precision === "f32" ? new Float32Array(this.memory.buffer) : new Float64Array(this.memory.buffer);
+    packInto(view, this.rowBase / lane, rows, rowCount, S, C, n0, B);
     if (cols) {
       this.colBase = this.rowBase + Math.ceil(rowCount / 4) * tileBytes;
-      packInto(f64, this.colBase / 8, cols, colCount, S, C, n0, B);
+      packInto(view, this.colBase / lane, cols, colCount, S, C, n0, B);
     } else this.colBase = this.rowBase;
     const colTiles = Math.ceil(colCount / 4);
     this.outP = (cols ? this.colBase + colTiles * tileBytes : this.rowBase + Math.ceil(rowCount / 4) * tileBytes);
@@ -124,7 +140,8 @@ export class BlockEngine {
     const nr = Math.min(2, rowCount - i);
     const jt0 = self ? i >> 2 : 0;
     const jt1 = Math.ceil(colCount / 4);
-    this.kernel.strip(this.rowBase, this.colBase, i, nr, jt0, jt1, B, C, this.outP, this.outK);
+    const strip = this.job.precision === "f32" ? this.kernel.strip32 : this.kernel.strip;
+    strip(this.rowBase, this.colBase, i, nr, jt0, jt1, B, C, this.outP, this.outK);
     const width = (jt1 - jt0) * 4;
     const P = new Float64Array(this.memory.buffer, this.outP, 2 * width);
     const K = new Float64Array(this.memory.buffer, this.outK, 2 * width);
@@ -139,8 +156,8 @@ export class BlockEngine {
   }
 }
 
-/** Packs sqrt(p / Σ_c p) of samples n0..n0+B-1 of all M model-points into tiles of four (float64, zero padding). */
-function packInto(f64: Float64Array, base: number, probs: Float32Array, M: number, S: number, C: number, n0: number, B: number): void {
+/** Packs sqrt(p / Σ_c p) of samples n0..n0+B-1 of all M model-points into tiles of four (float64 or float32, zero padding). */
+function packInto(f64: Float64Array | Float32Array, base: number, probs: Float32Array, M: number, S: number, C: number, n0: number, B: number): void {
   const tiles = Math.ceil(M / 4);
   for (let m = 0; m < tiles * 4; m++) {
     const t = m >> 2;
