@@ -8,17 +8,21 @@ import { registerModelEvaluator } from "./io/checkpoints.js";
 // the data model: predictions, distances, errors, metadata, progress and cancellation (core)
 export { PredictionSet, Trajectory, detectKind } from "./core/prediction-set.js";
 export { DistanceMatrix } from "./core/distance-matrix.js";
+export { sourceOf, isPredictionSource } from "./core/source.js";
 export { InpcaInputError, InpcaAbortError } from "./core/errors.js";
 export { field } from "./core/meta.js";
 export type * from "./core/prediction-set.js";
 export type * from "./core/distance-matrix.js";
 export type * from "./core/meta.js";
 export type * from "./core/progress.js";
+export type * from "./core/source.js";
 
 // the mathematics (geometry)
 export { bhattacharyya, bhattacharyyaSync, hellinger, symmetricKL } from "./geometry/distances.js";
 export { inpca, explainedStress } from "./geometry/inpca.js";
 export { Embedding } from "./geometry/embedding.js";
+export { landmarkInpca } from "./geometry/landmark.js";
+export { sampleSubset } from "./geometry/subsample.js";
 export { ignorance, truth, geodesic, geodesicBetween } from "./geometry/geodesic.js";
 export { progress } from "./geometry/progress.js";
 export { reindex } from "./geometry/reindex.js";
@@ -34,6 +38,7 @@ export { shutdownPool } from "./geometry/pairwise/pool.js";
 export type * from "./geometry/distances.js";
 export type * from "./geometry/embedding.js";
 export type * from "./geometry/inpca.js";
+export type * from "./geometry/landmark.js";
 export type * from "./geometry/geodesic.js";
 export type * from "./geometry/progress.js";
 export type * from "./geometry/reindex.js";
@@ -50,6 +55,8 @@ export { normal, uniform } from "./linalg/random.js";
 // reading and writing (io)
 export { loadCheckpoints, discoverCheckpoints, registerModelEvaluator, MAX_WALK_ENTRIES } from "./io/checkpoints.js";
 export { loadZoo, saveZoo, Zoo, ZooWriter, ZOO_FORMAT, ZOO_VERSION } from "./io/zoo.js";
+export { zooSource } from "./io/zoo-source.js";
+export { chunkCache } from "./io/chunk-cache.js";
 export { loadNpy, readNpy, readNpyHeader, writeNpy } from "./io/npy.js";
 export { loadNpz, readNpz } from "./io/npz.js";
 export { loadSafetensors, loadSafetensorsHeader, loadSafetensorsTensor, readSafetensors, readSafetensorsHeader, safetensorsTensor, writeSafetensors } from "./io/safetensors.js";

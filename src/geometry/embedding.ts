@@ -18,6 +18,36 @@ export interface EmbeddingInit {
   frobenius2: number;
   meta: readonly ModelPoint[];
   basis: EmbeddingBasis;
+  /** Set by `landmarkInpca`: how the embedding was made and what it traded. */
+  landmark?: LandmarkSummary;
+}
+
+/** What `landmarkInpca` did: the landmarks, the samples used, the error bars it can give, and its timings. */
+export interface LandmarkSummary {
+  /** Indices (in the source) of the L landmarks, ascending; the basis rows. */
+  landmarks: Int32Array;
+  /** How they were chosen ("spread", "farthest", "random", or "given"). */
+  select: string;
+  /** Samples used (S') of the source's S. */
+  samples: number;
+  totalSamples: number;
+  /** Arithmetic of the distances. */
+  precision: string;
+  /**
+   * With a sample subset: the standard error of d_B (sd of the per-sample terms / √S') over 200 landmark pairs,
+   * median and 90th percentile in nats, and the median relative to d. Null when every sample is used.
+   */
+  distanceError: { median: number; p90: number; relative: number; pairs: number } | null;
+  /** Explained stress ES(dims) of the whole set, estimated, with a 95 % interval, from `points` random model-points. */
+  stress: { explained: number; low: number; high: number; points: number };
+  /** Rows whose cross-distances came from the cache (a resumed run). */
+  resumedRows: number;
+  /** Model-points per streaming chunk. */
+  chunkRows: number;
+  /** Wall time of each stage (s). */
+  seconds: Record<string, number>;
+  /** The source's name. */
+  source: string;
 }
 
 /** What out-of-sample placement needs from the original fit (METHODS §5). */
@@ -29,6 +59,16 @@ export interface EmbeddingBasis {
   /** Column means of the original D (length M) and their mean. */
   columnMeans: Float64Array;
   grandMean: number;
+  /** Eigenvalues of the fit (default: the embedding's; a landmark embedding reports the whole set's instead). */
+  eigenvalues?: Float64Array;
+  /** Which embedded points the fit was computed from (default rows 0..size-1; a landmark embedding's landmarks). */
+  points?: Int32Array;
+  /**
+   * A landmark embedding's placement, size×dims: a new point's coordinates are w·projection − offset (the
+   * out-of-sample formula followed by the whole set's centring and axes), instead of (w·v_k)/(sign(λ_k)√|λ_k|).
+   */
+  projection?: Float64Array;
+  offset?: Float64Array;
 }
 
 export class Embedding {
@@ -52,6 +92,8 @@ export class Embedding {
   readonly meta: readonly ModelPoint[];
   /** The original fit, for `addPoints`. */
   readonly basis: EmbeddingBasis;
+  /** How a landmark embedding was made (undefined for exact InPCA). */
+  readonly landmark: LandmarkSummary | undefined;
 
   constructor(init: EmbeddingInit) {
     if (init.coords.length !== init.points * init.dims) throw new InpcaInputError(`Embedding: ${init.coords.length} coordinates for ${init.points}×${init.dims}`);
@@ -66,6 +108,7 @@ export class Embedding {
     this.frobenius2 = init.frobenius2;
     this.meta = init.meta;
     this.basis = init.basis;
+    this.landmark = init.landmark;
   }
 
   /** Coordinate of point i on axis k (0-based). */
@@ -90,14 +133,14 @@ export class Embedding {
     const { size: M, eigenvectors: V, columnMeans: m, grandMean } = this.basis;
     if (cross.cols !== M) {
       throw new InpcaInputError(
-        `addPoints: the cross distances have ${cross.cols} columns but the embedding was fitted on ${M} points; pass the distances from the new points (rows) to the original points (columns)`,
+        `addPoints: the cross distances have ${cross.cols} columns but the embedding was fitted on ${M} points; pass the distances from the new points (rows) to the original points (columns)${this.landmark ? " (its landmarks: embedding.landmark.landmarks)" : ""}`,
       );
     }
     const N = cross.rows;
     const rowsMeta = meta ?? cross.rowMeta;
     if (rowsMeta.length !== N) throw new InpcaInputError(`addPoints: ${rowsMeta.length} metadata rows for ${N} new points`);
     const K = this.dims;
-    const scale = Float64Array.from(this.eigenvalues, (l) => (l === 0 ? 0 : 1 / (Math.sign(l) * Math.sqrt(Math.abs(l)))));
+    const scale = Float64Array.from(this.basis.eigenvalues ?? this.eigenvalues, (l) => (l === 0 ? 0 : 1 / (Math.sign(l) * Math.sqrt(Math.abs(l)))));
     const added = new Float64Array(N * K);
     const w = new Float64Array(M);
     for (let a = 0; a < N; a++) {
@@ -106,10 +149,16 @@ export class Embedding {
       for (let j = 0; j < M; j++) mean += d[j]!;
       mean /= M;
       for (let j = 0; j < M; j++) w[j] = -0.5 * (d[j]! - mean - m[j]! + grandMean);
+      const P = this.basis.projection, off = this.basis.offset;
       for (let k = 0; k < K; k++) {
         let s = 0;
-        for (let j = 0; j < M; j++) s += w[j]! * V[j * K + k]!;
-        added[a * K + k] = s * scale[k]!;
+        if (P) {
+          for (let j = 0; j < M; j++) s += w[j]! * P[j * K + k]!;
+          added[a * K + k] = s - (off ? off[k]! : 0);
+        } else {
+          for (let j = 0; j < M; j++) s += w[j]! * V[j * K + k]!;
+          added[a * K + k] = s * scale[k]!;
+        }
       }
     }
     const coords = new Float64Array((this.points + N) * K);
@@ -145,6 +194,11 @@ export class Embedding {
   toString(): string {
     const axes = Array.from(this.eigenvalues, (l, k) => `λ${k + 1}=${l.toPrecision(4)}${l < 0 ? " (time-like)" : ""}`).join(", ");
     const es = this.explainedStress[this.dims - 1];
+    const lm = this.landmark;
+    if (lm) {
+      const se = lm.distanceError ? `; ${lm.samples} of ${lm.totalSamples} samples: d_B standard error ${lm.distanceError.median.toExponential(2)} nats (median, ${(100 * lm.distanceError.relative).toFixed(2)} % of d)` : "";
+      return `Embedding ${this.points} points × ${this.dims} axes by landmark InPCA (${lm.landmarks.length} landmarks, ${lm.select}, ${lm.precision}): ${axes}; explained stress ≈ ${lm.stress.explained.toFixed(4)} (95 % ${lm.stress.low.toFixed(4)}–${lm.stress.high.toFixed(4)}, from ${lm.stress.points} points)${se}; ${lm.seconds.total!.toFixed(1)} s`;
+    }
     const added = this.points - this.basis.size;
     return `Embedding ${this.points} points${added ? ` (${added} placed out of sample)` : ""} × ${this.dims} axes: ${axes}; explained stress ${es === undefined ? "?" : es.toFixed(4)}`;
   }

@@ -217,7 +217,7 @@ export class Zoo {
   }
 }
 
-function pointMeta(run: ZooRun, c: ZooCheckpoint, split: string): ModelPoint {
+export function pointMeta(run: ZooRun, c: ZooCheckpoint, split: string): ModelPoint {
   const p: ModelPoint = { run: run.id, step: c.step, epoch: c.epoch, split, config: run.config, kind: "model" };
   for (const [k, v] of Object.entries(c)) if (k !== "step" && k !== "epoch" && v !== undefined) p[k] = v;
   const err = c[`${split}Error`];
@@ -229,7 +229,7 @@ function pointMeta(run: ZooRun, c: ZooCheckpoint, split: string): ModelPoint {
 }
 
 /** Checks decoded rows (float16 rounding allowed); names the file, run, step, sample and class of a bad one. */
-function validateRows(probs: Float32Array, from: number, to: number, C: number, S: number, meta: ModelPoint[], firstRow: number, file: string): void {
+export function validateRows(probs: Float32Array, from: number, to: number, C: number, S: number, meta: ModelPoint[], firstRow: number, file: string): void {
   const bad = firstBadRow(probs, from, (to - from) / C, C, sumTolerance(C, true));
   if (!bad) return;
   const p = meta[firstRow + Math.floor(bad.row / S)]!;

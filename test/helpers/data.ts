@@ -58,3 +58,41 @@ export function naiveBhattacharyya(a: PredictionSet, i: number, b: PredictionSet
   }
   return s / S;
 }
+
+/**
+ * Smooth synthetic training trajectories: `runs` runs in `groups` groups (architectures), `checkpoints` each on the
+ * dense-early schedule t = (j/(K-1))², from near ignorance to near truth, with a detour toward a group-specific
+ * wrong class mid-way and a small run-specific offset. Probabilities [runs·checkpoints, S, C] with run/step meta.
+ */
+export function trajectorySet(runs: number, checkpoints: number, S: number, C: number, seed = 1, groups = 6): PredictionSet {
+  const u = uniform(seed);
+  const g = normal(seed + 1);
+  const labels = Int32Array.from({ length: S }, () => Math.floor(u() * C));
+  const detour = Array.from({ length: groups }, () => Int32Array.from(labels, (y) => (y + 1 + Math.floor(u() * (C - 1))) % C));
+  const hardness = Float64Array.from({ length: S }, () => u());
+  const M = runs * checkpoints;
+  const logits = new Float32Array(M * S * C);
+  const meta: ModelPoint[] = [];
+  const offset = new Float64Array(S * C);
+  let m = 0;
+  for (let r = 0; r < runs; r++) {
+    const group = r % groups;
+    const speed = 1 + 0.1 * g() + 0.15 * group / groups;
+    for (let q = 0; q < S * C; q++) offset[q] = 0.3 * g();
+    for (let j = 0; j < checkpoints; j++, m++) {
+      const t = (j / (checkpoints - 1)) ** 2;
+      for (let n = 0; n < S; n++) {
+        const learned = 1 / (1 + Math.exp(-(speed * t * 1.4 - hardness[n]!) / 0.12));
+        const bump = 3 * Math.sin(Math.PI * Math.min(1, t * speed)) * (1 - learned);
+        for (let c = 0; c < C; c++) {
+          let z = t * offset[n * C + c]!;
+          if (c === labels[n]) z += 7 * learned;
+          if (c === detour[group]![n]) z += bump;
+          logits[(m * S + n) * C + c] = z;
+        }
+      }
+      meta.push({ run: `g${group}-r${r}`, step: j, epoch: t, config: { arch: `g${group}` } });
+    }
+  }
+  return PredictionSet.fromLogits(logits, [M, S, C], { labels, meta });
+}

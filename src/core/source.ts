@@ -1,0 +1,88 @@
+/**
+ * Prediction sources: model-points held in memory or on disk, read in chunks of rows. Metadata is held for every
+ * row; probabilities only for the rows being read. The streaming computations (landmark InPCA) consume this
+ * interface, so a zoo of 150,000 checkpoints never has to be resident at once.
+ */
+import { InpcaInputError } from "./errors.js";
+import type { ModelPoint } from "./meta.js";
+import { PredictionSet } from "./prediction-set.js";
+
+/** Model-points on disk or in memory, read by rows. */
+export interface PredictionSource {
+  /** What the rows come from (a file, a folder, "prediction set"), for messages. */
+  readonly name: string;
+  /** M model-points, S samples, C classes. */
+  readonly models: number;
+  readonly samples: number;
+  readonly classes: number;
+  /** One metadata row per model-point (all M, always resident). */
+  readonly meta: readonly ModelPoint[];
+  /** True labels of the S samples, or null. */
+  readonly labels: Int32Array | null;
+  readonly classNames: readonly string[];
+  /** Split of the samples ("train", "test"), when known. */
+  readonly split: string | undefined;
+  /** Dataset indices of the S samples, when known. */
+  readonly sampleIds: Int32Array | null;
+  /**
+   * The model-points `rows` (indices in ascending order) as a PredictionSet of rows.length × S' × C, where S' is
+   * S or, with `samples` (ascending sample indices), samples.length. Throws InpcaInputError naming the file and
+   * the model-point of a bad row.
+   */
+  read(rows: ArrayLike<number>, samples?: Int32Array): Promise<PredictionSet>;
+}
+
+/** True when `x` is a PredictionSource (and not a PredictionSet, which `sourceOf` wraps). */
+export function isPredictionSource(x: unknown): x is PredictionSource {
+  return typeof x === "object" && x !== null && !(x instanceof PredictionSet) && typeof (x as PredictionSource).read === "function" && Number.isInteger((x as PredictionSource).models);
+}
+
+/** A PredictionSet as a source (rows are copied out on read; nothing is re-validated). */
+export function sourceOf(set: PredictionSet | PredictionSource, name = "prediction set"): PredictionSource {
+  if (!(set instanceof PredictionSet)) return set;
+  return {
+    name,
+    models: set.models,
+    samples: set.samples,
+    classes: set.classes,
+    meta: set.meta,
+    labels: set.labels,
+    classNames: set.classNames,
+    split: set.split,
+    sampleIds: set.sampleIds,
+    read: async (rows, samples) => {
+      checkRows(rows, set.models, name);
+      const picked = set.select(rows);
+      return samples ? picked.selectSamples(samples) : picked;
+    },
+  };
+}
+
+/** Checks that `rows` are ascending integers in [0, M). */
+export function checkRows(rows: ArrayLike<number>, M: number, name: string): void {
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    if (!(Number.isInteger(r) && r >= 0 && r < M)) throw new InpcaInputError(`${name}: row ${r} is outside [0, ${M})`);
+    if (i > 0 && r <= rows[i - 1]!) throw new InpcaInputError(`${name}: rows must be read in ascending order (${rows[i - 1]} then ${r})`);
+  }
+}
+
+/** Default memory budget for resident probabilities: an eighth of the machine's memory, at most 2 GiB. */
+export function defaultMemoryBudget(totalBytes: number): number {
+  return Math.min(2 * 2 ** 30, Math.floor(totalBytes / 8));
+}
+
+/**
+ * How many model-points fit in `budget` bytes when each holds S'×C float32 probabilities plus `extraPerRow`
+ * bytes (e.g. its row of cross-distances). Throws, saying what to change, when not even one fits.
+ */
+export function rowsPerChunk(samples: number, classes: number, budget: number, extraPerRow = 0, what = "a chunk"): number {
+  const perRow = samples * classes * 4 + extraPerRow;
+  const n = Math.floor(budget / perRow);
+  if (n < 1) {
+    throw new InpcaInputError(
+      `a memory budget of ${budget} bytes cannot hold one model-point for ${what} (${perRow} bytes: ${samples} samples × ${classes} classes × 4 bytes${extraPerRow ? ` + ${extraPerRow}` : ""}); raise \`memory\` or lower \`samples\``,
+    );
+  }
+  return n;
+}

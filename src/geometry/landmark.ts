@@ -1,0 +1,511 @@
+/**
+ * Landmark InPCA (METHODS §13): InPCA of L landmark model-points, exact, then every model-point of the source
+ * placed from its L distances to the landmarks with the out-of-sample formula (§5), in one streaming pass.
+ * Cost O(L²·S·C + M·L·S·C) and memory O(L² + L·S·C + chunk) instead of O(M²·S·C) and O(M²): a zoo of 150,000
+ * checkpoints is embedded on a laptop.
+ */
+import { createHash } from "node:crypto";
+import { InpcaAbortError, InpcaInputError } from "../core/errors.js";
+import { rowsByRun, type ModelPoint } from "../core/meta.js";
+import { reporter, type ProgressOptions } from "../core/progress.js";
+import { PredictionSet } from "../core/prediction-set.js";
+import { TERM_CAP } from "../core/rows.js";
+import { defaultMemoryBudget, rowsPerChunk, sourceOf, type PredictionSource } from "../core/source.js";
+import { denseEigen, doubleCenter } from "../linalg/dense.js";
+import { uniform } from "../linalg/random.js";
+import { bhattacharyya } from "./distances.js";
+import { Embedding, type LandmarkSummary } from "./embedding.js";
+import { ignorance, truth } from "./geodesic.js";
+import { inpca } from "./inpca.js";
+import type { Precision } from "./pairwise/engine.js";
+import { sampleSubset } from "./subsample.js";
+
+/** Finished chunks of cross-distances kept between calls, so that an interrupted run resumes (see io's `chunkCache`). */
+export interface ChunkCache {
+  /** The stored values under `key`, or null. */
+  get(key: string, length: number): Float64Array | null;
+  /** Stores `values` under `key` (atomically: a crash leaves the old state or the new one). */
+  set(key: string, values: Float64Array): void;
+}
+
+/** How landmarks are chosen when only their number is given. */
+export type LandmarkSelection = "spread" | "farthest" | "random";
+
+export interface LandmarkOptions extends ProgressOptions {
+  /** Number of landmarks L (default min(2000, M)), or the indices of the model-points to use. */
+  landmarks?: number | ArrayLike<number>;
+  /**
+   * "spread" (default): the same number per run, spread evenly over each run's progress (the share of the way
+   * from ignorance to truth, d_B(P0, u) / (d_B(P0, u) + d_B(u, P*)); over its checkpoints when there are no
+   * labels). "farthest": farthest-point sampling on d_B over a seeded pool of up to 4L model-points.
+   * "random": seeded uniform (oversamples the dense late checkpoints; for comparison).
+   */
+  select?: LandmarkSelection;
+  /** Axes to keep (default 3). */
+  dims?: number;
+  /** Eigenvalues of the landmark matrix to report (default 50). */
+  spectrum?: number;
+  /** Use a seeded, class-stratified subset of this many samples (default all): each distance then has a standard error. */
+  samples?: number;
+  /** Seed of every random choice (default 1). */
+  seed?: number;
+  /** Arithmetic of the distances (default "f32"; see `DistanceOptions.precision`). */
+  precision?: Precision;
+  /** Bytes of probabilities and distances resident at once (default: an eighth of the memory, at most 2 GiB). */
+  memory?: number;
+  /** Where finished chunks of cross-distances are kept, so that an interrupted run resumes. */
+  cache?: ChunkCache;
+  /** Worker threads for the distances (default: one per core). */
+  threads?: number;
+  /** Model-points drawn to estimate ‖W‖²_F of the whole set for the explained stress (default 400). */
+  stressPoints?: number;
+  /** Total memory of the machine in bytes (default: os.totalmem()), for the default budget. */
+  totalMemory?: number;
+}
+
+/**
+ * Landmark InPCA of every model-point of `source` (a PredictionSet or a streaming PredictionSource): an
+ * Embedding of all M points in source order (coords, signed eigenvalues, time-like flags) with a `landmark`
+ * summary. The sign conventions are those of `inpca`; the result is deterministic for a given seed.
+ * - eigenvalues: the whole set's, estimated as sign(λ_k)·Σ_i x_ik² over the M placed points (= λ_k of the
+ *   full W when the landmarks span it); spectrum: the landmark eigenvalues scaled by M/L beyond the kept axes;
+ * - explainedStress: ES(k) from those and an estimate of ‖W‖²_F from `stressPoints` random model-points, with a
+ *   95 % interval for ES(dims) in `landmark.stress`.
+ * Throws InpcaInputError when L exceeds M or is below dims + 1, or when the memory budget cannot hold the
+ * landmarks and one chunk; InpcaAbortError on `signal`.
+ */
+export async function landmarkInpca(input: PredictionSet | PredictionSource, options: LandmarkOptions = {}): Promise<Embedding> {
+  const started = Date.now();
+  const src = sourceOf(input);
+  const M = src.models;
+  const { classes: C } = src;
+  const dims = options.dims ?? 3;
+  const seed = options.seed ?? 1;
+  const precision = options.precision ?? "f32";
+  const times: Record<string, number> = {};
+  const lap = (name: string, t0: number) => (times[name] = (Date.now() - t0) / 1000);
+  if (!(Number.isInteger(dims) && dims >= 1)) throw new InpcaInputError(`landmarkInpca: dims must be a positive integer, got ${options.dims}`);
+  const requested = typeof options.landmarks === "number" || options.landmarks === undefined ? (options.landmarks ?? Math.min(2000, M)) : options.landmarks.length;
+  if (!(Number.isInteger(requested) && requested >= dims + 1)) throw new InpcaInputError(`landmarkInpca: needs at least dims + 1 = ${dims + 1} landmarks, got ${requested}`);
+  if (requested > M) throw new InpcaInputError(`landmarkInpca: ${requested} landmarks but the source has only ${M} model-points; lower \`landmarks\` (or use inpca on the exact matrix)`);
+  const samples = options.samples !== undefined ? sampleSubset(src.samples, options.samples, src.labels, seed) : undefined;
+  const S = samples ? samples.length : src.samples;
+  const budget = options.memory ?? defaultMemoryBudget(options.totalMemory ?? (await import("node:os")).totalmem());
+  const L = requested;
+  const landmarkBytes = L * S * C * 4 + 3 * L * L * 8;
+  if (landmarkBytes >= budget) {
+    throw new InpcaInputError(`landmarkInpca: ${L} landmarks on ${S} samples need ${(landmarkBytes / 2 ** 20).toFixed(0)} MiB resident, more than the memory budget of ${(budget / 2 ** 20).toFixed(0)} MiB; raise \`memory\`, or lower \`landmarks\` or \`samples\``);
+  }
+  const chunk = Math.min(M, rowsPerChunk(S, C, budget - landmarkBytes, L * 8 * 2, "landmark InPCA after its landmarks"), 4096);
+  const distance = { precision, threads: options.threads, progress: false as const, signal: options.signal };
+  const stopIfAborted = () => {
+    if (options.signal?.aborted) throw new InpcaAbortError("landmarkInpca");
+  };
+
+  // 1. choose the landmarks
+  let t0 = Date.now();
+  const select = options.select ?? "spread";
+  let chosen: number[];
+  if (typeof options.landmarks === "object") chosen = checkIndices(options.landmarks, M);
+  else if (select === "random") chosen = randomPick(M, L, seed);
+  else if (select === "farthest") chosen = await farthestPick(src, L, seed, samples, budget - landmarkBytes, distance);
+  else if (select === "spread") chosen = spreadPick(src.meta, L, await progressProxy(src, samples, chunk, distance, options));
+  else throw new InpcaInputError(`landmarkInpca: select must be "spread", "farthest" or "random", got ${JSON.stringify(select)}`);
+  chosen.sort((a, b) => a - b);
+  lap("select", t0);
+  stopIfAborted();
+
+  // 2. exact InPCA of the landmarks
+  t0 = Date.now();
+  const marks = await src.read(chosen, samples);
+  const DLL = await bhattacharyya(marks, distance);
+  // more axes than asked for, so that the whole set's leading axes can be recovered from the placed subspace
+  const base = inpca(DLL, { dims: Math.min(L - 1, Math.max(2 * dims, dims + 7)), spectrum: options.spectrum ?? 50, signal: options.signal });
+  lap("landmarks", t0);
+
+  // 3. one streaming pass: cross-distances to the landmarks, then the out-of-sample formula on Kp ≥ dims axes
+  t0 = Date.now();
+  const Kp = Math.min(base.dims, base.basis.eigenvectors.length / L);
+  const { eigenvectors: V, columnMeans: m, grandMean } = base.basis;
+  const scale = Float64Array.from(base.eigenvalues, (l) => (l === 0 ? 0 : 1 / (Math.sign(l) * Math.sqrt(Math.abs(l)))));
+  const raw = new Float64Array(M * Kp);
+  const key = cacheKey(src, chosen, samples, precision);
+  const bar = reporter("landmark inpca", M, options);
+  let resumed = 0;
+  const w = new Float64Array(L);
+  for (let start = 0; start < M; start += chunk) {
+    stopIfAborted();
+    const end = Math.min(M, start + chunk);
+    const name = `${key}-${start}-${end}`;
+    let cross = options.cache?.get(name, (end - start) * L) ?? null;
+    if (cross) resumed += end - start;
+    else {
+      const rows = await src.read(range(start, end), samples);
+      cross = (await bhattacharyya(rows, marks, distance)).data;
+      options.cache?.set(name, cross);
+    }
+    for (let a = 0; a < end - start; a++) {
+      for (let j = 0; j < L; j++) w[j] = -0.5 * (cross[a * L + j]! - m[j]! + grandMean);
+      for (let k = 0; k < Kp; k++) {
+        let s = 0;
+        for (let j = 0; j < L; j++) s += w[j]! * V[j * Kp + k]!;
+        raw[(start + a) * Kp + k] = s * scale[k]!;
+      }
+    }
+    bar.update(end);
+  }
+  bar.done();
+  lap("placement", t0);
+
+  // 4. axes of the whole set: centre on all M points, then diagonalise W ≈ X J Xᵀ in the placed subspace
+  t0 = Date.now();
+  const signs = Float64Array.from(base.eigenvalues.subarray(0, Kp), (l) => (l < 0 ? -1 : 1));
+  const { transform, values, offset } = wholeSetAxes(raw, M, Kp, signs);
+  const all = applyAxes(raw, M, Kp, transform, offset, Kp);
+  const flip = axisSigns(all, M, Kp);
+  for (let i = 0; i < M; i++) for (let k = 0; k < Kp; k++) all[i * Kp + k]! *= flip[k]!;
+  const K = Math.min(dims, Kp);
+  const coords = new Float64Array(M * K);
+  for (let i = 0; i < M; i++) for (let k = 0; k < K; k++) coords[i * K + k] = all[i * Kp + k]!;
+  const eigenvalues = values.slice(0, K);
+  const spectrum = Float64Array.from({ length: Math.max(Kp, base.spectrum.length) }, (_, k) => (k < Kp ? values[k]! : (base.spectrum[k]! * M) / L));
+  const stress = await stressEstimate(src, all, M, Kp, values, K, Math.min(M, options.stressPoints ?? 400), seed, samples, distance);
+  lap("stress", t0);
+  // new points: x = (w·V·diag(scale) − offset)·T·diag(flip), folded into one L×K projection
+  const projection = new Float64Array(L * K);
+  for (let j = 0; j < L; j++) for (let k = 0; k < K; k++) {
+    let s = 0;
+    for (let a = 0; a < Kp; a++) s += V[j * Kp + a]! * scale[a]! * transform[a * Kp + k]!;
+    projection[j * K + k] = s * flip[k]!;
+  }
+  const shift = new Float64Array(K);
+  for (let k = 0; k < K; k++) {
+    let s = 0;
+    for (let a = 0; a < Kp; a++) s += offset[a]! * transform[a * Kp + k]!;
+    shift[k] = s * flip[k]!;
+  }
+
+  const summary: LandmarkSummary = {
+    landmarks: Int32Array.from(chosen),
+    select: typeof options.landmarks === "object" ? "given" : select,
+    samples: S,
+    totalSamples: src.samples,
+    precision,
+    distanceError: samples ? samplingError(marks, seed) : null,
+    stress: { explained: stress.explained[K - 1]!, low: stress.low, high: stress.high, points: stress.points },
+    resumedRows: resumed,
+    chunkRows: chunk,
+    seconds: { ...times, total: (Date.now() - started) / 1000 },
+    source: src.name,
+  };
+  return new Embedding({
+    coords, points: M, dims: K, eigenvalues, spectrum, explainedStress: stress.explained, frobenius2: stress.frobenius2,
+    meta: src.meta,
+    basis: { ...base.basis, eigenvalues: base.eigenvalues, points: summary.landmarks, projection, offset: shift },
+    landmark: summary,
+  });
+}
+
+function range(start: number, end: number): Int32Array {
+  return Int32Array.from({ length: end - start }, (_, i) => start + i);
+}
+
+function checkIndices(ix: ArrayLike<number>, M: number): number[] {
+  const out = Array.from(ix);
+  const seen = new Set<number>();
+  for (const i of out) {
+    if (!(Number.isInteger(i) && i >= 0 && i < M)) throw new InpcaInputError(`landmarkInpca: landmark ${i} is outside [0, ${M})`);
+    if (seen.has(i)) throw new InpcaInputError(`landmarkInpca: landmark ${i} is listed twice`);
+    seen.add(i);
+  }
+  return out;
+}
+
+/** L distinct indices of [0, M), seeded (partial Fisher–Yates). */
+function randomPick(M: number, L: number, seed: number): number[] {
+  const random = uniform(seed * 7 + 3);
+  const ix = Int32Array.from({ length: M }, (_, i) => i);
+  for (let i = 0; i < L; i++) {
+    const j = i + Math.floor(random() * (M - i));
+    const t = ix[i]!;
+    ix[i] = ix[j]!;
+    ix[j] = t;
+  }
+  return Array.from(ix.subarray(0, L));
+}
+
+/**
+ * Share of the way from ignorance to truth of every model-point, d_B(P0, u) / (d_B(P0, u) + d_B(u, P*)), in
+ * one streaming pass (2 distances per point); null without labels.
+ */
+async function progressProxy(src: PredictionSource, samples: Int32Array | undefined, chunk: number, distance: object, options: ProgressOptions): Promise<Float64Array | null> {
+  if (!src.labels) return null;
+  const first = await src.read([0], samples);
+  const ends = ignorance(first).concat(truth(first));
+  const out = new Float64Array(src.models);
+  const bar = reporter("landmarks: progress", src.models, options);
+  for (let start = 0; start < src.models; start += chunk) {
+    if (options.signal?.aborted) throw new InpcaAbortError("landmarkInpca");
+    const end = Math.min(src.models, start + chunk);
+    const d = (await bhattacharyya(await src.read(range(start, end), samples), ends, distance)).data;
+    for (let a = 0; a < end - start; a++) {
+      const s = d[2 * a]! + d[2 * a + 1]!;
+      out[start + a] = s > 0 ? d[2 * a]! / s : 0;
+    }
+    bar.update(end);
+  }
+  bar.done();
+  return out;
+}
+
+/**
+ * "spread": an equal share of L per run (remainders to the longest runs; when there are more runs than L, L runs
+ * evenly spaced in their order, one point each), spread within each run evenly over `progress` (nearest unused
+ * checkpoint to each of q evenly spaced targets between the run's least and greatest progress), or evenly over
+ * its checkpoints when progress is null.
+ */
+export function spreadPick(meta: readonly ModelPoint[], L: number, progress: Float64Array | null): number[] {
+  const runs = rowsByRun(meta);
+  const R = runs.length;
+  const quota = new Array<number>(R).fill(0);
+  if (R >= L) for (let k = 0; k < L; k++) quota[Math.floor((k * R) / L)] = 1;
+  else {
+    let left = L;
+    let open = runs.map((_, k) => k);
+    while (left > 0 && open.length > 0) {
+      const share = Math.max(1, Math.floor(left / open.length));
+      const byLength = open.slice().sort((a, b) => runs[b]!.rows.length - quota[b]! - (runs[a]!.rows.length - quota[a]!) || a - b);
+      for (const k of byLength) {
+        if (left === 0) break;
+        const add = Math.min(share, runs[k]!.rows.length - quota[k]!, left);
+        quota[k]! += add;
+        left -= add;
+      }
+      open = open.filter((k) => quota[k]! < runs[k]!.rows.length);
+    }
+  }
+  const out: number[] = [];
+  runs.forEach(({ rows }, k) => {
+    const q = quota[k]!;
+    if (q === 0) return;
+    const value = (i: number) => (progress ? progress[rows[i]!]! : i);
+    let lo = Infinity, hi = -Infinity;
+    for (let i = 0; i < rows.length; i++) {
+      lo = Math.min(lo, value(i));
+      hi = Math.max(hi, value(i));
+    }
+    const used = new Uint8Array(rows.length);
+    for (let t = 0; t < q; t++) {
+      const target = q === 1 ? (lo + hi) / 2 : lo + ((hi - lo) * t) / (q - 1);
+      let best = -1;
+      for (let i = 0; i < rows.length; i++) {
+        if (used[i]) continue;
+        if (best < 0 || Math.abs(value(i) - target) < Math.abs(value(best) - target)) best = i;
+      }
+      used[best] = 1;
+      out.push(rows[best]!);
+    }
+  });
+  return out;
+}
+
+/** Farthest-point sampling on d_B over a seeded pool of up to 4L model-points (as many as the budget holds). */
+async function farthestPick(src: PredictionSource, L: number, seed: number, samples: Int32Array | undefined, budget: number, distance: object): Promise<number[]> {
+  const S = samples ? samples.length : src.samples;
+  const poolSize = Math.max(L, Math.min(src.models, 4 * L, rowsPerChunk(S, src.classes, budget, 0, "the farthest-point pool")));
+  const pool = randomPick(src.models, poolSize, seed + 11).sort((a, b) => a - b);
+  const set = await src.read(pool, samples);
+  const nearest = new Float64Array(poolSize).fill(Infinity);
+  const picked: number[] = [];
+  let next = 0;
+  for (let t = 0; t < L; t++) {
+    picked.push(next);
+    nearest[next] = -1;
+    const d = (await bhattacharyya(set.select([next]), set, distance)).data;
+    let best = -1;
+    for (let i = 0; i < poolSize; i++) {
+      if (nearest[i]! < 0) continue;
+      if (d[i]! < nearest[i]!) nearest[i] = d[i]!;
+      if (best < 0 || nearest[i]! > nearest[best]!) best = i;
+    }
+    next = best;
+  }
+  return picked.map((i) => pool[i]!);
+}
+
+/**
+ * The whole set's axes from placed coordinates X (M×K, signature `signs`): centre X on all M points (offset),
+ * then W ≈ X J Xᵀ has the eigenpairs of the small matrix G^½ J G^½ (G = XᵀX): coordinates X·T with
+ * T = G^-½ U diag(√|Λ|), eigenvalues Λ sorted by |Λ|. Directions with no spread (G's eigenvalues below 1e-12
+ * of the largest) are dropped.
+ */
+function wholeSetAxes(X: Float64Array, M: number, K: number, signs: Float64Array): { transform: Float64Array; values: Float64Array; offset: Float64Array } {
+  const offset = new Float64Array(K);
+  for (let i = 0; i < M; i++) for (let k = 0; k < K; k++) offset[k] += X[i * K + k]!;
+  for (let k = 0; k < K; k++) offset[k] /= M;
+  const G = new Float64Array(K * K);
+  for (let i = 0; i < M; i++) for (let a = 0; a < K; a++) {
+    const xa = X[i * K + a]! - offset[a]!;
+    for (let b = a; b < K; b++) G[a * K + b] += xa * (X[i * K + b]! - offset[b]!);
+  }
+  for (let a = 0; a < K; a++) for (let b = 0; b < a; b++) G[a * K + b] = G[b * K + a]!;
+  const g = denseEigen(G, K);
+  const top = Math.max(0, g.values[0]!);
+  const half = new Float64Array(K * K), inv = new Float64Array(K * K);
+  for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) {
+    let h = 0, v = 0;
+    for (let c = 0; c < K; c++) {
+      const e = g.values[c]!;
+      if (!(e > 1e-12 * top)) continue;
+      const p = g.vectors[a * K + c]! * g.vectors[b * K + c]!;
+      h += p * Math.sqrt(e);
+      v += p / Math.sqrt(e);
+    }
+    half[a * K + b] = h;
+    inv[a * K + b] = v;
+  }
+  const B = new Float64Array(K * K);
+  for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) {
+    let s = 0;
+    for (let c = 0; c < K; c++) s += half[a * K + c]! * signs[c]! * half[c * K + b]!;
+    B[a * K + b] = s;
+  }
+  for (let a = 0; a < K; a++) for (let b = 0; b < a; b++) B[a * K + b] = B[b * K + a] = 0.5 * (B[a * K + b]! + B[b * K + a]!);
+  const e = denseEigen(B, K);
+  const transform = new Float64Array(K * K);
+  for (let a = 0; a < K; a++) for (let k = 0; k < K; k++) {
+    let s = 0;
+    for (let c = 0; c < K; c++) s += inv[a * K + c]! * e.vectors[c * K + k]!;
+    transform[a * K + k] = s * Math.sqrt(Math.abs(e.values[k]!));
+  }
+  return { transform, values: e.values, offset };
+}
+
+/** (X − offset)·T, keeping the first `keep` columns: N×keep. */
+function applyAxes(X: Float64Array, N: number, K: number, T: Float64Array, offset: Float64Array, keep: number): Float64Array {
+  const out = new Float64Array(N * keep);
+  for (let i = 0; i < N; i++) for (let k = 0; k < keep; k++) {
+    let s = 0;
+    for (let a = 0; a < K; a++) s += (X[i * K + a]! - offset[a]!) * T[a * K + k]!;
+    out[i * keep + k] = s;
+  }
+  return out;
+}
+
+/** ±1 per axis so that each axis's coordinate of largest magnitude is positive (inpca's eigenvector convention). */
+function axisSigns(X: Float64Array, N: number, K: number): Float64Array {
+  const out = new Float64Array(K).fill(1);
+  for (let k = 0; k < K; k++) {
+    let best = 0;
+    for (let i = 1; i < N; i++) if (Math.abs(X[i * K + k]!) > Math.abs(X[best * K + k]!) + 1e-12) best = i;
+    if (X[best * K + k]! < 0) out[k] = -1;
+  }
+  return out;
+}
+
+/**
+ * Explained stress of the whole set from P random model-points: exact D_PP, W_PP = -½ J D_PP J, and the rank-k
+ * reconstruction Ŵ_k = X_c J_k X_cᵀ from their placed coordinates (centred on the P points); the ratio
+ * ‖W_PP − Ŵ_k‖²/‖W_PP‖² estimates ‖W − W_k‖²/‖W‖² of the whole set, so ES(k) = 1 − sqrt(ratio) needs no
+ * estimate of ‖W‖²_F itself to be precise (ES near 1 is a small residual). 95 % interval of ES(dims) by the
+ * jackknife over the points. ‖W‖²_F of the whole set ≈ M(M−1)·mean_{i≠j} W_ij² + M·mean_i W_ii².
+ */
+async function stressEstimate(
+  src: PredictionSource, X: Float64Array, M: number, K: number, values: Float64Array, dims: number, P: number, seed: number,
+  samples: Int32Array | undefined, distance: object,
+): Promise<{ explained: Float64Array; low: number; high: number; frobenius2: number; points: number }> {
+  const pick = randomPick(M, P, seed + 5).sort((a, b) => a - b);
+  const D = (await bhattacharyya(await src.read(pick, samples), distance)).data;
+  const residuals = (ix: number[], upTo: number): { ratio: Float64Array; f2: number; diag: number } => {
+    const n = ix.length;
+    const sub = new Float64Array(n * n);
+    for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) sub[a * n + b] = D[ix[a]! * P + ix[b]!]!;
+    const { W } = doubleCenter(sub, n);
+    const mean = new Float64Array(K);
+    for (const i of ix) for (let k = 0; k < K; k++) mean[k] += X[pick[i]! * K + k]! / n;
+    const xc = new Float64Array(n * K);
+    ix.forEach((i, a) => { for (let k = 0; k < K; k++) xc[a * K + k] = X[pick[i]! * K + k]! - mean[k]!; });
+    const r = new Float64Array(upTo);
+    let f2 = 0, diag = 0;
+    for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) {
+      const wab = W[a * n + b]!;
+      f2 += wab * wab;
+      if (a === b) diag += wab * wab;
+      let hat = 0;
+      for (let k = 0; k < upTo; k++) {
+        hat += (values[k]! < 0 ? -1 : 1) * xc[a * K + k]! * xc[b * K + k]!;
+        r[k] += (wab - hat) ** 2;
+      }
+    }
+    return { ratio: r.map((v) => (f2 > 0 ? v / f2 : 0)), f2, diag };
+  };
+  const everyone = Array.from({ length: P }, (_, i) => i);
+  const whole = residuals(everyone, K);
+  const explained = whole.ratio.map((q) => 1 - Math.sqrt(Math.min(1, q)));
+  const f2 = (M * (M - 1) * (whole.f2 - whole.diag)) / Math.max(1, P * (P - 1)) + (M * whole.diag) / P;
+  if (P < 3 || P === M) return { explained, low: explained[dims - 1]!, high: explained[dims - 1]!, frobenius2: f2, points: P };
+  const leave = Math.min(P, 50);
+  const est: number[] = [];
+  for (let t = 0; t < leave; t++) {
+    const out = Math.floor((t * P) / leave);
+    est.push(residuals(everyone.filter((i) => i !== out), dims).ratio[dims - 1]!);
+  }
+  const mean = est.reduce((a, b) => a + b, 0) / leave;
+  const se = Math.sqrt(((P - 1) / P) * (P / leave) * est.reduce((a, e) => a + (e - mean) ** 2, 0));
+  const q = whole.ratio[dims - 1]!;
+  const esOf = (x: number) => 1 - Math.sqrt(Math.min(1, Math.max(0, x)));
+  return { explained, low: esOf(q + 1.96 * se), high: esOf(q - 1.96 * se), frobenius2: f2, points: P };
+}
+
+/**
+ * Standard error of d_B from the sample subset, over 200 seeded landmark pairs: each pair's per-sample terms
+ * -log clamp(BC_n), their standard deviation / √n. Median and 90th percentile (nats) and the median relative to d.
+ */
+function samplingError(set: PredictionSet, seed: number): { median: number; p90: number; relative: number; pairs: number } {
+  const { models: L, samples: S, classes: C, probs } = set;
+  const random = uniform(seed + 17);
+  const se: number[] = [];
+  const rel: number[] = [];
+  const pairs = Math.min(200, (L * (L - 1)) / 2);
+  const sq = (m: number, n: number, out: Float64Array) => {
+    let sum = 0;
+    for (let c = 0; c < C; c++) sum += probs[(m * S + n) * C + c]!;
+    for (let c = 0; c < C; c++) out[c] = Math.sqrt(probs[(m * S + n) * C + c]! / sum);
+  };
+  const u = new Float64Array(C), v = new Float64Array(C);
+  for (let t = 0; t < pairs; t++) {
+    const i = Math.floor(random() * L);
+    let j = Math.floor(random() * (L - 1));
+    if (j >= i) j++;
+    let s1 = 0, s2 = 0;
+    for (let n = 0; n < S; n++) {
+      sq(i, n, u);
+      sq(j, n, v);
+      let bc = 0;
+      for (let c = 0; c < C; c++) bc += u[c]! * v[c]!;
+      const term = Math.min(TERM_CAP, -Math.log(Math.min(1, Math.max(bc, Math.exp(-TERM_CAP)))));
+      s1 += term;
+      s2 += term * term;
+    }
+    const mean = s1 / S;
+    const sd = Math.sqrt(Math.max(0, s2 / S - mean * mean) * (S / Math.max(1, S - 1)));
+    se.push(sd / Math.sqrt(S));
+    if (mean > 0) rel.push(sd / Math.sqrt(S) / mean);
+  }
+  const q = (a: number[], p: number) => {
+    const s = a.slice().sort((x, y) => x - y);
+    return s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))]! : 0;
+  };
+  return { median: q(se, 0.5), p90: q(se, 0.9), relative: q(rel, 0.5), pairs };
+}
+
+/** A key naming the cross-distances of this source, landmark set, sample subset and precision (SHA-256). */
+function cacheKey(src: PredictionSource, landmarks: number[], samples: Int32Array | undefined, precision: string): string {
+  const h = createHash("sha256");
+  h.update(`${src.name}|${src.models}|${src.samples}|${src.classes}|${precision}|`);
+  h.update(Buffer.from(Int32Array.from(landmarks).buffer));
+  h.update("|");
+  if (samples) h.update(Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength));
+  for (const p of src.meta) h.update(`${p.run}|${p.step}|`);
+  return `landmark-${h.digest("hex").slice(0, 24)}`;
+}
