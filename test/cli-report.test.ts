@@ -105,7 +105,7 @@ function specs(html: string): Spec[] {
   }));
 }
 
-function summary(html: string): { runs: number; checkpoints: number; splits: { split: string; checkpoints: number; embedded: number; samples: number; es3: number; labelled: boolean; geodesicPoints: number; finalLambda: Record<string, number | null> }[] } {
+function summary(html: string): { runs: number; checkpoints: number; splits: { split: string; checkpoints: number; embedded: number; method: string; landmarks: number | null; samples: number; es3: number; labelled: boolean; geodesicPoints: number; finalLambda: Record<string, number | null> }[] } {
   const m = /<script type="application\/json" id="inpca-report-summary">([\s\S]*?)<\/script>/.exec(html);
   expect(m, "summary block").not.toBeNull();
   return JSON.parse(m![1]!);
@@ -217,6 +217,39 @@ describe("inpca report on a zoo", () => {
     expect(h).toContain("<title>Toy &lt;runs&gt;</title>");
     expect(h).toMatch(/thinned to 6/);
   });
+
+  it("--method landmark embeds every checkpoint by landmark InPCA, and the page says how", () => {
+    const o = join(tmp, "out", "landmark.html");
+    const r = cli(["report", zooDir, "-o", o, "--method", "landmark", "--landmarks", "9", "--quiet"]);
+    expect(r.code, r.stderr).toBe(0);
+    const h = readFileSync(o, "utf8");
+    const s = summary(h);
+    for (const sp of s.splits) {
+      expect(sp.embedded).toBe(sp.checkpoints);
+      expect([sp.method, sp.landmarks]).toEqual(["landmark", 9]);
+    }
+    expect(h).toMatch(/Embedded by landmark InPCA: 9 landmarks \(spread\), every checkpoint placed from its distances to them; explained stress estimated from \d+ random checkpoints, ES\(3\) ≈ 0\.\d{3} \(95 % /);
+    expect(cli(["report", zooDir, "-o", o, "--method", "fast"]).stderr).toMatch(/--method must be exact, landmark or auto, got "fast"/);
+  });
+
+  it("above 3,000 checkpoints a split is embedded whole by landmark InPCA (auto), not thinned", () => {
+    const dir = join(tmp, "big-zoo");
+    const M = 3200, S = 20, C = 4;
+    const probs = new Float32Array(M * S * C);
+    for (let m = 0; m < M; m++) for (let n = 0; n < S; n++) {
+      const t = (m % 100) / 99, y = n % C;
+      for (let c = 0; c < C; c++) probs[(m * S + n) * C + c] = c === y ? 0.25 + 0.7 * t : (0.75 - 0.7 * t) / 3;
+    }
+    const meta: ModelPoint[] = Array.from({ length: M }, (_, m) => ({ run: `r${Math.floor(m / 100)}`, step: m % 100, config: { arch: m < 1600 ? "a" : "b" } }));
+    saveZoo(dir, { train: PredictionSet.fromProbabilities(probs, [M, S, C], { meta, labels: Array.from({ length: S }, (_, n) => n % C), renormalize: true }) });
+    const o = join(tmp, "out", "big.html");
+    const r = cli(["report", dir, "-o", o, "--quiet"]);
+    expect(r.code, r.stderr).toBe(0);
+    const h = readFileSync(o, "utf8");
+    const sp = summary(h).splits[0]!;
+    expect([sp.checkpoints, sp.embedded, sp.method, sp.landmarks]).toEqual([3200, 3200, "landmark", 2000]);
+    expect(h).not.toMatch(/thinned/);
+  }, 120_000);
 
   it("is reachable as the package's bin and prints help", () => {
     const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { bin: Record<string, string> };

@@ -13,7 +13,7 @@ import { formatSeconds } from "../core/progress.js";
 import { shutdownPool } from "../geometry/pairwise/pool.js";
 import { describeOsError, writeFileAtomic } from "../io/atomic.js";
 import { defaultPython, registerKernel } from "./kernel.js";
-import { buildReport, DEFAULT_MAX_POINTS, type ReportSplit } from "./report.js";
+import { buildReport, EXACT_LIMIT, type ReportSplit } from "./report.js";
 
 const VERSION = "0.1.0";
 
@@ -40,8 +40,10 @@ Options:
   --out, -o FILE        where to write the page (default report.html)
   --split S             train, test or both (default: both when there is a test split)
   --dims K              InPCA axes kept, ≥ 3 (default 3; the figure shows the first three)
-  --max-points N        at most N checkpoints per split, thinned evenly within each run
-                        (default ${DEFAULT_MAX_POINTS}: distances in seconds, page under ~10 MB)
+  --method M            exact, landmark or auto (default auto: exact InPCA up to ${EXACT_LIMIT}
+                        checkpoints per split, landmark InPCA above, so every checkpoint is embedded)
+  --landmarks L         landmarks of the landmark method (default 2000)
+  --max-points N        thin to at most N checkpoints per split, evenly within each run (default: all)
   --title TEXT          page title (default "InPCA report: <folder name>")
   --color-by FIELD      colour runs by a configuration field (default arch, else run)
   --labels FILE         labels of the samples (.npy, .npz, .json, .safetensors, .h5)
@@ -74,6 +76,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         split: { type: "string" },
         dims: { type: "string" },
         "max-points": { type: "string" },
+        method: { type: "string" },
+        landmarks: { type: "string" },
         title: { type: "string" },
         "color-by": { type: "string" },
         labels: { type: "string" },
@@ -120,6 +124,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let split: ReportSplit | undefined;
   let dims: number | undefined;
   let maxPoints: number | undefined;
+  let landmarks: number | undefined;
   try {
     if (folder === undefined) throw new UsageError("inpca report needs a folder: a zoo (manifest.json) or a folder of checkpoint predictions");
     if (extra.length) throw new UsageError(`one folder only; also given: ${extra.join(" ")}`);
@@ -129,6 +134,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (dims !== undefined && dims < 3) throw new UsageError(`--dims must be at least 3 (the 3-D figure needs three axes), got ${dims}`);
     maxPoints = intOption(o["max-points"], "max-points");
     if (maxPoints !== undefined && maxPoints < 4) throw new UsageError(`--max-points must be at least 4, got ${maxPoints}`);
+    if (o.method !== undefined && !["exact", "landmark", "auto"].includes(o.method)) throw new UsageError(`--method must be exact, landmark or auto, got "${o.method}"`);
+    landmarks = intOption(o.landmarks, "landmarks");
+    if (landmarks !== undefined && landmarks < 4) throw new UsageError(`--landmarks must be at least 4, got ${landmarks}`);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     err(`inpca: ${e.message}\n(inpca report --help for the options)`);
@@ -149,7 +157,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const t0 = Date.now();
   try {
     const report = await buildReport(folder!, {
-      split, dims, maxPoints, title: o.title, colorBy: o["color-by"], labels: o.labels,
+      split, dims, maxPoints, method: o.method as "auto" | undefined, landmarks, title: o.title, colorBy: o["color-by"], labels: o.labels,
       signal: controller.signal, log, progress: !o.quiet && process.stderr.isTTY ? "auto" : false,
       command: ["inpca", ...argv].map((a) => (/^[\w./=:+-]+$/.test(a) ? a : JSON.stringify(a))).join(" "),
     });

@@ -17,6 +17,7 @@ import { bhattacharyya } from "../geometry/distances.js";
 import type { Embedding } from "../geometry/embedding.js";
 import { geodesic } from "../geometry/geodesic.js";
 import { inpca } from "../geometry/inpca.js";
+import { landmarkInpca } from "../geometry/landmark.js";
 import { progress } from "../geometry/progress.js";
 import { discoverCheckpoints, findLabelsFile, loadCheckpoints } from "../io/checkpoints.js";
 import { loadZoo, type ZooRun } from "../io/zoo.js";
@@ -38,10 +39,17 @@ export interface ReportOptions {
   /** InPCA axes kept (≥ 3; the 3-D figure shows the first three). Default 3. */
   dims?: number;
   /**
-   * At most this many checkpoints per split enter the distance matrix and the page (default
-   * `DEFAULT_MAX_POINTS`); more are thinned evenly within each run, first and last checkpoint kept.
+   * At most this many checkpoints per split are embedded (default: all). Given, more are thinned evenly within each
+   * run, first and last checkpoint kept.
    */
   maxPoints?: number;
+  /**
+   * "exact" (the full distance matrix), "landmark" (`landmarkInpca`), or "auto" (default): exact up to
+   * `EXACT_LIMIT` checkpoints per split, landmark InPCA above, so a large folder is embedded whole.
+   */
+  method?: "auto" | "exact" | "landmark";
+  /** Landmarks of the landmark method (default min(2000, checkpoints)). */
+  landmarks?: number;
   /** Page title (default "InPCA report: <folder name>"). */
   title?: string;
   /** Colour runs by this metadata or configuration field (default "arch" when it varies, else the run when ≤ 12 runs). */
@@ -62,8 +70,11 @@ export interface ReportOptions {
   date?: Date;
 }
 
-/** Default `maxPoints`: keeps distances under ~10 s on two cores and the page under ~10 MB. */
-export const DEFAULT_MAX_POINTS = 3000;
+/**
+ * Above this many checkpoints in a split, "auto" uses landmark InPCA: the exact matrix would take more than
+ * ~10 s on two cores and 144 MB (3,000²·8 bytes, twice).
+ */
+export const EXACT_LIMIT = 3000;
 
 /** What one split of the report shows, in numbers. */
 export interface SplitSummary {
@@ -71,6 +82,9 @@ export interface SplitSummary {
   /** Checkpoints in the input for this split, and those embedded (after `maxPoints`). */
   checkpoints: number;
   embedded: number;
+  /** How they were embedded: "exact", or "landmark" with the number of landmarks. */
+  method: "exact" | "landmark";
+  landmarks: number | null;
   samples: number;
   classes: number;
   runs: number;
@@ -138,8 +152,10 @@ export async function buildReport(folder: string, options: ReportOptions = {}): 
   const log = options.log ?? (() => {});
   const dims = options.dims ?? 3;
   if (!(Number.isInteger(dims) && dims >= 3)) throw new InpcaInputError(`dims must be an integer ≥ 3 (the 3-D figure needs three axes), got ${options.dims}`);
-  const maxPoints = options.maxPoints ?? DEFAULT_MAX_POINTS;
-  if (!(Number.isInteger(maxPoints) && maxPoints >= 4)) throw new InpcaInputError(`maxPoints must be an integer ≥ 4, got ${options.maxPoints}`);
+  const maxPoints = options.maxPoints ?? Infinity;
+  if (!(maxPoints === Infinity || (Number.isInteger(maxPoints) && maxPoints >= 4))) throw new InpcaInputError(`maxPoints must be an integer ≥ 4, got ${options.maxPoints}`);
+  const method = options.method ?? "auto";
+  if (!["auto", "exact", "landmark"].includes(method)) throw new InpcaInputError(`method must be "auto", "exact" or "landmark", got ${JSON.stringify(options.method)}`);
   const geoPoints = options.geodesicPoints ?? 100;
   checkFolder(folder);
   const loaded = await load(folder, options, log);
@@ -150,28 +166,38 @@ export async function buildReport(folder: string, options: ReportOptions = {}): 
   for (const [split, full] of loaded.sets) {
     if (options.signal?.aborted) throw new InpcaAbortError("inpca report");
     const ts = Date.now();
-    const set = thin(full, maxPoints);
+    const set = maxPoints < full.models ? thin(full, maxPoints) : full;
     if (set.models < full.models) notes.push(`${split}: ${full.models.toLocaleString("en-US")} checkpoints thinned to ${set.models.toLocaleString("en-US")} (at most ${maxPoints.toLocaleString("en-US")} per split, evenly within each run, first and last kept; --max-points)`);
+    const landmark = method === "landmark" || (method === "auto" && set.models > EXACT_LIMIT);
     if (set.models < dims + 1) throw new InpcaInputError(`${split}: ${set.models} checkpoints; an InPCA embedding with ${dims} axes needs at least ${dims + 1}`, { file: loaded.source });
     const colorBy = options.colorBy ?? chooseColor(set.meta);
     if (options.colorBy !== undefined && !set.meta.some((m) => field(m, options.colorBy!) !== undefined)) {
       throw new InpcaInputError(`colorBy: no checkpoint has a field "${options.colorBy}" (fields: ${fieldNames(set.meta).join(", ")})`);
     }
-    log(`${split}: Bhattacharyya distances ${fmtInt(set.models)} × ${fmtInt(set.models)} on ${fmtInt(set.samples)} samples`);
-    const D = await bhattacharyya(set, { signal: options.signal, progress: options.progress ?? false });
-    log(`${split}: InPCA (${dims} axes)`);
-    const emb = inpca(D, { dims });
+    let emb: Embedding;
+    let basisSet = set;
+    if (landmark) {
+      const L = Math.min(options.landmarks ?? 2000, set.models);
+      log(`${split}: landmark InPCA of ${fmtInt(set.models)} checkpoints with ${fmtInt(L)} landmarks on ${fmtInt(set.samples)} samples (${dims} axes)`);
+      emb = await landmarkInpca(set, { landmarks: L, dims, signal: options.signal, progress: options.progress ?? false });
+      basisSet = set.select(emb.landmark!.landmarks);
+    } else {
+      log(`${split}: Bhattacharyya distances ${fmtInt(set.models)} × ${fmtInt(set.models)} on ${fmtInt(set.samples)} samples`);
+      const D = await bhattacharyya(set, { signal: options.signal, progress: options.progress ?? false });
+      log(`${split}: InPCA (${dims} axes)`);
+      emb = inpca(D, { dims });
+    }
     let all: Embedding = emb;
     let lambda: Float64Array | null = null;
     if (set.labels) {
       log(`${split}: geodesic (${geoPoints} points) and progress λ*`);
       const geo = geodesic(set, { points: geoPoints });
-      all = emb.addPoints(await bhattacharyya(geo, set, { signal: options.signal, progress: options.progress ?? false }), geo.meta);
+      all = emb.addPoints(await bhattacharyya(geo, basisSet, { signal: options.signal, progress: options.progress ?? false }), geo.meta);
       lambda = progress(set);
     }
     const table = runTable(set, lambda, loaded.runInfo);
     const summary: SplitSummary = {
-      split, checkpoints: full.models, embedded: set.models, samples: set.samples, classes: set.classes, runs: set.runs().length,
+      split, checkpoints: full.models, embedded: set.models, method: landmark ? "landmark" : "exact", landmarks: emb.landmark ? emb.landmark.landmarks.length : null, samples: set.samples, classes: set.classes, runs: set.runs().length,
       labelled: set.labels !== null, explainedStress: Array.from(emb.explainedStress), es3: emb.explainedStress[2]!,
       eigenvalues: Array.from(emb.eigenvalues), geodesicPoints: set.labels ? geoPoints : 0, table, seconds: (Date.now() - ts) / 1000,
     };
@@ -417,7 +443,10 @@ function splitSection(summary: SplitSummary, set: PredictionSet, emb: Embedding,
     facts.push("No labels: the geodesic, P₀/P*, progress λ* and errors are not available for this split.");
   }
   const thinned = summary.embedded < summary.checkpoints ? ` (thinned from ${fmtInt(summary.checkpoints)})` : "";
-  const head = `<p class="lead">${fmtInt(summary.embedded)} checkpoints${thinned} of ${fmtInt(summary.runs)} run${summary.runs === 1 ? "" : "s"} on ${fmtInt(summary.samples)} ${split} samples, ${summary.classes} classes.</p>`;
+  const how = emb.landmark
+    ? ` Embedded by landmark InPCA: ${fmtInt(emb.landmark.landmarks.length)} landmarks (${emb.landmark.select}), every checkpoint placed from its distances to them; explained stress estimated from ${fmtInt(emb.landmark.stress.points)} random checkpoints, ES(3) ≈ ${emb.landmark.stress.explained.toFixed(3)} (95 % ${emb.landmark.stress.low.toFixed(3)}–${emb.landmark.stress.high.toFixed(3)}).`
+    : " Embedded by exact InPCA of the full distance matrix.";
+  const head = `<p class="lead">${fmtInt(summary.embedded)} checkpoints${thinned} of ${fmtInt(summary.runs)} run${summary.runs === 1 ? "" : "s"} on ${fmtInt(summary.samples)} ${split} samples, ${summary.classes} classes.${how}</p>`;
   const figures = figs.map((f) => [
     `<h3>${escapeHtml(f.heading)}</h3>`,
     `<div id="${f.id}" class="inpca-figure" style="height:${figureHeight(f.fig)}px"><noscript>This figure needs JavaScript.</noscript></div>`,
@@ -546,7 +575,7 @@ function page(report: Omit<Report, "html">, loaded: Loaded, sections: string[], 
   ];
   const summaryJson = JSON.stringify({
     source: resolve(report.source), kind: report.kind, runs: report.runs, checkpoints: report.checkpoints, classes: report.classes,
-    splits: report.splits.map((s) => ({ split: s.split, checkpoints: s.checkpoints, embedded: s.embedded, samples: s.samples, runs: s.runs, labelled: s.labelled, es3: s.es3, eigenvalues: s.eigenvalues, geodesicPoints: s.geodesicPoints, finalLambda: Object.fromEntries(s.table.map((r) => [r.run, r.finalLambda])) })),
+    splits: report.splits.map((s) => ({ split: s.split, checkpoints: s.checkpoints, embedded: s.embedded, method: s.method, landmarks: s.landmarks, samples: s.samples, runs: s.runs, labelled: s.labelled, es3: s.es3, eigenvalues: s.eigenvalues, geodesicPoints: s.geodesicPoints, finalLambda: Object.fromEntries(s.table.map((r) => [r.run, r.finalLambda])) })),
   }).replace(/<\//g, "<\\/");
   const nav = report.splits.length > 1 ? `<nav>${report.splits.map((s) => `<a href="#split-${escapeHtml(s.split)}">${escapeHtml(capitalise(s.split))}</a>`).join("")}</nav>` : "";
   return htmlPage({

@@ -43,8 +43,6 @@ export interface LandmarkOptions extends ProgressOptions {
   select?: LandmarkSelection;
   /** Axes to keep (default 3). */
   dims?: number;
-  /** Eigenvalues of the landmark matrix to report (default 50). */
-  spectrum?: number;
   /** Use a seeded, class-stratified subset of this many samples (default all): each distance then has a standard error. */
   samples?: number;
   /** Seed of every random choice (default 1). */
@@ -67,8 +65,8 @@ export interface LandmarkOptions extends ProgressOptions {
  * Landmark InPCA of every model-point of `source` (a PredictionSet or a streaming PredictionSource): an
  * Embedding of all M points in source order (coords, signed eigenvalues, time-like flags) with a `landmark`
  * summary. The sign conventions are those of `inpca`; the result is deterministic for a given seed.
- * - eigenvalues: the whole set's, estimated as sign(λ_k)·Σ_i x_ik² over the M placed points (= λ_k of the
- *   full W when the landmarks span it); spectrum: the landmark eigenvalues scaled by M/L beyond the kept axes;
+ * - eigenvalues and spectrum: the whole set's leading eigenvalues, from W ≈ X J Xᵀ on the 2·dims (at least
+ *   dims + 7) placed axes;
  * - explainedStress: ES(k) from those and an estimate of ‖W‖²_F from `stressPoints` random model-points, with a
  *   95 % interval for ES(dims) in `landmark.stress`.
  * Throws InpcaInputError when L exceeds M or is below dims + 1, or when the memory budget cannot hold the
@@ -120,7 +118,7 @@ export async function landmarkInpca(input: PredictionSet | PredictionSource, opt
   const marks = await src.read(chosen, samples);
   const DLL = await bhattacharyya(marks, distance);
   // more axes than asked for, so that the whole set's leading axes can be recovered from the placed subspace
-  const base = inpca(DLL, { dims: Math.min(L - 1, Math.max(2 * dims, dims + 7)), spectrum: options.spectrum ?? 50, signal: options.signal });
+  const base = inpca(DLL, { dims: Math.min(L - 1, Math.max(2 * dims, dims + 7)), spectrum: Math.min(L - 1, Math.max(2 * dims, dims + 7)), signal: options.signal });
   lap("landmarks", t0);
 
   // 3. one streaming pass: cross-distances to the landmarks, then the out-of-sample formula on Kp ≥ dims axes
@@ -168,7 +166,9 @@ export async function landmarkInpca(input: PredictionSet | PredictionSource, opt
   const coords = new Float64Array(M * K);
   for (let i = 0; i < M; i++) for (let k = 0; k < K; k++) coords[i * K + k] = all[i * Kp + k]!;
   const eigenvalues = values.slice(0, K);
-  const spectrum = Float64Array.from({ length: Math.max(Kp, base.spectrum.length) }, (_, k) => (k < Kp ? values[k]! : (base.spectrum[k]! * M) / L));
+  // the whole set's leading eigenvalues on the Kp placed axes (the landmark matrix's further ones, scaled by M/L,
+  // are not comparable: explained stress is only known for these)
+  const spectrum = values.slice();
   const stress = await stressEstimate(src, all, M, Kp, values, K, Math.min(M, options.stressPoints ?? 400), seed, samples, distance);
   lap("stress", t0);
   // new points: x = (w·V·diag(scale) − offset)·T·diag(flip), folded into one L×K projection
