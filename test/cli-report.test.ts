@@ -233,7 +233,7 @@ describe("inpca report on a zoo", () => {
   });
 
   it("above 3,000 checkpoints a split is embedded whole by landmark InPCA (auto), not thinned", () => {
-    const dir = join(tmp, "big-zoo");
+    const dir = join(tmp, "landmark-zoo");
     const M = 3200, S = 20, C = 4;
     const probs = new Float32Array(M * S * C);
     for (let m = 0; m < M; m++) for (let n = 0; n < S; n++) {
@@ -242,7 +242,7 @@ describe("inpca report on a zoo", () => {
     }
     const meta: ModelPoint[] = Array.from({ length: M }, (_, m) => ({ run: `r${Math.floor(m / 100)}`, step: m % 100, config: { arch: m < 1600 ? "a" : "b" } }));
     saveZoo(dir, { train: PredictionSet.fromProbabilities(probs, [M, S, C], { meta, labels: Array.from({ length: S }, (_, n) => n % C), renormalize: true }) });
-    const o = join(tmp, "out", "big.html");
+    const o = join(tmp, "out", "landmark-zoo.html");
     const r = cli(["report", dir, "-o", o, "--quiet"]);
     expect(r.code, r.stderr).toBe(0);
     const h = readFileSync(o, "utf8");

@@ -2,6 +2,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { InpcaAbortError, InpcaInputError, PredictionSet } from "../src/core/index.js";
 import { bhattacharyya, bhattacharyyaSync, hellinger, ignorance, symmetricKL, truth, KL_FLOOR } from "../src/geometry/index.js";
 import { shutdownPool } from "../src/geometry/pairwise/pool.js";
+import { kernelModule } from "../src/geometry/pairwise/runtime.js";
+import { BlockEngine, finishMatrix, rowPairs } from "../src/geometry/pairwise/engine.js";
 import { naiveBhattacharyya, randomSet } from "./helpers/data.js";
 
 afterAll(() => shutdownPool());
@@ -118,6 +120,33 @@ describe("bhattacharyya", () => {
         expect(maxGap, `M=${M} S=${S} C=${C}`).toBeLessThan(bound);
         expect(maxGap).toBeGreaterThan(0); // it is float32: if equal, the f64 kernel ran
       }
+    });
+
+    it("on the calling thread's engine, with a block of 16 and an odd tile count, it equals the emulation too", () => {
+      const set = randomSet(29, 57, 10, 21, { zeros: 0.05 });
+      const { models: M, samples: S, classes: C } = set;
+      const job = { rows: set.probs, cols: null, rowCount: M, colCount: M, samples: S, classes: C, block: 16, precision: "f32" as const, sums: new Float64Array(M * M) };
+      new BlockEngine(kernelModule(), job).run(Array.from({ length: rowPairs(M) }, (_, k) => k));
+      finishMatrix(job.sums, M, M, S, true);
+      const unfused = (i: number, j: number) => {
+        let total = 0;
+        for (let n = 0; n < S; n++) {
+          const sq = (m: number) => {
+            const o = (m * S + n) * C;
+            let sum = 0;
+            for (let c = 0; c < C; c++) sum += set.probs[o + c]!;
+            return Array.from({ length: C }, (_, c) => Math.fround(Math.sqrt(set.probs[o + c]! * (1 / sum))));
+          };
+          const u = sq(i), v = sq(j);
+          let bc = 0;
+          for (let c = 0; c < C; c++) bc = Math.fround(bc + Math.fround(u[c]! * v[c]!));
+          total -= Math.log(Math.max(Math.min(bc, 1), Math.exp(-100)));
+        }
+        return total / S;
+      };
+      let maxRel = 0;
+      for (let i = 0; i < M; i++) for (let j = i + 1; j < M; j++) maxRel = Math.max(maxRel, Math.abs(job.sums[i * M + j]! - unfused(i, j)) / unfused(i, j));
+      expect(maxRel).toBeLessThan(1e-12);
     });
 
     it("is bit-identical across 0–3 threads and between the cross matrix and the full matrix; caps terms at 100", async () => {

@@ -143,6 +143,8 @@ export class BlockEngine {
     const strip = this.job.precision === "f32" ? this.kernel.strip32 : this.kernel.strip;
     strip(this.rowBase, this.colBase, i, nr, jt0, jt1, B, C, this.outP, this.outK);
     const width = (jt1 - jt0) * 4;
+    // f64 kernel: K counts rescalings by 2^500 (p_true = P·2^-500K); f32 kernel: K is the exponent sum E (P·2^E)
+    const kLog = this.job.precision === "f32" ? -Math.LN2 : SHIFT_LOG;
     const P = new Float64Array(this.memory.buffer, this.outP, 2 * width);
     const K = new Float64Array(this.memory.buffer, this.outK, 2 * width);
     for (let r = 0; r < nr; r++) {
@@ -150,7 +152,7 @@ export class BlockEngine {
       const jStart = self ? i + r + 1 : 0;
       for (let j = Math.max(jt0 * 4, jStart); j < colCount; j++) {
         const q = r * width + (j - jt0 * 4);
-        sums[row + j] += K[q]! * SHIFT_LOG - Math.log(P[q]!);
+        sums[row + j] += K[q]! * kLog - Math.log(P[q]!);
       }
     }
   }
