@@ -14,6 +14,7 @@ import { defaultMemoryBudget, rowsPerChunk, sourceOf, type PredictionSource } fr
 import { denseEigen, doubleCenter } from "../linalg/dense.js";
 import { uniform } from "../linalg/random.js";
 import { bhattacharyya } from "./distances.js";
+import type { DistanceMatrix } from "../core/distance-matrix.js";
 import { Embedding, type LandmarkSummary } from "./embedding.js";
 import { ignorance, truth } from "./geodesic.js";
 import { inpca } from "./inpca.js";
@@ -75,13 +76,76 @@ export interface LandmarkOptions extends ProgressOptions {
 export async function landmarkInpca(input: PredictionSet | PredictionSource, options: LandmarkOptions = {}): Promise<Embedding> {
   const started = Date.now();
   const src = sourceOf(input);
+  const plan = await planLandmarks(src, options);
+  const { landmarks: chosen, samples, chunk, precision } = plan;
+  const M = src.models;
+  const L = chosen.length;
+  const distance = { precision, threads: options.threads, progress: false as const, signal: options.signal };
+  const stopIfAborted = () => {
+    if (options.signal?.aborted) throw new InpcaAbortError("landmarkInpca");
+  };
+  stopIfAborted();
+
+  // 2. exact InPCA of the landmarks
+  let t0 = Date.now();
+  const marks = await src.read(chosen, samples);
+  const basis = fitLandmarks(await bhattacharyya(marks, distance), plan.dims, options.signal);
+  const seconds: Record<string, number> = { select: plan.seconds, landmarks: (Date.now() - t0) / 1000 };
+
+  // 3. one streaming pass: cross-distances to the landmarks, then the out-of-sample formula on Kp ≥ dims axes
+  t0 = Date.now();
+  const raw = new Float64Array(M * basis.axes);
+  const key = cacheKey(src, chosen, samples, precision);
+  const bar = reporter("landmark inpca", M, options);
+  let resumed = 0;
+  for (let start = 0; start < M; start += chunk) {
+    stopIfAborted();
+    const end = Math.min(M, start + chunk);
+    const name = `${key}-${start}-${end}`;
+    let cross = options.cache?.get(name, (end - start) * L) ?? null;
+    if (cross) resumed += end - start;
+    else {
+      const rows = await src.read(range(start, end), samples);
+      cross = (await bhattacharyya(rows, marks, distance)).data;
+      options.cache?.set(name, cross);
+    }
+    placeRows(basis, cross, end - start, raw, start);
+    bar.update(end);
+  }
+  bar.done();
+  seconds.placement = (Date.now() - t0) / 1000;
+  return finishLandmarks(src, plan, basis, raw, { distance, marks, resumed, seconds, started });
+}
+
+/** What `planLandmarks` decides: everything the later stages (in this process or in a job array) need. */
+export interface LandmarkPlan {
+  /** Source rows of the landmarks, ascending. */
+  landmarks: number[];
+  /** The sample subset (ascending indices), or undefined for all samples. */
+  samples: Int32Array | undefined;
+  dims: number;
+  seed: number;
+  precision: Precision;
+  /** "spread", "farthest", "random" or "given". */
+  select: string;
+  /** Model-points per streaming chunk within the memory budget. */
+  chunk: number;
+  stressPoints: number;
+  /** Seconds spent choosing. */
+  seconds: number;
+}
+
+/**
+ * Stage 1 of landmark InPCA: checks the options against the source and the memory budget and chooses the
+ * landmarks (with "spread", one streaming pass for each model-point's progress). Deterministic for a seed.
+ */
+export async function planLandmarks(src: PredictionSource, options: LandmarkOptions = {}): Promise<LandmarkPlan> {
+  const t0 = Date.now();
   const M = src.models;
   const { classes: C } = src;
   const dims = options.dims ?? 3;
   const seed = options.seed ?? 1;
   const precision = options.precision ?? "f32";
-  const times: Record<string, number> = {};
-  const lap = (name: string, t0: number) => (times[name] = (Date.now() - t0) / 1000);
   if (!(Number.isInteger(dims) && dims >= 1)) throw new InpcaInputError(`landmarkInpca: dims must be a positive integer, got ${options.dims}`);
   const requested = typeof options.landmarks === "number" || options.landmarks === undefined ? (options.landmarks ?? Math.min(2000, M)) : options.landmarks.length;
   if (!(Number.isInteger(requested) && requested >= dims + 1)) throw new InpcaInputError(`landmarkInpca: needs at least dims + 1 = ${dims + 1} landmarks, got ${requested}`);
@@ -96,12 +160,6 @@ export async function landmarkInpca(input: PredictionSet | PredictionSource, opt
   }
   const chunk = Math.min(M, rowsPerChunk(S, C, budget - landmarkBytes, L * 8 * 2, "landmark InPCA after its landmarks"), 4096);
   const distance = { precision, threads: options.threads, progress: false as const, signal: options.signal };
-  const stopIfAborted = () => {
-    if (options.signal?.aborted) throw new InpcaAbortError("landmarkInpca");
-  };
-
-  // 1. choose the landmarks
-  let t0 = Date.now();
   const select = options.select ?? "spread";
   let chosen: number[];
   if (typeof options.landmarks === "object") chosen = checkIndices(options.landmarks, M);
@@ -110,53 +168,77 @@ export async function landmarkInpca(input: PredictionSet | PredictionSource, opt
   else if (select === "spread") chosen = spreadPick(src.meta, L, await progressProxy(src, samples, chunk, distance, options));
   else throw new InpcaInputError(`landmarkInpca: select must be "spread", "farthest" or "random", got ${JSON.stringify(select)}`);
   chosen.sort((a, b) => a - b);
-  lap("select", t0);
-  stopIfAborted();
+  return {
+    landmarks: chosen, samples, dims, seed, precision, select: typeof options.landmarks === "object" ? "given" : select, chunk,
+    stressPoints: Math.min(M, options.stressPoints ?? 400), seconds: (Date.now() - t0) / 1000,
+  };
+}
 
-  // 2. exact InPCA of the landmarks
-  t0 = Date.now();
-  const marks = await src.read(chosen, samples);
-  const DLL = await bhattacharyya(marks, distance);
+/** The exact InPCA of the landmarks, on Kp ≥ dims axes, ready for `placeRows`. */
+export interface LandmarkBasis {
+  /** The landmarks' embedding (basis: eigenvectors, column means, grand mean). */
+  fit: Embedding;
+  /** Kp: axes placed (2·dims, at least dims + 7, at most L − 1). */
+  axes: number;
+  /** 1 / (sign(λ_k) √|λ_k|) per axis (0 for λ = 0). */
+  scale: Float64Array;
+}
+
+/** Stage 2: the exact InPCA of the landmarks' distance matrix D_LL (L×L), on more axes than asked for. */
+export function fitLandmarks(DLL: DistanceMatrix, dims: number, signal?: AbortSignal): LandmarkBasis {
+  const L = DLL.rows;
+  const K = Math.min(L - 1, Math.max(2 * dims, dims + 7));
   // more axes than asked for, so that the whole set's leading axes can be recovered from the placed subspace
-  const base = inpca(DLL, { dims: Math.min(L - 1, Math.max(2 * dims, dims + 7)), spectrum: Math.min(L - 1, Math.max(2 * dims, dims + 7)), signal: options.signal });
-  lap("landmarks", t0);
+  const fit = inpca(DLL, { dims: K, spectrum: K, signal });
+  return { fit, axes: fit.dims, scale: Float64Array.from(fit.eigenvalues, (l) => (l === 0 ? 0 : 1 / (Math.sign(l) * Math.sqrt(Math.abs(l))))) };
+}
 
-  // 3. one streaming pass: cross-distances to the landmarks, then the out-of-sample formula on Kp ≥ dims axes
-  t0 = Date.now();
-  const Kp = Math.min(base.dims, base.basis.eigenvectors.length / L);
-  const { eigenvectors: V, columnMeans: m, grandMean } = base.basis;
-  const scale = Float64Array.from(base.eigenvalues, (l) => (l === 0 ? 0 : 1 / (Math.sign(l) * Math.sqrt(Math.abs(l)))));
-  const raw = new Float64Array(M * Kp);
-  const key = cacheKey(src, chosen, samples, precision);
-  const bar = reporter("landmark inpca", M, options);
-  let resumed = 0;
+/**
+ * Stage 3, for one chunk: places `rows` model-points from their cross-distances to the L landmarks (`cross`,
+ * rows×L) with the out-of-sample formula, into `raw` (M×Kp) from row `at`.
+ */
+export function placeRows(basis: LandmarkBasis, cross: Float64Array, rows: number, raw: Float64Array, at: number): void {
+  const { eigenvectors: V, columnMeans: m, grandMean, size: L } = basis.fit.basis;
+  const Kp = basis.axes;
   const w = new Float64Array(L);
-  for (let start = 0; start < M; start += chunk) {
-    stopIfAborted();
-    const end = Math.min(M, start + chunk);
-    const name = `${key}-${start}-${end}`;
-    let cross = options.cache?.get(name, (end - start) * L) ?? null;
-    if (cross) resumed += end - start;
-    else {
-      const rows = await src.read(range(start, end), samples);
-      cross = (await bhattacharyya(rows, marks, distance)).data;
-      options.cache?.set(name, cross);
+  for (let a = 0; a < rows; a++) {
+    for (let j = 0; j < L; j++) w[j] = -0.5 * (cross[a * L + j]! - m[j]! + grandMean);
+    for (let k = 0; k < Kp; k++) {
+      let s = 0;
+      for (let j = 0; j < L; j++) s += w[j]! * V[j * Kp + k]!;
+      raw[(at + a) * Kp + k] = s * basis.scale[k]!;
     }
-    for (let a = 0; a < end - start; a++) {
-      for (let j = 0; j < L; j++) w[j] = -0.5 * (cross[a * L + j]! - m[j]! + grandMean);
-      for (let k = 0; k < Kp; k++) {
-        let s = 0;
-        for (let j = 0; j < L; j++) s += w[j]! * V[j * Kp + k]!;
-        raw[(start + a) * Kp + k] = s * scale[k]!;
-      }
-    }
-    bar.update(end);
   }
-  bar.done();
-  lap("placement", t0);
+}
 
+/**
+ * Stage 4: the whole set's axes (centre on all M, diagonalise W ≈ X J Xᵀ), the explained stress estimate from
+ * random model-points of `src`, and the Embedding with its summary.
+ */
+export async function finishLandmarks(
+  src: PredictionSource, plan: LandmarkPlan, basis: LandmarkBasis, raw: Float64Array,
+  context: { distance: object; marks: PredictionSet | null; resumed: number; seconds: Record<string, number>; started: number },
+): Promise<Embedding> {
+  const t0 = Date.now();
+  const M = src.models;
+  const L = plan.landmarks.length;
+  const Kp = basis.axes;
+  const base = basis.fit;
+  const { eigenvectors: V } = base.basis;
+  const scale = basis.scale;
+  const { seed, samples } = plan;
+  const distance = context.distance;
+  const dims = plan.dims;
+  const S = samples ? samples.length : src.samples;
+  const precision = plan.precision;
+  const chosen = plan.landmarks;
+  const times = context.seconds;
+  const lap = (name: string, t: number) => (times[name] = (Date.now() - t) / 1000);
+  const resumed = context.resumed;
+  const chunk = plan.chunk;
+  const select = plan.select;
+  const started = context.started;
   // 4. axes of the whole set: centre on all M points, then diagonalise W ≈ X J Xᵀ in the placed subspace
-  t0 = Date.now();
   const signs = Float64Array.from(base.eigenvalues.subarray(0, Kp), (l) => (l < 0 ? -1 : 1));
   const { transform, values, offset } = wholeSetAxes(raw, M, Kp, signs);
   const all = applyAxes(raw, M, Kp, transform, offset, Kp);
@@ -169,7 +251,7 @@ export async function landmarkInpca(input: PredictionSet | PredictionSource, opt
   // the whole set's leading eigenvalues on the Kp placed axes (the landmark matrix's further ones, scaled by M/L,
   // are not comparable: explained stress is only known for these)
   const spectrum = values.slice();
-  const stress = await stressEstimate(src, all, M, Kp, values, K, Math.min(M, options.stressPoints ?? 400), seed, samples, distance);
+  const stress = await stressEstimate(src, all, M, Kp, values, K, plan.stressPoints, seed, samples, distance);
   lap("stress", t0);
   // new points: x = (w·V·diag(scale) − offset)·T·diag(flip), folded into one L×K projection
   const projection = new Float64Array(L * K);
@@ -187,11 +269,11 @@ export async function landmarkInpca(input: PredictionSet | PredictionSource, opt
 
   const summary: LandmarkSummary = {
     landmarks: Int32Array.from(chosen),
-    select: typeof options.landmarks === "object" ? "given" : select,
+    select,
     samples: S,
     totalSamples: src.samples,
     precision,
-    distanceError: samples ? samplingError(marks, seed) : null,
+    distanceError: samples ? samplingError(context.marks ?? (await src.read(chosen, samples)), seed) : null,
     stress: { explained: stress.explained[K - 1]!, low: stress.low, high: stress.high, points: stress.points },
     resumedRows: resumed,
     chunkRows: chunk,
@@ -205,7 +287,6 @@ export async function landmarkInpca(input: PredictionSet | PredictionSource, opt
     landmark: summary,
   });
 }
-
 function range(start: number, end: number): Int32Array {
   return Int32Array.from({ length: end - start }, (_, i) => start + i);
 }
