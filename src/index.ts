@@ -57,6 +57,7 @@ export { loadCheckpoints, discoverCheckpoints, registerModelEvaluator, MAX_WALK_
 export { loadZoo, saveZoo, Zoo, ZooWriter, ZOO_FORMAT, ZOO_VERSION } from "./io/zoo.js";
 export { zooSource } from "./io/zoo-source.js";
 export { chunkCache } from "./io/chunk-cache.js";
+export { loadEmbedding, saveEmbedding } from "./io/embedding-files.js";
 export { loadNpy, readNpy, readNpyHeader, writeNpy } from "./io/npy.js";
 export { loadNpz, readNpz } from "./io/npz.js";
 export { loadSafetensors, loadSafetensorsHeader, loadSafetensorsTensor, readSafetensors, readSafetensorsHeader, safetensorsTensor, writeSafetensors } from "./io/safetensors.js";

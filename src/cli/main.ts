@@ -14,11 +14,13 @@ import { shutdownPool } from "../geometry/pairwise/pool.js";
 import { describeOsError, writeFileAtomic } from "../io/atomic.js";
 import { defaultPython, registerKernel } from "./kernel.js";
 import { buildReport, EXACT_LIMIT, type ReportSplit } from "./report.js";
+import { jobsMain, JOBS_USAGE } from "./jobs.js";
 
 const VERSION = "0.1.0";
 
 const USAGE = `Usage: inpca report <folder> [options]
        inpca kernel [--python PATH] [--user | --prefix DIR]
+       inpca plan | distances | embed   (landmark InPCA as a job array; below)
 
 inpca kernel registers the Jupyter kernel "tslab" so that each notebook runs the tslab of its own
 project (node_modules/tslab above the notebook): projects side by side never break each other.
@@ -52,7 +54,9 @@ Options:
   --version             the inpca version
 
 Example:
-  npx inpca report data/zoo --out /tmp/report.html`;
+  npx inpca report data/zoo --out /tmp/report.html
+
+${JOBS_USAGE}`;
 
 class UsageError extends Error {}
 
@@ -65,6 +69,13 @@ function intOption(value: string | undefined, name: string): number | undefined 
 /** Runs the command with `argv` (without node and the script); resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   const err = (line: string) => process.stderr.write(`${line}\n`);
+  if (["plan", "distances", "embed"].includes(argv[0] ?? "")) {
+    try {
+      return await jobsMain(argv, err);
+    } finally {
+      await shutdownPool();
+    }
+  }
   let parsed;
   try {
     parsed = parseArgs({

@@ -1,0 +1,252 @@
+/**
+ * Landmark InPCA as a job array (`inpca plan`, `inpca distances --task i`, `inpca embed`): the scheduler (Slurm,
+ * a Kubernetes Indexed Job) distributes the tasks, each task computes its model-points' distances to the
+ * landmarks, and shared storage (the WORK folder) carries the results; no coordinator of our own.
+ *
+ * WORK holds plan.json (the source, the options, the landmarks, the split into tasks), landmarks.f64 and
+ * landmarks.json (the L×L matrix, written by task 0), tasks/task-<i>.f64 and tasks/task-<i>.json (task i's
+ * cross-distances, rows × L float64, and their SHA-256). Every file is written atomically and each .json after
+ * its data, so a killed task leaves nothing half-written; a task whose .json and data agree is done and skipped.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { DistanceMatrix } from "../core/distance-matrix.js";
+import { InpcaInputError } from "../core/errors.js";
+import { formatSeconds, reporter } from "../core/progress.js";
+import type { PredictionSource } from "../core/source.js";
+import { bhattacharyya } from "../geometry/distances.js";
+import { finishLandmarks, fitLandmarks, placeRows, planLandmarks, type LandmarkPlan, type LandmarkSelection } from "../geometry/landmark.js";
+import type { Precision } from "../geometry/pairwise/engine.js";
+import { writeFileAtomic } from "../io/atomic.js";
+import { saveEmbedding } from "../io/embedding-files.js";
+import { parseJsonChecked } from "../io/json-depth.js";
+import { zooSource } from "../io/zoo-source.js";
+
+export const PLAN_FORMAT = "inpca-landmark-plan";
+
+/** plan.json. */
+interface PlanFile {
+  format: string;
+  version: 1;
+  source: { kind: "zoo"; dir: string; split: string };
+  models: number;
+  samples: number;
+  classes: number;
+  landmarks: number[];
+  sampleSubset: number[] | null;
+  dims: number;
+  seed: number;
+  precision: Precision;
+  select: string;
+  chunk: number;
+  stressPoints: number;
+  /** [start, end) rows of each task. */
+  tasks: [number, number][];
+}
+
+export const JOBS_USAGE = `inpca plan SOURCE --out WORK --tasks N [--split train] [--landmarks L] [--dims K]
+           [--samples n] [--seed s] [--select spread|farthest|random] [--precision f32|f64]
+inpca distances WORK --task i        (i = $SLURM_ARRAY_TASK_ID or $JOB_COMPLETION_INDEX)
+inpca embed WORK --out DIR
+
+Landmark InPCA as a job array on a shared filesystem. plan chooses the landmarks exactly as
+ip.landmarkInpca does and splits the model-points of SOURCE (a zoo folder) into N tasks; each
+distances task computes its model-points' distances to the landmarks (task 0 also the landmarks'
+own matrix), skips itself when already done and writes atomically; embed checks every task, runs
+the landmark InPCA and writes DIR/coords.npy and DIR/embedding.json (ip.loadEmbedding reads them).`;
+
+class JobUsageError extends Error {}
+
+const int = (v: string | undefined, name: string, min = 0): number | undefined => {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < min) throw new JobUsageError(`--${name} must be an integer ≥ ${min}, got "${v}"`);
+  return Number(v);
+};
+
+/** Runs `inpca plan|distances|embed …`; resolves to the exit code. */
+export async function jobsMain(argv: readonly string[], err: (line: string) => void): Promise<number> {
+  const [command, ...rest] = argv;
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest, allowPositionals: true, strict: true,
+      options: {
+        out: { type: "string", short: "o" }, tasks: { type: "string" }, task: { type: "string" }, split: { type: "string" },
+        landmarks: { type: "string" }, dims: { type: "string" }, samples: { type: "string" }, seed: { type: "string" },
+        select: { type: "string" }, precision: { type: "string" }, quiet: { type: "boolean", short: "q" },
+      },
+    });
+  } catch (e) {
+    err(`inpca ${command}: ${(e as Error).message}\n\n${JOBS_USAGE}`);
+    return 2;
+  }
+  const { values: o, positionals } = parsed;
+  const log = o.quiet ? () => {} : (line: string) => err(`inpca ${command}: ${line}`);
+  try {
+    if (positionals.length !== 1) throw new JobUsageError(`needs one folder, got ${positionals.length}`);
+    const folder = resolve(positionals[0]!);
+    if (command === "plan") {
+      if (!o.out) throw new JobUsageError("--out WORK is required");
+      const tasks = int(o.tasks, "tasks", 1);
+      if (tasks === undefined) throw new JobUsageError("--tasks N is required");
+      if (o.precision !== undefined && o.precision !== "f32" && o.precision !== "f64") throw new JobUsageError(`--precision must be f32 or f64, got "${o.precision}"`);
+      await plan(folder, resolve(o.out), {
+        tasks, split: o.split ?? "train", landmarks: int(o.landmarks, "landmarks", 2), dims: int(o.dims, "dims", 1), samples: int(o.samples, "samples", 1),
+        seed: int(o.seed, "seed"), select: o.select as LandmarkSelection | undefined, precision: o.precision as Precision | undefined,
+      }, log);
+      return 0;
+    }
+    if (command === "distances") {
+      const task = int(o.task, "task");
+      if (task === undefined) throw new JobUsageError("--task i is required (i from 0; $SLURM_ARRAY_TASK_ID, $JOB_COMPLETION_INDEX)");
+      await distances(folder, task, log, !o.quiet);
+      return 0;
+    }
+    if (command === "embed") {
+      if (!o.out) throw new JobUsageError("--out DIR is required");
+      await embed(folder, resolve(o.out), log);
+      return 0;
+    }
+    throw new JobUsageError(`unknown command ${command}`);
+  } catch (e) {
+    if (e instanceof JobUsageError) {
+      err(`inpca ${command}: ${e.message}\n\n${JOBS_USAGE}`);
+      return 2;
+    }
+    if (e instanceof InpcaInputError) {
+      err(`inpca ${command}: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+function openSource(p: PlanFile): PredictionSource {
+  return zooSource(p.source.dir, p.source.split);
+}
+
+function readPlan(work: string): PlanFile {
+  const file = join(work, "plan.json");
+  if (!existsSync(file)) throw new InpcaInputError("no plan.json (run `inpca plan SOURCE --out WORK --tasks N` first)", { file: work });
+  const p = parseJsonChecked(readFileSync(file, "utf8"), file) as PlanFile;
+  if (p?.format !== PLAN_FORMAT || p.version !== 1) throw new InpcaInputError(`not an inpca landmark plan (format ${JSON.stringify(p?.format)})`, { file });
+  return p;
+}
+
+function sha256(data: Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+function bytesOf(a: Float64Array): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/** Writes `values` as WORK/<name>.f64 and then its record WORK/<name>.json, both atomically. */
+function writeResult(work: string, name: string, values: Float64Array, record: Record<string, unknown>): void {
+  const bytes = bytesOf(values);
+  writeFileAtomic(join(work, `${name}.f64`), bytes);
+  writeFileAtomic(join(work, `${name}.json`), JSON.stringify({ ...record, values: values.length, sha256: sha256(bytes) }));
+}
+
+/** The stored values of WORK/<name>, or a reason they are not usable ("missing", "corrupt: …"). */
+function readResult(work: string, name: string, length: number): Float64Array | string {
+  const rec = join(work, `${name}.json`);
+  const data = join(work, `${name}.f64`);
+  if (!existsSync(rec)) return "missing";
+  if (!existsSync(data)) return `corrupt: ${name}.f64 is missing`;
+  if (statSync(data).size !== length * 8) return `corrupt: ${name}.f64 has ${statSync(data).size} bytes, expected ${length * 8}`;
+  const bytes = readFileSync(data);
+  let r: { sha256?: string };
+  try {
+    r = JSON.parse(readFileSync(rec, "utf8")) as { sha256?: string };
+  } catch {
+    return `corrupt: ${name}.json is not JSON`;
+  }
+  if (r.sha256 !== sha256(bytes)) return `corrupt: ${name}.f64 does not match its SHA-256`;
+  const out = new Float64Array(length);
+  new Uint8Array(out.buffer).set(bytes);
+  return out;
+}
+
+const taskName = (i: number) => join("tasks", `task-${String(i).padStart(5, "0")}`);
+
+async function plan(source: string, work: string, o: { tasks: number; split: string; landmarks?: number; dims?: number; samples?: number; seed?: number; select?: LandmarkSelection; precision?: Precision }, log: (l: string) => void): Promise<void> {
+  const t0 = Date.now();
+  const src = zooSource(source, o.split);
+  if (o.tasks > src.models) throw new InpcaInputError(`${o.tasks} tasks for ${src.models} model-points; use at most one task per model-point`);
+  log(`${src.models} model-points of ${src.name}: choosing ${o.landmarks ?? Math.min(2000, src.models)} landmarks (${o.select ?? "spread"})`);
+  const p = await planLandmarks(src, { landmarks: o.landmarks, dims: o.dims, samples: o.samples, seed: o.seed, select: o.select, precision: o.precision, progress: false });
+  const tasks: [number, number][] = [];
+  for (let t = 0; t < o.tasks; t++) tasks.push([Math.floor((t * src.models) / o.tasks), Math.floor(((t + 1) * src.models) / o.tasks)]);
+  const file: PlanFile = {
+    format: PLAN_FORMAT, version: 1, source: { kind: "zoo", dir: resolve(source), split: o.split }, models: src.models, samples: src.samples, classes: src.classes,
+    landmarks: p.landmarks, sampleSubset: p.samples ? Array.from(p.samples) : null, dims: p.dims, seed: p.seed, precision: p.precision, select: p.select,
+    chunk: p.chunk, stressPoints: p.stressPoints, tasks,
+  };
+  mkdirSync(join(work, "tasks"), { recursive: true });
+  writeFileAtomic(join(work, "plan.json"), JSON.stringify(file));
+  log(`wrote ${join(work, "plan.json")}: ${tasks.length} tasks of ~${Math.ceil(src.models / tasks.length)} model-points (${formatSeconds((Date.now() - t0) / 1000)})`);
+}
+
+function planOf(p: PlanFile): LandmarkPlan {
+  return { landmarks: p.landmarks, samples: p.sampleSubset ? Int32Array.from(p.sampleSubset) : undefined, dims: p.dims, seed: p.seed, precision: p.precision, select: p.select, chunk: p.chunk, stressPoints: p.stressPoints, seconds: 0 };
+}
+
+async function distances(work: string, task: number, log: (l: string) => void, progress: boolean): Promise<void> {
+  const t0 = Date.now();
+  const p = readPlan(work);
+  if (task >= p.tasks.length) throw new InpcaInputError(`task ${task} does not exist: the plan has tasks 0–${p.tasks.length - 1}`, { file: join(work, "plan.json") });
+  const [start, end] = p.tasks[task]!;
+  const L = p.landmarks.length;
+  const name = taskName(task);
+  const ownsLandmarks = task === 0;
+  const done = typeof readResult(work, name, (end - start) * L) !== "string" && (!ownsLandmarks || typeof readResult(work, "landmarks", L * L) !== "string");
+  if (done) {
+    log(`task ${task} is already done (rows ${start}–${end - 1}); nothing to do`);
+    return;
+  }
+  const src = openSource(p);
+  const lp = planOf(p);
+  const marks = await src.read(lp.landmarks, lp.samples);
+  const options = { precision: p.precision, progress: false as const };
+  if (ownsLandmarks && typeof readResult(work, "landmarks", L * L) === "string") {
+    log(`landmarks: ${L} × ${L} distances`);
+    writeResult(work, "landmarks", (await bhattacharyya(marks, options)).data, { landmarks: L });
+  }
+  const cross = new Float64Array((end - start) * L);
+  const bar = reporter(`task ${task}`, end - start, { progress: progress ? "auto" : false });
+  for (let a = start; a < end; a += p.chunk) {
+    const b = Math.min(end, a + p.chunk);
+    const rows = await src.read(Int32Array.from({ length: b - a }, (_, i) => a + i), lp.samples);
+    cross.set((await bhattacharyya(rows, marks, options)).data, (a - start) * L);
+    bar.update(b - start);
+  }
+  bar.done();
+  writeResult(work, name, cross, { task, start, end, landmarks: L });
+  log(`task ${task}: rows ${start}–${end - 1} × ${L} landmarks in ${formatSeconds((Date.now() - t0) / 1000)}`);
+}
+
+async function embed(work: string, out: string, log: (l: string) => void): Promise<void> {
+  const t0 = Date.now();
+  const p = readPlan(work);
+  const L = p.landmarks.length;
+  const problems: string[] = [];
+  const DLL = readResult(work, "landmarks", L * L);
+  if (typeof DLL === "string") problems.push(`landmarks (task 0): ${DLL}`);
+  const parts = p.tasks.map(([s, e], i) => {
+    const r = readResult(work, taskName(i), (e - s) * L);
+    if (typeof r === "string") problems.push(`task ${i}: ${r}`);
+    return r;
+  });
+  if (problems.length) throw new InpcaInputError(`${problems.length} task output${problems.length === 1 ? " is" : "s are"} not usable; re-run them (nothing was written):\n  ${problems.join("\n  ")}`, { file: work });
+  const src = openSource(p);
+  const lp = planOf(p);
+  const basis = fitLandmarks(new DistanceMatrix({ data: DLL as Float64Array, rows: L, cols: L, kind: "bhattacharyya", symmetric: true }), p.dims);
+  const raw = new Float64Array(p.models * basis.axes);
+  p.tasks.forEach(([s, e], i) => placeRows(basis, parts[i] as Float64Array, e - s, raw, s));
+  const emb = await finishLandmarks(src, lp, basis, raw, { distance: { precision: p.precision, progress: false }, marks: null, resumed: 0, seconds: {}, started: t0 });
+  saveEmbedding(out, emb);
+  log(`wrote ${out}: ${emb.points} model-points × ${emb.dims} axes, ES(3) ≈ ${emb.landmark!.stress.explained.toFixed(4)} (${formatSeconds((Date.now() - t0) / 1000)})`);
+}
