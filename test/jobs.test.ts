@@ -12,9 +12,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { landmarkInpca } from "../src/geometry/landmark.js";
 import { shutdownPool } from "../src/geometry/pairwise/pool.js";
 import { loadEmbedding } from "../src/io/embedding-files.js";
-import { saveZoo } from "../src/io/zoo.js";
 import { zooSource } from "../src/io/zoo-source.js";
-import { trajectorySet } from "./helpers/data.js";
+import { relativeGap, toyZoo } from "./helpers/data.js";
 
 const root = resolve(__dirname, "..");
 const bin = join(root, "dist", "cli", "main.js");
@@ -24,22 +23,6 @@ afterAll(async () => {
   await shutdownPool();
 });
 const cli = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: "utf8" });
-
-/** A toy zoo of 20 runs × 15 checkpoints (300 model-points) on 30 samples, 5 classes. */
-export function toyZoo(dir: string): void {
-  const a = trajectorySet(20, 15, 30, 5, 11);
-  saveZoo(dir, { train: a, test: trajectorySet(20, 15, 30, 5, 12).withMeta(a.meta) }, { dataset: "toy" });
-}
-
-/** Largest |a − b| / max|b| over two coordinate arrays. */
-export function relativeGap(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let gap = 0, scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    gap = Math.max(gap, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return gap / scale;
-}
 
 describe("inpca plan / distances / embed", () => {
   const zoo = join(tmp, "zoo");

@@ -1,6 +1,7 @@
 /** Reproducible test data: random prediction sets with realistic structure. */
 import { PredictionSet, type ModelPoint } from "../../src/core/index.js";
 import { normal, uniform } from "../../src/linalg/random.js";
+import { saveZoo } from "../../src/io/zoo.js";
 
 /**
  * M model-points on S samples and C classes: logits = strength · (one-hot label) + noise, so that some points are
@@ -96,3 +97,20 @@ export function trajectorySet(runs: number, checkpoints: number, S: number, C: n
   }
   return PredictionSet.fromLogits(logits, [M, S, C], { labels, meta });
 }
+
+/** A toy zoo of 20 runs × 15 checkpoints (300 model-points) on 30 samples, 5 classes. */
+export function toyZoo(dir: string): void {
+  const a = trajectorySet(20, 15, 30, 5, 11);
+  saveZoo(dir, { train: a, test: trajectorySet(20, 15, 30, 5, 12).withMeta(a.meta) }, { dataset: "toy" });
+}
+
+/** Largest |a − b| / max|b| over two coordinate arrays. */
+export function relativeGap(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let gap = 0, scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    gap = Math.max(gap, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(b[i]!));
+  }
+  return gap / scale;
+}
+
