@@ -16,6 +16,8 @@ import { sampleSubset } from "../src/geometry/subsample.js";
 import { chunkCache } from "../src/io/chunk-cache.js";
 import { loadZoo, saveZoo } from "../src/io/zoo.js";
 import { zooSource } from "../src/io/zoo-source.js";
+import { hdf5Source } from "../src/io/hdf5-source.js";
+import { loadNpy } from "../src/io/npy.js";
 import { trajectorySet } from "./helpers/data.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "inpca-landmark-"));
@@ -111,6 +113,28 @@ describe("landmarkInpca", () => {
     expect(fromDisk.landmark!.chunkRows).toBe(10);
     expect(Array.from(fromDisk.coords)).toEqual(Array.from(fromMemory.coords));
     await expect(src.read([5, 3])).rejects.toThrow(/ascending order \(5 then 3\)/);
+  });
+
+  it("reads an HDF5 dataset [checkpoints, samples, classes] by rows (the authors' float16 LZ4 per-seed files)", async () => {
+    const file = join(__dirname, "fixtures", "checkpoints", "per-seed-h5", "seed_0.h5");
+    const expected = loadNpy(join(__dirname, "fixtures", "checkpoints", "expected", "per-seed-h5-0.npy"));
+    const labels = loadNpy(join(__dirname, "fixtures", "checkpoints", "per-seed-h5", "labels", "train.npy")).data as ArrayLike<number>;
+    const src = await hdf5Source(file, "yh", { labels, epochs: "epochs" });
+    try {
+      const [K, S, C] = expected.shape as [number, number, number];
+      expect([src.models, src.samples, src.classes]).toEqual([K, S, C]);
+      expect(src.meta.map((m) => m.epoch)).toEqual([0, 1, 5, 20]);
+      const part = await src.read([1, 3], Int32Array.from([0, 2]));
+      for (const [q, r] of [1, 3].entries()) for (const [n, s] of [0, 2].entries()) for (let c = 0; c < C; c++) {
+        expect(part.probs[(q * 2 + n) * C + c]).toBe(expected.data[(r * S + s) * C + c]);
+      }
+      expect(Array.from(part.labels!)).toEqual([labels[0], labels[2]]);
+      const emb = await landmarkInpca(src, { landmarks: 3, dims: 2, stressPoints: 4 });
+      expect(emb.points).toBe(K);
+      await expect(hdf5Source(file, "epochs")).rejects.toThrow(/dataset "epochs" has shape \(4\); expected \[model-points, samples, classes\]/);
+    } finally {
+      src.close();
+    }
   });
 
   it("samples: n uses a class-stratified subset and reports the standard error, which matches the spread over subsets", async () => {
