@@ -147,6 +147,41 @@ describe("triplot", () => {
   });
 });
 
+describe("endpoint labels and layering", () => {
+  /** Points along axis 1, with P0 and P* at given coordinates (kinds "ignorance" and "truth"). */
+  function withEnds(p0: number[], pStar: number[]): Embedding {
+    const coords: number[] = [];
+    const meta: ModelPoint[] = [];
+    for (let i = 0; i < 20; i++) {
+      coords.push(i / 19, Math.sin(i), Math.cos(i));
+      meta.push({ run: "r", step: i });
+    }
+    coords.push(...p0, ...pStar);
+    meta.push({ run: "P0", step: 0, kind: "ignorance" }, { run: "P*", step: 0, kind: "truth" });
+    const N = meta.length;
+    return new Embedding({
+      coords: Float64Array.from(coords), points: N, dims: 3, eigenvalues: Float64Array.of(3, 2, 1), spectrum: Float64Array.of(3, 2, 1),
+      explainedStress: Float64Array.of(0.5, 0.7, 0.9), frobenius2: 14, meta, basis: { size: N, eigenvectors: new Float64Array(N * 3), columnMeans: new Float64Array(N), grandMean: 0 },
+    });
+  }
+  const ends = (fig: { data: PlotTrace[] }) => fig.data.filter((t) => t["name"] === "P₀ ignorance, P* truth");
+  it("labels sit above both markers when apart; one above, one below where they project close together", () => {
+    const fig = plot.triplot(withEnds([0, -1, 0.5], [1, -0.98, 0.52]));
+    const [p12, p13, p23] = ends(fig).map((t) => t["textposition"]);
+    expect(p12).toBe("top center"); // far apart on axis 1
+    expect(p13).toBe("top center");
+    expect(p23).toEqual(["bottom center", "top center"]); // 0.02 apart on axes 2 and 3: P0 lower, its label below
+  });
+  it("in WebGL panels the endpoints are WebGL too, drawn after the model points (not hidden under their canvas)", () => {
+    const fig = plot.triplot(withEnds([0, 0, 0], [1, 1, 1]), { webgl: true });
+    const types = fig.data.filter((t) => t["xaxis"] === "x").map((t) => [t.type, t["name"]]);
+    const iModels = types.findIndex(([ty, n]) => ty === "scattergl" && n !== "P₀ ignorance, P* truth");
+    const iEnds = types.findIndex(([, n]) => n === "P₀ ignorance, P* truth");
+    expect(types[iEnds]![0]).toBe("scattergl");
+    expect(iEnds).toBeGreaterThan(iModels);
+  });
+});
+
 describe("explainedStress", () => {
   let zoo: SyntheticZoo;
   beforeAll(() => { zoo = syntheticZoo({ runs: 6, T: 12, S: 80 }); });

@@ -196,9 +196,10 @@ export function referenceTraces(emb: Embedding, axes: readonly number[], parts: 
     const idx = parts.endpoints.map((e) => e.index);
     const text = parts.endpoints.map((e) => e.label.split(" ")[0]!);
     const t: PlotTrace = {
-      type: place.kind === "3d" ? "scatter3d" : "scatter", mode: "markers+text", name: "P₀ ignorance, P* truth", legendgroup: "endpoints", showlegend: legend,
+      // in a WebGL panel the endpoints are WebGL too: the GL canvas lies above the SVG layer and would hide them
+      type: place.kind === "3d" ? "scatter3d" : place.webgl ? "scattergl" : "scatter", mode: "markers+text", name: "P₀ ignorance, P* truth", legendgroup: "endpoints", showlegend: legend,
       marker: { color: TIMELIKE_RED, size: place.kind === "3d" ? 12 : 11, line: { color: "#ffffff", width: 1.5 } },
-      text, textposition: "top center", textfont: font(place.kind === "3d" ? 16 : 14, TIMELIKE_RED),
+      text, textposition: place.kind === "3d" ? "top center" : labelSides(emb, axes, idx), textfont: font(place.kind === "3d" ? 16 : 14, TIMELIKE_RED),
       customdata: parts.endpoints.map((e) => e.label),
       hovertemplate: "%{customdata}<extra></extra>",
       ...where,
@@ -207,6 +208,30 @@ export function referenceTraces(emb: Embedding, axes: readonly number[], parts: 
     traces.push(t);
   }
   return traces;
+}
+
+/**
+ * Text positions of the endpoint labels in a 2-D panel: above their markers, unless the two endpoints project
+ * within 12 % of the points' spread of each other, where the lower one's label goes below it, so that P₀ and P*
+ * never print over each other.
+ */
+function labelSides(emb: Embedding, axes: readonly number[], idx: readonly number[]): string[] | string {
+  if (idx.length !== 2) return "top center";
+  const span = axes.slice(0, 2).map((k) => {
+    let lo = Infinity, hi = -Infinity;
+    for (let i = 0; i < emb.points; i++) {
+      const v = emb.coord(i, k);
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    return hi - lo || 1;
+  });
+  const [a, b] = idx as [number, number];
+  const dx = (emb.coord(b, axes[0]!) - emb.coord(a, axes[0]!)) / span[0]!;
+  const dy = (emb.coord(b, axes[1]!) - emb.coord(a, axes[1]!)) / span[1]!;
+  // apart: both above their markers, as in the paper's figures; close together: one above, one below
+  if (Math.hypot(dx, dy) > 0.12) return "top center";
+  return dy >= 0 ? ["bottom center", "top center"] : ["top center", "bottom center"];
 }
 
 /** Colouring of the model points of an embedding from the options. */
