@@ -57,6 +57,7 @@ export { loadCheckpoints, discoverCheckpoints, registerModelEvaluator, MAX_WALK_
 export { loadZoo, saveZoo, Zoo, ZooWriter, ZOO_FORMAT, ZOO_VERSION } from "./io/zoo.js";
 export { zooSource } from "./io/zoo-source.js";
 export { hdf5Source } from "./io/hdf5-source.js";
+export { checkpointSource } from "./io/checkpoint-source.js";
 export { chunkCache } from "./io/chunk-cache.js";
 export { loadEmbedding, saveEmbedding } from "./io/embedding-files.js";
 export { loadNpy, readNpy, readNpyHeader, writeNpy } from "./io/npy.js";

@@ -17,6 +17,8 @@ import { chunkCache } from "../src/io/chunk-cache.js";
 import { loadZoo, saveZoo } from "../src/io/zoo.js";
 import { zooSource } from "../src/io/zoo-source.js";
 import { hdf5Source } from "../src/io/hdf5-source.js";
+import { checkpointSource } from "../src/io/checkpoint-source.js";
+import { loadCheckpoints } from "../src/io/checkpoints.js";
 import { loadNpy } from "../src/io/npy.js";
 import { trajectorySet } from "./helpers/data.js";
 
@@ -134,6 +136,19 @@ describe("landmarkInpca", () => {
       await expect(hdf5Source(file, "epochs")).rejects.toThrow(/dataset "epochs" has shape \(4\); expected \[model-points, samples, classes\]/);
     } finally {
       src.close();
+    }
+  });
+
+  it("reads a folder of checkpoints lazily, row by row, equal to loadCheckpoints", async () => {
+    const dir = join(__dirname, "fixtures", "checkpoints", "parent-of-runs");
+    const whole = await loadCheckpoints(dir, { log: null });
+    const src = await checkpointSource(dir, { log: null });
+    expect([src.models, src.samples, src.classes]).toEqual([whole.models, whole.samples, whole.classes]);
+    expect(Array.from(src.labels!)).toEqual(Array.from(whole.labels!));
+    expect(src.meta.map((m) => [m.run, m.step])).toEqual(whole.meta.map((m) => [m.run, m.step]));
+    const part = await src.read([1, 4], Int32Array.from([0, 3]));
+    for (const [q, r] of [1, 4].entries()) for (const [n, s] of [0, 3].entries()) for (let c = 0; c < src.classes; c++) {
+      expect(part.probs[(q * 2 + n) * src.classes + c]).toBe(whole.probs[(r * whole.samples + s) * whole.classes + c]);
     }
   });
 

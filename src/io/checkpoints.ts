@@ -200,34 +200,84 @@ export function discoverCheckpoints(dirOrGlob: string | readonly string[], optio
  * sidecar does not give them). See the module comment for layouts, naming, sidecars and errors.
  */
 export async function loadCheckpoints(dirOrGlob: string | readonly string[], options: LoadCheckpointsOptions = {}): Promise<PredictionSet> {
+  const reader = await checkpointReader(dirOrGlob, options);
+  const { all, runs } = reader;
+  const M = all.length;
+  let probs: Float32Array | null = null;
+  const meta: ModelPoint[] = [];
+  for (let m = 0; m < M; m++) {
+    if (options.signal?.aborted) throw new InpcaAbortError("loadCheckpoints");
+    const one = await reader.read(m);
+    probs ??= new Float32Array(M * reader.samples * reader.classes);
+    probs.set(one, m * reader.samples * reader.classes);
+    meta.push(reader.meta[m]!);
+  }
+  if (probs === null) throw new InpcaInputError("no checkpoints found"); // discover throws first; kept for types
+  const { samples: S, classes: C } = reader;
+  const labels = await reader.labels();
+  const log = options.log === undefined ? (line: string) => console.log(line) : options.log;
+  if (log) {
+    const encoding = options.kind ? `as ${describeKind(options.kind)} (kind given)` : `as ${describeKind(reader.kind()!)} (detected; pass kind to override)`;
+    log(`loadCheckpoints: ${M} checkpoints of ${runs.length} run${runs.length === 1 ? "" : "s"}, ${S} samples × ${C} classes, read ${encoding}${labels ? `; labels from ${labels.file}` : "; no labels"}`);
+  }
+  if (labels) fillErrorAndLoss(probs, labels.labels, meta, S, C);
+  return new PredictionSet(
+    { probs, models: M, samples: S, classes: C, labels: labels?.labels ?? null, classNames: options.classNames, meta, split: options.split, sampleIds: options.sampleIds ? Int32Array.from(options.sampleIds) : null },
+    { validate: false, source: reader.first() },
+  );
+}
+
+/** Reads the discovered checkpoints one at a time (see `checkpointReader`). */
+export interface CheckpointReader {
+  runs: DiscoveredRun[];
+  all: { run: DiscoveredRun; c: DiscoveredCheckpoint }[];
+  /** One metadata row per checkpoint (run, step, epoch, split, config, sidecar fields, file). */
+  meta: ModelPoint[];
+  /** S and C, known once the first checkpoint is read (the reader reads it at creation). */
+  samples: number;
+  classes: number;
+  /** Checkpoint m's probabilities, S×C float32, validated (shape, finite, kind, row sums). */
+  read(m: number): Promise<Float32Array>;
+  /** The samples' labels, found as `loadCheckpoints` finds them (after at least one read). */
+  labels(): Promise<{ labels: Int32Array; file: string } | null>;
+  kind(): PredictionKind | undefined;
+  first(): string;
+}
+
+/**
+ * Discovers the checkpoints of `dirOrGlob` and returns a reader of them by index, with every metadata row built
+ * up front and checkpoint 0 read (for S and C). `loadCheckpoints` reads them all; `checkpointSource` by rows.
+ */
+export async function checkpointReader(dirOrGlob: string | readonly string[], options: LoadCheckpointsOptions = {}): Promise<CheckpointReader> {
   // h5wasm loads asynchronously; with it ready, discovery can tell HDF5 run files from checkpoint files
   await hdf5Ready().catch(() => false);
   const runs = discoverCheckpoints(dirOrGlob, options);
   const all = runs.flatMap((r) => r.checkpoints.map((c) => ({ run: r, c })));
   if (all.some(({ c }) => c.format === "hdf5")) await hdf5Ready();
   const runFileCache: RunFileCache = { file: "", raw: null };
-  const abort = () => {
-    if (options.signal?.aborted) throw new InpcaAbortError("loadCheckpoints");
-  };
-  const M = all.length;
-  let probs: Float32Array | null = null;
   let S = 0;
   let C = 0;
   let first = "";
   let firstKind: { kind: PredictionKind; file: string } | null = null;
-  const meta: ModelPoint[] = [];
   const innerLabels = new Map<string, { labels: Int32Array; file: string }>();
-  for (let m = 0; m < M; m++) {
-    abort();
+  const meta: ModelPoint[] = all.map(({ run, c }) => {
+    const row: ModelPoint = { run: run.run, step: c.step };
+    if (c.epoch !== undefined) row.epoch = c.epoch;
+    if (options.split !== undefined) row.split = options.split;
+    row.config = c.config;
+    Object.assign(row, c.fields);
+    row.file = c.path;
+    return row;
+  });
+  const read = async (m: number): Promise<Float32Array> => {
     const { run, c } = all[m]!;
     const raw = c.row === undefined ? await readCheckpoint(c, options) : await readRunFileRow(c, options, runFileCache);
     const where = raw.source;
     const [s, k] = matrixShape(raw.array.shape, where);
-    if (probs === null) {
+    if (first === "") {
       S = s;
       C = k;
       first = where;
-      probs = new Float32Array(M * S * C);
     } else if (s !== S || k !== C) {
       const firstOfRun = all.findIndex((x) => x.run === run) === m;
       throw new InpcaInputError(`shape [${s}, ${k}] differs from [${S}, ${C}] of ${first}` +
@@ -242,31 +292,34 @@ export async function loadCheckpoints(dirOrGlob: string | readonly string[], opt
       }
       firstKind ??= { kind, file: where };
     }
-    const row: ModelPoint = { run: run.run, step: c.step };
-    if (c.epoch !== undefined) row.epoch = c.epoch;
-    if (options.split !== undefined) row.split = options.split;
-    row.config = c.config;
-    Object.assign(row, c.fields);
-    row.file = c.path;
     // float16 storage (often rounded, as the authors store predictions) leaves row sums of 1 ± C·2⁻¹⁰
     const tolerance = options.tolerance ?? sumTolerance(C, isHalf(raw.array));
-    const one = PredictionSet.from(kind, raw.array.data, [1, S, C], { meta: [row], source: where, tolerance, renormalize: options.renormalize });
-    probs.set(one.probs, m * S * C);
-    meta.push(row);
+    const one = PredictionSet.from(kind, raw.array.data, [1, S, C], { meta: [meta[m]!], source: where, tolerance, renormalize: options.renormalize });
     if (raw.labels && !innerLabels.has(run.dir)) innerLabels.set(run.dir, { labels: raw.labels, file: where });
+    return one.probs;
+  };
+  let firstRead: Float32Array | null = null;
+  const reader: CheckpointReader = {
+    runs, all, meta, samples: 0, classes: 0,
+    // checkpoint 0 was read at creation: hand that back once instead of reading it again
+    read: async (m) => {
+      if (m === 0 && firstRead) {
+        const r = firstRead;
+        firstRead = null;
+        return r;
+      }
+      return read(m);
+    },
+    labels: () => resolveLabels(options, runs, innerLabels, S, C, first),
+    kind: () => options.kind ?? firstKind?.kind,
+    first: () => first,
+  };
+  if (all.length) {
+    firstRead = await read(0);
+    reader.samples = S;
+    reader.classes = C;
   }
-  if (probs === null) throw new InpcaInputError("no checkpoints found"); // discover throws first; kept for types
-  const labels = await resolveLabels(options, runs, innerLabels, S, C, first);
-  const log = options.log === undefined ? (line: string) => console.log(line) : options.log;
-  if (log) {
-    const encoding = options.kind ? `as ${describeKind(options.kind)} (kind given)` : `as ${describeKind(firstKind!.kind)} (detected; pass kind to override)`;
-    log(`loadCheckpoints: ${M} checkpoints of ${runs.length} run${runs.length === 1 ? "" : "s"}, ${S} samples × ${C} classes, read ${encoding}${labels ? `; labels from ${labels.file}` : "; no labels"}`);
-  }
-  if (labels) fillErrorAndLoss(probs, labels.labels, meta, S, C);
-  return new PredictionSet(
-    { probs, models: M, samples: S, classes: C, labels: labels?.labels ?? null, classNames: options.classNames, meta, split: options.split, sampleIds: options.sampleIds ? Int32Array.from(options.sampleIds) : null },
-    { validate: false, source: first },
-  );
+  return reader;
 }
 
 /**
