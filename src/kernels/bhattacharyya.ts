@@ -69,10 +69,10 @@ export function strip(rowBase: usize, colBase: usize, i0: i32, rows: i32, jt0: i
           s10 = f64x2.add(s10, f64x2.mul(b, y0));
           s11 = f64x2.add(s11, f64x2.mul(b, y1));
         }
-        p00 = f64x2.mul(p00, f64x2.min(f64x2.max(s00, lo), one));
-        p01 = f64x2.mul(p01, f64x2.min(f64x2.max(s01, lo), one));
-        p10 = f64x2.mul(p10, f64x2.min(f64x2.max(s10, lo), one));
-        p11 = f64x2.mul(p11, f64x2.min(f64x2.max(s11, lo), one));
+        p00 = f64x2.mul(p00, f64x2.pmin(f64x2.pmax(s00, lo), one));
+        p01 = f64x2.mul(p01, f64x2.pmin(f64x2.pmax(s01, lo), one));
+        p10 = f64x2.mul(p10, f64x2.pmin(f64x2.pmax(s10, lo), one));
+        p11 = f64x2.mul(p11, f64x2.pmin(f64x2.pmax(s11, lo), one));
         if (n + 1 == until || n + 1 == B) {
           until += RESCALE_EVERY;
           let m = f64x2.lt(p00, small);
@@ -99,8 +99,8 @@ export function strip(rowBase: usize, colBase: usize, i0: i32, rows: i32, jt0: i
           s00 = f64x2.add(s00, f64x2.mul(a, v128.load(cb + o)));
           s01 = f64x2.add(s01, f64x2.mul(a, v128.load(cb + o, 16)));
         }
-        p00 = f64x2.mul(p00, f64x2.min(f64x2.max(s00, lo), one));
-        p01 = f64x2.mul(p01, f64x2.min(f64x2.max(s01, lo), one));
+        p00 = f64x2.mul(p00, f64x2.pmin(f64x2.pmax(s00, lo), one));
+        p01 = f64x2.mul(p01, f64x2.pmin(f64x2.pmax(s01, lo), one));
         if (n + 1 == until || n + 1 == B) {
           until += RESCALE_EVERY;
           let m = f64x2.lt(p00, small);
@@ -196,13 +196,13 @@ function strip32Rows(rowBase: usize, colBase: usize, i0: i32, rows: i32, jt0: i3
       a0 += rowStep;
       a1 += rowStep;
       y += rowStep;
-      s0 = f32x4.min(s0, one32);
-      p00 = f64x2.mul(p00, f64x2.max(f64x2.promote_low_f32x4(s0), lo));
-      p01 = f64x2.mul(p01, f64x2.max(f64x2.promote_low_f32x4(i32x4.shuffle(s0, s0, 2, 3, 2, 3)), lo));
+      s0 = f32x4.pmin(s0, one32);
+      p00 = f64x2.mul(p00, f64x2.pmax(f64x2.promote_low_f32x4(s0), lo));
+      p01 = f64x2.mul(p01, f64x2.pmax(f64x2.promote_low_f32x4(i32x4.shuffle(s0, s0, 2, 3, 2, 3)), lo));
       if (rows == 2) {
-        s1 = f32x4.min(s1, one32);
-        p10 = f64x2.mul(p10, f64x2.max(f64x2.promote_low_f32x4(s1), lo));
-        p11 = f64x2.mul(p11, f64x2.max(f64x2.promote_low_f32x4(i32x4.shuffle(s1, s1, 2, 3, 2, 3)), lo));
+        s1 = f32x4.pmin(s1, one32);
+        p10 = f64x2.mul(p10, f64x2.pmax(f64x2.promote_low_f32x4(s1), lo));
+        p11 = f64x2.mul(p11, f64x2.pmax(f64x2.promote_low_f32x4(i32x4.shuffle(s1, s1, 2, 3, 2, 3)), lo));
       }
       if (n + 1 == until || n + 1 == B) {
         until += NORMALIZE_EVERY;
@@ -280,18 +280,18 @@ export function strip32(rowBase: usize, colBase: usize, i0: i32, rows: i32, jt0:
       a1 += rowStep;
       y += rowStep;
       y2 += rowStep;
-      s0 = f32x4.min(s0, one32);
-      t0 = f32x4.min(t0, one32);
-      s1 = f32x4.min(s1, one32);
-      t1 = f32x4.min(t1, one32);
-      p0a = f64x2.mul(p0a, f64x2.max(f64x2.promote_low_f32x4(s0), lo));
-      p0b = f64x2.mul(p0b, f64x2.max(f64x2.promote_low_f32x4(i32x4.shuffle(s0, s0, 2, 3, 2, 3)), lo));
-      p0c = f64x2.mul(p0c, f64x2.max(f64x2.promote_low_f32x4(t0), lo));
-      p0d = f64x2.mul(p0d, f64x2.max(f64x2.promote_low_f32x4(i32x4.shuffle(t0, t0, 2, 3, 2, 3)), lo));
-      p1a = f64x2.mul(p1a, f64x2.max(f64x2.promote_low_f32x4(s1), lo));
-      p1b = f64x2.mul(p1b, f64x2.max(f64x2.promote_low_f32x4(i32x4.shuffle(s1, s1, 2, 3, 2, 3)), lo));
-      p1c = f64x2.mul(p1c, f64x2.max(f64x2.promote_low_f32x4(t1), lo));
-      p1d = f64x2.mul(p1d, f64x2.max(f64x2.promote_low_f32x4(i32x4.shuffle(t1, t1, 2, 3, 2, 3)), lo));
+      s0 = f32x4.pmin(s0, one32);
+      t0 = f32x4.pmin(t0, one32);
+      s1 = f32x4.pmin(s1, one32);
+      t1 = f32x4.pmin(t1, one32);
+      p0a = f64x2.mul(p0a, f64x2.pmax(f64x2.promote_low_f32x4(s0), lo));
+      p0b = f64x2.mul(p0b, f64x2.pmax(f64x2.promote_low_f32x4(i32x4.shuffle(s0, s0, 2, 3, 2, 3)), lo));
+      p0c = f64x2.mul(p0c, f64x2.pmax(f64x2.promote_low_f32x4(t0), lo));
+      p0d = f64x2.mul(p0d, f64x2.pmax(f64x2.promote_low_f32x4(i32x4.shuffle(t0, t0, 2, 3, 2, 3)), lo));
+      p1a = f64x2.mul(p1a, f64x2.pmax(f64x2.promote_low_f32x4(s1), lo));
+      p1b = f64x2.mul(p1b, f64x2.pmax(f64x2.promote_low_f32x4(i32x4.shuffle(s1, s1, 2, 3, 2, 3)), lo));
+      p1c = f64x2.mul(p1c, f64x2.pmax(f64x2.promote_low_f32x4(t1), lo));
+      p1d = f64x2.mul(p1d, f64x2.pmax(f64x2.promote_low_f32x4(i32x4.shuffle(t1, t1, 2, 3, 2, 3)), lo));
       if (n + 1 == until || n + 1 == B) {
         until += NORMALIZE_EVERY;
         nn++;
