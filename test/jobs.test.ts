@@ -90,6 +90,26 @@ describe("inpca plan / distances / embed", () => {
     expect(cli(["embed", w, "--out", join(tmp, "out-kill")]).status).toBe(0);
   });
 
+  it("plans a folder of checkpoints and an HDF5 dataset too; embed --report writes the page", () => {
+    const fixtures = join(root, "test", "fixtures", "checkpoints");
+    for (const [source, extra] of [[join(fixtures, "parent-of-runs"), []], [join(fixtures, "per-seed-h5", "seed_0.h5"), ["--dataset", "yh"]]] as const) {
+      const w = join(tmp, `work-${extra.length ? "h5" : "ckpt"}`);
+      let r = cli(["plan", source, "--out", w, "--tasks", "2", "--landmarks", "3", "--dims", "2", ...extra, "--quiet"]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(readFileSync(join(w, "plan.json"), "utf8")).source.kind).toBe(extra.length ? "hdf5" : "checkpoints");
+      for (const t of ["0", "1"]) expect(cli(["distances", w, "--task", t, "--quiet"]).status).toBe(0);
+      const page = join(tmp, `page-${extra.length}.html`);
+      r = cli(["embed", w, "--out", join(w, "emb"), "--report", page]);
+      expect(r.status, r.stderr).toBe(0);
+      const html = readFileSync(page, "utf8");
+      expect(html).toMatch(/<h1>Landmark InPCA of /);
+      expect(html).toMatch(/by landmark InPCA \(3 landmarks, spread, f32\)/);
+      expect((html.match(/class="inpca-figure"/g) ?? []).length).toBe(2);
+      expect(loadEmbedding(join(w, "emb")).points).toBe(extra.length ? 4 : 6);
+    }
+    expect(cli(["plan", join(fixtures, "per-seed-h5", "seed_0.h5"), "--out", join(tmp, "w-h5x"), "--tasks", "2"]).stderr).toMatch(/is an HDF5 file: name the dataset .* with --dataset/);
+  });
+
   it("refuses bad usage with the usage text, and a task number outside the plan", () => {
     expect(cli(["plan", zoo, "--tasks", "2"]).stderr).toMatch(/--out WORK is required/);
     expect(cli(["plan", zoo, "--out", join(tmp, "w2"), "--tasks", "0"]).stderr).toMatch(/--tasks must be an integer ≥ 1/);

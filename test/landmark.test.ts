@@ -141,8 +141,8 @@ describe("landmarkInpca", () => {
 
   it("reads a folder of checkpoints lazily, row by row, equal to loadCheckpoints", async () => {
     const dir = join(__dirname, "fixtures", "checkpoints", "parent-of-runs");
-    const whole = await loadCheckpoints(dir, { log: null });
-    const src = await checkpointSource(dir, { log: null });
+    const whole = await loadCheckpoints(dir, { log: false });
+    const src = await checkpointSource(dir, { log: false });
     expect([src.models, src.samples, src.classes]).toEqual([whole.models, whole.samples, whole.classes]);
     expect(Array.from(src.labels!)).toEqual(Array.from(whole.labels!));
     expect(src.meta.map((m) => [m.run, m.step])).toEqual(whole.meta.map((m) => [m.run, m.step]));

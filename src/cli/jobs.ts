@@ -23,6 +23,13 @@ import { writeFileAtomic } from "../io/atomic.js";
 import { saveEmbedding } from "../io/embedding-files.js";
 import { parseJsonChecked } from "../io/json-depth.js";
 import { zooSource } from "../io/zoo-source.js";
+import { hdf5Source } from "../io/hdf5-source.js";
+import { checkpointSource } from "../io/checkpoint-source.js";
+import type { Embedding } from "../geometry/embedding.js";
+import { explainedStress } from "../plot/explained-stress.js";
+import { escapeHtml, htmlPage, outputHtml } from "../plot/html.js";
+import { trajectories3d } from "../plot/trajectories3d.js";
+import { triplot } from "../plot/triplot.js";
 
 export const PLAN_FORMAT = "inpca-landmark-plan";
 
@@ -30,7 +37,8 @@ export const PLAN_FORMAT = "inpca-landmark-plan";
 interface PlanFile {
   format: string;
   version: 1;
-  source: { kind: "zoo"; dir: string; split: string };
+  /** A zoo folder (one split), a folder of checkpoints (`loadCheckpoints` layouts), or an HDF5 dataset. */
+  source: { kind: "zoo"; dir: string; split: string } | { kind: "checkpoints"; dir: string; split?: string } | { kind: "hdf5"; file: string; dataset: string };
   models: number;
   samples: number;
   classes: number;
@@ -46,16 +54,18 @@ interface PlanFile {
   tasks: [number, number][];
 }
 
-export const JOBS_USAGE = `inpca plan SOURCE --out WORK --tasks N [--split train] [--landmarks L] [--dims K]
-           [--samples n] [--seed s] [--select spread|farthest|random] [--precision f32|f64]
+export const JOBS_USAGE = `inpca plan SOURCE --out WORK --tasks N [--split train] [--dataset NAME] [--landmarks L]
+           [--dims K] [--samples n] [--seed s] [--select spread|farthest|random] [--precision f32|f64]
 inpca distances WORK --task i        (i = $SLURM_ARRAY_TASK_ID or $JOB_COMPLETION_INDEX)
-inpca embed WORK --out DIR
+inpca embed WORK --out DIR [--report FILE.html]
 
 Landmark InPCA as a job array on a shared filesystem. plan chooses the landmarks exactly as
-ip.landmarkInpca does and splits the model-points of SOURCE (a zoo folder) into N tasks; each
+ip.landmarkInpca does and splits the model-points of SOURCE into N tasks (SOURCE: a zoo folder, a
+folder of checkpoints as ip.loadCheckpoints reads it, or an .h5 file with --dataset); each
 distances task computes its model-points' distances to the landmarks (task 0 also the landmarks'
 own matrix), skips itself when already done and writes atomically; embed checks every task, runs
-the landmark InPCA and writes DIR/coords.npy and DIR/embedding.json (ip.loadEmbedding reads them).`;
+the landmark InPCA and writes DIR/coords.npy and DIR/embedding.json (ip.loadEmbedding reads them),
+and with --report a self-contained HTML page of the 3-D embedding and its explained stress.`;
 
 class JobUsageError extends Error {}
 
@@ -75,7 +85,8 @@ export async function jobsMain(argv: readonly string[], err: (line: string) => v
       options: {
         out: { type: "string", short: "o" }, tasks: { type: "string" }, task: { type: "string" }, split: { type: "string" },
         landmarks: { type: "string" }, dims: { type: "string" }, samples: { type: "string" }, seed: { type: "string" },
-        select: { type: "string" }, precision: { type: "string" }, quiet: { type: "boolean", short: "q" },
+        select: { type: "string" }, precision: { type: "string" }, dataset: { type: "string" }, report: { type: "string" },
+        quiet: { type: "boolean", short: "q" },
       },
     });
   } catch (e) {
@@ -93,7 +104,7 @@ export async function jobsMain(argv: readonly string[], err: (line: string) => v
       if (tasks === undefined) throw new JobUsageError("--tasks N is required");
       if (o.precision !== undefined && o.precision !== "f32" && o.precision !== "f64") throw new JobUsageError(`--precision must be f32 or f64, got "${o.precision}"`);
       await plan(folder, resolve(o.out), {
-        tasks, split: o.split ?? "train", landmarks: int(o.landmarks, "landmarks", 2), dims: int(o.dims, "dims", 1), samples: int(o.samples, "samples", 1),
+        tasks, split: o.split, dataset: o.dataset, landmarks: int(o.landmarks, "landmarks", 2), dims: int(o.dims, "dims", 1), samples: int(o.samples, "samples", 1),
         seed: int(o.seed, "seed"), select: o.select as LandmarkSelection | undefined, precision: o.precision as Precision | undefined,
       }, log);
       return 0;
@@ -106,7 +117,7 @@ export async function jobsMain(argv: readonly string[], err: (line: string) => v
     }
     if (command === "embed") {
       if (!o.out) throw new JobUsageError("--out DIR is required");
-      await embed(folder, resolve(o.out), log);
+      await embed(folder, resolve(o.out), log, o.report ? resolve(o.report) : undefined);
       return 0;
     }
     throw new JobUsageError(`unknown command ${command}`);
@@ -123,8 +134,21 @@ export async function jobsMain(argv: readonly string[], err: (line: string) => v
   }
 }
 
-function openSource(p: PlanFile): PredictionSource {
-  return zooSource(p.source.dir, p.source.split);
+/** Opens the plan's source (the same kind of source, with the same options, in every task). */
+async function openSource(source: PlanFile["source"]): Promise<PredictionSource> {
+  if (source.kind === "zoo") return zooSource(source.dir, source.split);
+  if (source.kind === "hdf5") return hdf5Source(source.file, source.dataset);
+  return checkpointSource(source.dir, { split: source.split, log: false });
+}
+
+/** What SOURCE on the command line is: a zoo (manifest.json), an HDF5 file (needs --dataset), or checkpoints. */
+function sourceSpec(path: string, split: string | undefined, dataset: string | undefined): PlanFile["source"] {
+  if (/\.(h5|hdf5)$/i.test(path) && statSync(path, { throwIfNoEntry: false })?.isFile()) {
+    if (!dataset) throw new JobUsageError(`${path} is an HDF5 file: name the dataset [model-points, samples, classes] with --dataset`);
+    return { kind: "hdf5", file: path, dataset };
+  }
+  if (existsSync(join(path, "manifest.json"))) return { kind: "zoo", dir: path, split: split ?? "train" };
+  return { kind: "checkpoints", dir: path, ...(split ? { split } : {}) };
 }
 
 function readPlan(work: string): PlanFile {
@@ -172,16 +196,17 @@ function readResult(work: string, name: string, length: number): Float64Array | 
 
 const taskName = (i: number) => join("tasks", `task-${String(i).padStart(5, "0")}`);
 
-async function plan(source: string, work: string, o: { tasks: number; split: string; landmarks?: number; dims?: number; samples?: number; seed?: number; select?: LandmarkSelection; precision?: Precision }, log: (l: string) => void): Promise<void> {
+async function plan(source: string, work: string, o: { tasks: number; split?: string; dataset?: string; landmarks?: number; dims?: number; samples?: number; seed?: number; select?: LandmarkSelection; precision?: Precision }, log: (l: string) => void): Promise<void> {
   const t0 = Date.now();
-  const src = zooSource(source, o.split);
+  const spec = sourceSpec(source, o.split, o.dataset);
+  const src = await openSource(spec);
   if (o.tasks > src.models) throw new InpcaInputError(`${o.tasks} tasks for ${src.models} model-points; use at most one task per model-point`);
   log(`${src.models} model-points of ${src.name}: choosing ${o.landmarks ?? Math.min(2000, src.models)} landmarks (${o.select ?? "spread"})`);
   const p = await planLandmarks(src, { landmarks: o.landmarks, dims: o.dims, samples: o.samples, seed: o.seed, select: o.select, precision: o.precision, progress: false });
   const tasks: [number, number][] = [];
   for (let t = 0; t < o.tasks; t++) tasks.push([Math.floor((t * src.models) / o.tasks), Math.floor(((t + 1) * src.models) / o.tasks)]);
   const file: PlanFile = {
-    format: PLAN_FORMAT, version: 1, source: { kind: "zoo", dir: resolve(source), split: o.split }, models: src.models, samples: src.samples, classes: src.classes,
+    format: PLAN_FORMAT, version: 1, source: spec, models: src.models, samples: src.samples, classes: src.classes,
     landmarks: p.landmarks, sampleSubset: p.samples ? Array.from(p.samples) : null, dims: p.dims, seed: p.seed, precision: p.precision, select: p.select,
     chunk: p.chunk, stressPoints: p.stressPoints, tasks,
   };
@@ -207,7 +232,7 @@ async function distances(work: string, task: number, log: (l: string) => void, p
     log(`task ${task} is already done (rows ${start}–${end - 1}); nothing to do`);
     return;
   }
-  const src = openSource(p);
+  const src = await openSource(p.source);
   const lp = planOf(p);
   const marks = await src.read(lp.landmarks, lp.samples);
   const options = { precision: p.precision, progress: false as const };
@@ -228,7 +253,7 @@ async function distances(work: string, task: number, log: (l: string) => void, p
   log(`task ${task}: rows ${start}–${end - 1} × ${L} landmarks in ${formatSeconds((Date.now() - t0) / 1000)}`);
 }
 
-async function embed(work: string, out: string, log: (l: string) => void): Promise<void> {
+async function embed(work: string, out: string, log: (l: string) => void, report?: string): Promise<void> {
   const t0 = Date.now();
   const p = readPlan(work);
   const L = p.landmarks.length;
@@ -241,12 +266,34 @@ async function embed(work: string, out: string, log: (l: string) => void): Promi
     return r;
   });
   if (problems.length) throw new InpcaInputError(`${problems.length} task output${problems.length === 1 ? " is" : "s are"} not usable; re-run them (nothing was written):\n  ${problems.join("\n  ")}`, { file: work });
-  const src = openSource(p);
+  const src = await openSource(p.source);
   const lp = planOf(p);
   const basis = fitLandmarks(new DistanceMatrix({ data: DLL as Float64Array, rows: L, cols: L, kind: "bhattacharyya", symmetric: true }), p.dims);
   const raw = new Float64Array(p.models * basis.axes);
   p.tasks.forEach(([s, e], i) => placeRows(basis, parts[i] as Float64Array, e - s, raw, s));
   const emb = await finishLandmarks(src, lp, basis, raw, { distance: { precision: p.precision, progress: false }, marks: null, resumed: 0, seconds: {}, started: t0 });
   saveEmbedding(out, emb);
+  if (report) writeFileAtomic(report, reportPage(emb, src.name));
   log(`wrote ${out}: ${emb.points} model-points × ${emb.dims} axes, ES(3) ≈ ${emb.landmark!.stress.explained.toFixed(4)} (${formatSeconds((Date.now() - t0) / 1000)})`);
+}
+
+/**
+ * A self-contained page: the summary, the embedding (3-D, or the 2-D panel with fewer than 3 axes; coloured by
+ * architecture when known) and the explained stress.
+ */
+function reportPage(emb: Embedding, source: string): string {
+  const colorBy = emb.meta.some((m) => m.config && typeof m.config === "object" && "arch" in m.config) ? "arch" : undefined;
+  return htmlPage({
+    title: `Landmark InPCA: ${source}`,
+    style: "body{font:15px/1.5 system-ui,sans-serif;max-width:1100px;margin:24px auto;padding:0 16px;color:#222}",
+    body: [
+      `<h1>Landmark InPCA of ${escapeHtml(source)}</h1>`,
+      `<p>${escapeHtml(String(emb))}</p>`,
+      outputHtml(emb.dims >= 3
+        ? trajectories3d(emb, { colorBy, height: 640, ...(emb.points > 2000 ? { hover: "minimal" as const } : {}) })
+        : triplot(emb, { colorBy })),
+      outputHtml(explainedStress(emb, { height: 360 })),
+      "<p>Made with <code>inpca embed</code>; everything, plotly.js included, is in this one file.</p>",
+    ],
+  });
 }

@@ -197,7 +197,7 @@ export class Embedding {
     const lm = this.landmark;
     if (lm) {
       const se = lm.distanceError ? `; ${lm.samples} of ${lm.totalSamples} samples: d_B standard error ${lm.distanceError.median.toExponential(2)} nats (median, ${(100 * lm.distanceError.relative).toFixed(2)} % of d)` : "";
-      return `Embedding ${this.points} points × ${this.dims} axes by landmark InPCA (${lm.landmarks.length} landmarks, ${lm.select}, ${lm.precision}): ${axes}; explained stress ≈ ${lm.stress.explained.toFixed(4)} (95 % ${lm.stress.low.toFixed(4)}–${lm.stress.high.toFixed(4)}, from ${lm.stress.points} points)${se}; ${lm.seconds.total!.toFixed(1)} s`;
+      return `Embedding ${this.points} points × ${this.dims} axes by landmark InPCA (${lm.landmarks.length} landmarks, ${lm.select}, ${lm.precision}): ${axes}; ${lm.stress.points >= this.points ? `explained stress ${lm.stress.explained.toFixed(4)} (from all ${lm.stress.points} points)` : `explained stress ≈ ${lm.stress.explained.toFixed(4)} (95 % ${lm.stress.low.toFixed(4)}–${lm.stress.high.toFixed(4)}, from ${lm.stress.points} points)`}${se}; ${lm.seconds.total!.toFixed(1)} s`;
     }
     const added = this.points - this.basis.size;
     return `Embedding ${this.points} points${added ? ` (${added} placed out of sample)` : ""} × ${this.dims} axes: ${axes}; explained stress ${es === undefined ? "?" : es.toFixed(4)}`;
