@@ -444,7 +444,10 @@ function splitSection(summary: SplitSummary, set: PredictionSet, emb: Embedding,
   }
   const thinned = summary.embedded < summary.checkpoints ? ` (thinned from ${fmtInt(summary.checkpoints)})` : "";
   const how = emb.landmark
-    ? ` Embedded by landmark InPCA: ${fmtInt(emb.landmark.landmarks.length)} landmarks (${emb.landmark.select}), every checkpoint placed from its distances to them; explained stress estimated from ${fmtInt(emb.landmark.stress.points)} random checkpoints, ES(3) ≈ ${emb.landmark.stress.explained.toFixed(3)} (95 % ${emb.landmark.stress.low.toFixed(3)}–${emb.landmark.stress.high.toFixed(3)}).`
+    ? ` Embedded by landmark InPCA: ${fmtInt(emb.landmark.landmarks.length)} landmarks (${emb.landmark.select}), every checkpoint placed from its distances to them; ` +
+      (emb.landmark.stress.points >= summary.embedded
+        ? `explained stress from all ${fmtInt(emb.landmark.stress.points)} checkpoints, ES(3) = ${emb.landmark.stress.explained.toFixed(3)}.`
+        : `explained stress estimated from ${fmtInt(emb.landmark.stress.points)} random checkpoints, ES(3) ≈ ${emb.landmark.stress.explained.toFixed(3)} (95 % ${emb.landmark.stress.low.toFixed(3)}–${emb.landmark.stress.high.toFixed(3)}).`)
     : " Embedded by exact InPCA of the full distance matrix.";
   const head = `<p class="lead">${fmtInt(summary.embedded)} checkpoints${thinned} of ${fmtInt(summary.runs)} run${summary.runs === 1 ? "" : "s"} on ${fmtInt(summary.samples)} ${split} samples, ${summary.classes} classes.${how}</p>`;
   const figures = figs.map((f) => [
