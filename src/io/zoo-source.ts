@@ -10,7 +10,7 @@ import type { ModelPoint } from "../core/meta.js";
 import { PredictionSet } from "../core/prediction-set.js";
 import { checkRows, type PredictionSource } from "../core/source.js";
 import { decodeNpyFloatsInto, readNpyHeader, type NpyHeader } from "./npy.js";
-import { loadZoo, pointMeta, validateRows, type Zoo, type ZooSelection } from "./zoo.js";
+import { checkRunFile, loadZoo, pointMeta, validateRows, type Zoo, type ZooSelection } from "./zoo.js";
 
 /**
  * The checkpoints of `split` in the zoo at `zoo` (a folder or a loaded Zoo), rows ordered run by run and
@@ -21,11 +21,7 @@ export function zooSource(zoo: Zoo | string, split: string, selection: ZooSelect
   const labels = z.labels(split); // checks the split
   const S = z.manifest.splits[split]!.indices.length;
   const C = z.classNames.length;
-  let runs = z.runs.filter((r) => !selection.where || selection.where(r));
-  if (selection.runs) {
-    const byId = new Map(runs.map((r) => [r.id, r]));
-    runs = selection.runs.map((id) => byId.get(id) ?? z.run(id)).filter((r) => byId.has(r.id));
-  }
+  const runs = z.selectRuns(selection);
   const meta: ModelPoint[] = [];
   const runOf: number[] = [];
   const rowOf: number[] = [];
@@ -43,17 +39,10 @@ export function zooSource(zoo: Zoo | string, split: string, selection: ZooSelect
     let h = headers.get(k);
     if (h) return h;
     const file = fileOf(k);
-    const head = Buffer.alloc(Math.min(65536, fstatSync(fd).size));
+    const size = fstatSync(fd).size;
+    const head = Buffer.alloc(Math.min(65536, size));
     readSync(fd, head, 0, head.length, 0);
-    h = readNpyHeader(head, file);
-    if (h.shape.length !== 3 || h.shape[1] !== S || h.shape[2] !== C) {
-      throw new InpcaInputError(`predictions have shape (${h.shape.join(", ")}), expected (checkpoints, ${S} samples, ${C} classes) for split "${split}"`, { file });
-    }
-    if (h.shape[0]! < runs[k]!.checkpoints.length) throw new InpcaInputError(`the manifest lists ${runs[k]!.checkpoints.length} checkpoints for run "${runs[k]!.id}" but the file holds ${h.shape[0]}`, { file });
-    if (h.fortran) throw new InpcaInputError("Fortran-order prediction files are not supported in a zoo (save with np.ascontiguousarray)", { file });
-    if (h.dtype[1] !== "f") throw new InpcaInputError(`predictions must be floats, found dtype '${h.dtype}'`, { file });
-    const need = h.dataStart + h.shape[0]! * S * C * h.itemSize;
-    if (fstatSync(fd).size < need) throw new InpcaInputError(`truncated: ${need} bytes expected, ${fstatSync(fd).size} present`, { file });
+    h = checkRunFile(readNpyHeader(head, file), size, runs[k]!, split, S, C, file);
     headers.set(k, h);
     return h;
   };

@@ -21,7 +21,7 @@ import { checkedIntegers } from "../core/integers.js";
 import { firstBadRow, FULL_PRECISION_TOLERANCE, sumTolerance } from "../core/rows.js";
 import { rowsByRun, type ConfigValue, type ModelPoint } from "../core/meta.js";
 import { DEFAULT_SUM_TOLERANCE, PredictionSet } from "../core/prediction-set.js";
-import { decodeNpyFloatsInto, encodeNpyHeader, readNpy, readNpyHeader, toFloat16Bits, writeNpy } from "./npy.js";
+import { decodeNpyFloatsInto, encodeNpyHeader, readNpy, readNpyHeader, toFloat16Bits, writeNpy, type NpyHeader } from "./npy.js";
 import { readBytes } from "./read-bytes.js";
 
 /** Name written in `manifest.format`. */
@@ -155,11 +155,7 @@ export class Zoo {
     this.checkSplit(split);
     const S = this.manifest.splits[split]!.indices.length;
     const C = this.classNames.length;
-    let runs = this.runs.filter((r) => !selection.where || selection.where(r));
-    if (selection.runs) {
-      const byId = new Map(runs.map((r) => [r.id, r]));
-      runs = selection.runs.map((id) => byId.get(id) ?? this.run(id)).filter((r) => byId.has(r.id));
-    }
+    const runs = this.selectRuns(selection);
     const rows = runs.map((run) => run.checkpoints.map((c, i) => i).filter((i) => !selection.checkpoints || selection.checkpoints(run.checkpoints[i]!, i, run)));
     const M = rows.reduce((a, r) => a + r.length, 0);
     const probs = new Float32Array(M * S * C);
@@ -169,15 +165,7 @@ export class Zoo {
       if (rows[k]!.length === 0) return;
       const file = join(this.dir, "runs", `${run.id}.${split}.npy`);
       const bytes = readBytes(file);
-      const h = readNpyHeader(bytes, file);
-      if (h.shape.length !== 3 || h.shape[1] !== S || h.shape[2] !== C) {
-        throw new InpcaInputError(`predictions have shape (${h.shape.join(", ")}), expected (checkpoints, ${S} samples, ${C} classes) for split "${split}"`, { file });
-      }
-      if (h.shape[0]! < run.checkpoints.length) throw new InpcaInputError(`the manifest lists ${run.checkpoints.length} checkpoints for run "${run.id}" but the file holds ${h.shape[0]}`, { file });
-      if (h.fortran) throw new InpcaInputError("Fortran-order prediction files are not supported in a zoo (save with np.ascontiguousarray)", { file });
-      if (h.dtype[1] !== "f") throw new InpcaInputError(`predictions must be floats, found dtype '${h.dtype}'`, { file });
-      const need = h.dataStart + h.shape[0]! * S * C * h.itemSize;
-      if (bytes.length < need) throw new InpcaInputError(`truncated: ${need} bytes expected, ${bytes.length} present`, { file });
+      const h = checkRunFile(readNpyHeader(bytes, file), bytes.length, run, split, S, C, file);
       for (const i of rows[k]!) {
         decodeNpyFloatsInto(bytes, h, i * S * C, S * C, probs, m * S * C);
         meta.push(pointMeta(run, run.checkpoints[i]!, split));
@@ -189,6 +177,16 @@ export class Zoo {
       { probs, models: M, samples: S, classes: C, labels: this.labels(split), classNames: this.classNames, meta, split, sampleIds: Int32Array.from(this.manifest.splits[split]!.indices) },
       { validate: false },
     );
+  }
+
+  /** The runs a selection keeps, in its order (see `ZooSelection`). */
+  selectRuns(selection: ZooSelection = {}): ZooRun[] {
+    let runs = this.runs.filter((r) => !selection.where || selection.where(r));
+    if (selection.runs) {
+      const byId = new Map(runs.map((r) => [r.id, r]));
+      runs = selection.runs.map((id) => byId.get(id) ?? this.run(id)).filter((r) => byId.has(r.id));
+    }
+    return runs;
   }
 
   /** The summary (`toString`) when a notebook cell's last value is the zoo, or it is logged. */
@@ -215,6 +213,22 @@ export class Zoo {
   private checkSplit(split: string): void {
     if (!Object.hasOwn(this.manifest.splits, split)) throw new InpcaInputError(`no split "${split}" in this zoo (it has ${this.splits.join(", ")})`, { file: this.dir });
   }
+}
+
+/**
+ * Checks a run's prediction file against the manifest from its header and size: [checkpoints ≥ listed, S, C]
+ * floats in C order, not truncated. Returns the header; throws InpcaInputError naming `file` otherwise.
+ */
+export function checkRunFile(h: NpyHeader, size: number, run: ZooRun, split: string, S: number, C: number, file: string): NpyHeader {
+  if (h.shape.length !== 3 || h.shape[1] !== S || h.shape[2] !== C) {
+    throw new InpcaInputError(`predictions have shape (${h.shape.join(", ")}), expected (checkpoints, ${S} samples, ${C} classes) for split "${split}"`, { file });
+  }
+  if (h.shape[0]! < run.checkpoints.length) throw new InpcaInputError(`the manifest lists ${run.checkpoints.length} checkpoints for run "${run.id}" but the file holds ${h.shape[0]}`, { file });
+  if (h.fortran) throw new InpcaInputError("Fortran-order prediction files are not supported in a zoo (save with np.ascontiguousarray)", { file });
+  if (h.dtype[1] !== "f") throw new InpcaInputError(`predictions must be floats, found dtype '${h.dtype}'`, { file });
+  const need = h.dataStart + h.shape[0]! * S * C * h.itemSize;
+  if (size < need) throw new InpcaInputError(`truncated: ${need} bytes expected, ${size} present`, { file });
+  return h;
 }
 
 export function pointMeta(run: ZooRun, c: ZooCheckpoint, split: string): ModelPoint {
