@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { InpcaInputError } from "../src/core/index.js";
 import { fromFloat16Bits, loadNpy, readNpy, toFloat16Bits, writeNpy } from "../src/io/npy.js";
+import { python, pythonMissing } from "./helpers/python.js";
 
 const dir = join(__dirname, "fixtures", "npy");
 const expected = Array.from({ length: 24 }, (_, i) => i / 7);
@@ -107,5 +108,37 @@ print(json.dumps(out))`, tmp], { encoding: "utf8", stdio: ["ignore", "pipe", "pi
     expect(toFloat16Bits(1 + 3 * 2 ** -11)).toBe(0x3c02); // tie → even (up)
     expect(fromFloat16Bits(0x7c00)).toBe(Infinity);
     expect(Number.isNaN(fromFloat16Bits(0x7e00))).toBe(true);
+  });
+
+  it.skipIf(pythonMissing !== null)("float16 conversion equals NumPy's float64 → float16 on 200,000 values (ties, subnormals, overflow edge)", () => {
+    let state = 12345;
+    const rand = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const values: number[] = [0, -0, 1, 2 ** -14, 2 ** -14 * (1 - 2 ** -12), 2 ** -24, 2 ** -25, 3 * 2 ** -25, 2 ** -26, 65504, 65519.99, 65520, 1e300, -1e300, 5e-324, Infinity, -Infinity];
+    for (let i = 0; i < 200_000; i++) {
+      const kind = i % 4;
+      if (kind === 0) values.push(10 ** (-12 * rand())); // probabilities over twelve decades
+      else if (kind === 1) {
+        // exact ties between two half values (normal and subnormal), both parities, and the doubles next to them
+        const e = Math.floor(rand() * 40) - 25;
+        const m = Math.floor(rand() * 2048);
+        const t = (2 * m + 1) * 2 ** (e - 11);
+        values.push([t, t * (1 + 2 ** -52), t * (1 - 2 ** -53)][i % 3]!);
+      } else if (kind === 2) values.push((rand() - 0.5) * 2 ** (Math.floor(rand() * 50) - 30));
+      else values.push(rand());
+    }
+    const tmp = mkdtempSync(join(tmpdir(), "inpca-f16-"));
+    try {
+      writeFileSync(join(tmp, "x.f64"), new Uint8Array(Float64Array.from(values).buffer));
+      execFileSync(python!, ["-c", `import numpy as np, sys
+x = np.fromfile(sys.argv[1], dtype="<f8")
+x.astype("<f2").view("<u2").tofile(sys.argv[2])`, join(tmp, "x.f64"), join(tmp, "h.u16")], { stdio: "pipe" });
+      const bytes = readFileSync(join(tmp, "h.u16"));
+      const numpy = new Uint16Array(bytes.buffer, bytes.byteOffset, values.length);
+      const wrong = values.map((v, i) => [v, toFloat16Bits(v), numpy[i]!] as const).filter(([, a, b]) => a !== b);
+      expect(wrong.slice(0, 5)).toEqual([]);
+      expect(numpy.length).toBe(values.length);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });

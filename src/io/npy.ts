@@ -230,28 +230,34 @@ export function fromFloat16Bits(h: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
-/** number → IEEE 754 half-precision bits, rounding to nearest even. */
+const F64 = new Float64Array(1);
+const U32 = new Uint32Array(F64.buffer);
+const HI = LITTLE_ENDIAN ? 1 : 0;
+/** 2^52: adding and subtracting it rounds a non-negative double below 2^52 to an integer, ties to even. */
+const ROUND = 2 ** 52;
+
+/**
+ * number → IEEE 754 half-precision bits, rounding to nearest even (directly from the float64 value, so no double
+ * rounding through float32). Reads the double's bits: ~20× faster than the arithmetic version, which mattered
+ * when writing 7.5·10⁹ values for bench:scale.
+ */
 export function toFloat16Bits(x: number): number {
-  if (Number.isNaN(x)) return 0x7e00;
-  const sign = x < 0 || Object.is(x, -0) ? 0x8000 : 0;
-  const a = Math.abs(x);
-  if (a >= 65520) return sign | 0x7c00; // rounds to infinity
-  if (a < 2 ** -24 / 2) return sign; // rounds to zero (ties to even: exactly half of the smallest subnormal → 0)
-  if (a < 2 ** -14) return sign | roundEven(a * 2 ** 24); // subnormal
-  let exp = Math.floor(Math.log2(a));
-  if (2 ** exp > a) exp--;
-  if (2 ** (exp + 1) <= a) exp++;
-  let frac = roundEven((a / 2 ** exp - 1) * 1024);
-  if (frac === 1024) {
-    frac = 0;
-    exp++;
+  F64[0] = x;
+  const hi = U32[HI]!;
+  const sign = (hi >>> 16) & 0x8000;
+  const e = ((hi >>> 20) & 0x7ff) - 1023;
+  if (e === 1024) return (hi & 0xfffff) | U32[1 - HI]! ? 0x7e00 : sign | 0x7c00; // NaN, ±Infinity
+  if (e > 15) return sign | 0x7c00;
+  if (e < -14) {
+    // subnormal half (or zero): the multiple of 2^-24 nearest |x|, ties to even; 2^-14 itself rounds up to normal
+    const a = Math.abs(x) * 2 ** 24;
+    return sign | (a + ROUND - ROUND);
   }
-  if (exp > 15) return sign | 0x7c00;
-  return sign | ((exp + 15) << 10) | frac;
+  // normal: the top 10 of the 52 fraction bits, rounded on the other 42 (10 in hi, 32 in lo); a carry moves into the
+  // exponent, and from exponent 15 into Infinity (0x7c00), as IEEE rounding does
+  const top = ((e + 15) << 10) | ((hi >>> 10) & 0x3ff);
+  const rest = (hi & 0x3ff) * 2 ** 32 + U32[1 - HI]!;
+  const half = 2 ** 41;
+  return sign | (rest > half || (rest === half && (top & 1) === 1) ? top + 1 : top);
 }
 
-function roundEven(v: number): number {
-  const f = Math.floor(v);
-  const d = v - f;
-  return d > 0.5 || (d === 0.5 && f % 2 === 1) ? f + 1 : f;
-}
