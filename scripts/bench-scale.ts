@@ -6,6 +6,7 @@
  * the time of each stage and the estimated ES(3). A benchmark, not a test.
  *
  *   --models 150000 --samples 5000 --classes 10 --checkpoints 66 --landmarks 2000 --select spread --memory <bytes>
+ *   --write-only   write (or finish writing) the zoo and stop, so that the embedding can be timed on its own later
  */
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -95,6 +96,10 @@ function writeZoo(): void {
   const t0 = Date.now();
   writeZoo();
   const written = (Date.now() - t0) / 1000;
+  if (process.argv.includes("--write-only")) {
+    console.log(`bench:scale: the zoo in ${dir} is complete (${written.toFixed(0)} s this run)`);
+    return;
+  }
   const zoo = loadZoo(dir);
   const source = zooSource(zoo, "train");
   const started = Date.now();

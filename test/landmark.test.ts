@@ -10,7 +10,7 @@ import { InpcaAbortError, InpcaInputError, PredictionSet } from "../src/core/ind
 import { sourceOf } from "../src/core/source.js";
 import { bhattacharyya, inpca } from "../src/geometry/index.js";
 import type { Embedding } from "../src/geometry/embedding.js";
-import { landmarkInpca, spreadPick } from "../src/geometry/landmark.js";
+import { landmarkInpca, spreadPick, streamChunks } from "../src/geometry/landmark.js";
 import { shutdownPool } from "../src/geometry/pairwise/pool.js";
 import { sampleSubset } from "../src/geometry/subsample.js";
 import { chunkCache } from "../src/io/chunk-cache.js";
@@ -80,7 +80,7 @@ describe("landmarkInpca", () => {
 
   it("resumes from cached chunks after an interruption, with the same result; stops on the signal", async () => {
     const set = trajectorySet(40, 25, 30, 10, 9);
-    const options = { landmarks: 100, memory: 100 * 30 * 10 * 4 + 3 * 100 * 100 * 8 + 150 * (30 * 10 * 4 + 1600), progress: false as const };
+    const options = { landmarks: 100, memory: 100 * 30 * 10 * 4 + 3 * 100 * 100 * 8 + 2 * 150 * (30 * 10 * 4 + 1600), progress: false as const };
     const whole = await landmarkInpca(set, options);
     expect(whole.landmark!.chunkRows).toBe(150);
     const cache = chunkCache(join(tmp, "cache"));
@@ -110,7 +110,7 @@ describe("landmarkInpca", () => {
       expect(part.probs[(q * 3 + n) * 4 + c]).toBe(whole.probs[(r * whole.samples + s) * 4 + c]);
     }
     expect(part.meta.map((m) => m.step)).toEqual(rows.map((r) => whole.meta[r]!.step));
-    const fromDisk = await landmarkInpca(src, { landmarks: 30, memory: 30 * 25 * 16 + 3 * 30 * 30 * 8 + 10 * (25 * 16 + 480) });
+    const fromDisk = await landmarkInpca(src, { landmarks: 30, memory: 30 * 25 * 16 + 3 * 30 * 30 * 8 + 2 * 10 * (25 * 16 + 480) });
     const fromMemory = await landmarkInpca(whole, { landmarks: 30 });
     expect(fromDisk.landmark!.chunkRows).toBe(10);
     expect(Array.from(fromDisk.coords)).toEqual(Array.from(fromMemory.coords));
@@ -218,3 +218,30 @@ function bhattacharyyaTerm(pair: PredictionSet, n: number): number {
   for (let c = 0; c < C; c++) bc += Math.sqrt((pair.probs[n * C + c]! / s0) * (pair.probs[(pair.samples + n) * C + c]! / s1));
   return -Math.log(Math.min(1, Math.max(bc, Math.exp(-100))));
 }
+
+describe("streamChunks", () => {
+  it("reads chunk k+1 while chunk k computes, skips cached chunks, and reports a failed read after the chunk before it", async () => {
+    const set = trajectorySet(5, 10, 8, 3, 2);
+    const src = sourceOf(set);
+    const log: string[] = [];
+    const traced = (fail: number | null) => ({
+      ...src,
+      read: async (rows: ArrayLike<number>, samples?: Int32Array) => {
+        log.push(`read ${rows[0]}`);
+        if (rows[0] === fail) throw new InpcaInputError(`bad row ${fail}`);
+        return src.read(rows, samples);
+      },
+    });
+    const compute = async (rows: PredictionSet, start: number, end: number) => {
+      log.push(`start ${start}`);
+      expect(rows.models).toBe(end - start);
+      await new Promise((r) => setTimeout(r, 5));
+      log.push(`done ${start}`);
+    };
+    await streamChunks(traced(null), 0, 50, 20, undefined, (start) => (start === 20 ? true : null), compute);
+    expect(log).toEqual(["read 0", "start 0", "read 40", "done 0", "start 40", "done 40"]);
+    log.length = 0;
+    await expect(streamChunks(traced(20), 0, 50, 10, undefined, () => null, compute)).rejects.toThrow("bad row 20");
+    expect(log).toEqual(["read 0", "start 0", "read 10", "done 0", "start 10", "read 20", "done 10"]);
+  });
+});

@@ -17,7 +17,7 @@ import { InpcaInputError } from "../core/errors.js";
 import { formatSeconds, reporter } from "../core/progress.js";
 import type { PredictionSource } from "../core/source.js";
 import { bhattacharyya } from "../geometry/distances.js";
-import { finishLandmarks, fitLandmarks, placeRows, planLandmarks, type LandmarkPlan, type LandmarkSelection } from "../geometry/landmark.js";
+import { finishLandmarks, fitLandmarks, placeRows, planLandmarks, streamChunks, type LandmarkPlan, type LandmarkSelection } from "../geometry/landmark.js";
 import type { Precision } from "../geometry/pairwise/engine.js";
 import { writeFileAtomic } from "../io/atomic.js";
 import { saveEmbedding } from "../io/embedding-files.js";
@@ -242,12 +242,10 @@ async function distances(work: string, task: number, log: (l: string) => void, p
   }
   const cross = new Float64Array((end - start) * L);
   const bar = reporter(`task ${task}`, end - start, { progress: progress ? "auto" : false });
-  for (let a = start; a < end; a += p.chunk) {
-    const b = Math.min(end, a + p.chunk);
-    const rows = await src.read(Int32Array.from({ length: b - a }, (_, i) => a + i), lp.samples);
+  await streamChunks(src, start, end, p.chunk, lp.samples, () => null, async (rows, a, b) => {
     cross.set((await bhattacharyya(rows, marks, options)).data, (a - start) * L);
     bar.update(b - start);
-  }
+  });
   bar.done();
   writeResult(work, name, cross, { task, start, end, landmarks: L });
   log(`task ${task}: rows ${start}–${end - 1} × ${L} landmarks in ${formatSeconds((Date.now() - t0) / 1000)}`);

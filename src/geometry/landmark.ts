@@ -98,20 +98,20 @@ export async function landmarkInpca(input: PredictionSet | PredictionSource, opt
   const key = cacheKey(src, chosen, samples, precision);
   const bar = reporter("landmark inpca", M, options);
   let resumed = 0;
-  for (let start = 0; start < M; start += chunk) {
-    stopIfAborted();
-    const end = Math.min(M, start + chunk);
-    const name = `${key}-${start}-${end}`;
-    let cross = options.cache?.get(name, (end - start) * L) ?? null;
-    if (cross) resumed += end - start;
-    else {
-      const rows = await src.read(range(start, end), samples);
-      cross = (await bhattacharyya(rows, marks, distance)).data;
-      options.cache?.set(name, cross);
-    }
+  await streamChunks(src, 0, M, chunk, samples, (start, end) => {
+    const cross = options.cache?.get(`${key}-${start}-${end}`, (end - start) * L) ?? null;
+    if (!cross) return null;
+    resumed += end - start;
     placeRows(basis, cross, end - start, raw, start);
     bar.update(end);
-  }
+    return true;
+  }, async (rows, start, end) => {
+    stopIfAborted();
+    const cross = (await bhattacharyya(rows, marks, distance)).data;
+    options.cache?.set(`${key}-${start}-${end}`, cross);
+    placeRows(basis, cross, end - start, raw, start);
+    bar.update(end);
+  });
   bar.done();
   seconds.placement = (Date.now() - t0) / 1000;
   return finishLandmarks(src, plan, basis, raw, { distance, marks, resumed, seconds, started });
@@ -158,7 +158,8 @@ export async function planLandmarks(src: PredictionSource, options: LandmarkOpti
   if (landmarkBytes >= budget) {
     throw new InpcaInputError(`landmarkInpca: ${L} landmarks on ${S} samples need ${(landmarkBytes / 2 ** 20).toFixed(0)} MiB resident, more than the memory budget of ${(budget / 2 ** 20).toFixed(0)} MiB; raise \`memory\`, or lower \`landmarks\` or \`samples\``);
   }
-  const chunk = Math.min(M, rowsPerChunk(S, C, budget - landmarkBytes, L * 8 * 2, "landmark InPCA after its landmarks"), 4096);
+  // two chunks are resident while streaming (one computed, the next read), hence half the remaining budget each
+  const chunk = Math.min(M, rowsPerChunk(S, C, (budget - landmarkBytes) / 2, L * 8 * 2, "landmark InPCA after its landmarks"), 4096);
   const distance = { precision, threads: options.threads, progress: false as const, signal: options.signal };
   const select = options.select ?? "spread";
   let chosen: number[];
@@ -325,18 +326,45 @@ async function progressProxy(src: PredictionSource, samples: Int32Array | undefi
   const ends = ignorance(first).concat(truth(first));
   const out = new Float64Array(src.models);
   const bar = reporter("landmarks: progress", src.models, options);
-  for (let start = 0; start < src.models; start += chunk) {
+  await streamChunks(src, 0, src.models, chunk, samples, () => null, async (rows, start, end) => {
     if (options.signal?.aborted) throw new InpcaAbortError("landmarkInpca");
-    const end = Math.min(src.models, start + chunk);
-    const d = (await bhattacharyya(await src.read(range(start, end), samples), ends, distance)).data;
+    const d = (await bhattacharyya(rows, ends, distance)).data;
     for (let a = 0; a < end - start; a++) {
       const s = d[2 * a]! + d[2 * a + 1]!;
       out[start + a] = s > 0 ? d[2 * a]! / s : 0;
     }
     bar.update(end);
-  }
+  });
   bar.done();
   return out;
+}
+
+/**
+ * One pass over rows [from, to) of `src` in chunks of `chunk`, in order, reading chunk k+1 on this thread while chunk k is
+ * computed on the worker threads (`compute` starts its worker job before its first await; the sources decode
+ * synchronously), so the decoding of float16 rows overlaps the kernel instead of leaving the cores idle.
+ * `skip(start, end)` is called first for each chunk: non-null means the chunk is done without reading it (a
+ * cached one). Two chunks are resident at a time; the caller's chunk size must allow for that. `compute` checks
+ * for cancellation itself.
+ */
+export async function streamChunks(
+  src: PredictionSource, from: number, to: number, chunk: number, samples: Int32Array | undefined,
+  skip: (start: number, end: number) => unknown, compute: (rows: PredictionSet, start: number, end: number) => Promise<void>,
+): Promise<void> {
+  const todo: [number, number][] = [];
+  for (let start = from; start < to; start += chunk) {
+    const end = Math.min(to, start + chunk);
+    if (skip(start, end) === null) todo.push([start, end]);
+  }
+  let next = todo.length > 0 ? src.read(range(todo[0]![0], todo[0]![1]), samples) : null;
+  for (let k = 0; k < todo.length; k++) {
+    const [start, end] = todo[k]!;
+    const rows = await next!;
+    const work = compute(rows, start, end);
+    next = k + 1 < todo.length ? src.read(range(todo[k + 1]![0], todo[k + 1]![1]), samples) : null;
+    next?.catch(() => undefined); // handled here, reported when awaited (after this chunk's workers are done)
+    await work;
+  }
 }
 
 /**

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { InpcaInputError } from "../core/errors.js";
 import type { ModelPoint } from "../core/meta.js";
 import { PredictionSet } from "../core/prediction-set.js";
-import { checkRows, type PredictionSource } from "../core/source.js";
+import { checkRows, type PredictionSource, sharedFloats } from "../core/source.js";
 import { decodeNpyFloatsInto, readNpyHeader, type NpyHeader } from "./npy.js";
 import { checkRunFile, loadZoo, pointMeta, validateRows, type Zoo, type ZooSelection } from "./zoo.js";
 
@@ -60,7 +60,7 @@ export function zooSource(zoo: Zoo | string, split: string, selection: ZooSelect
     read: async (rows, samples) => {
       checkRows(rows, meta.length, name);
       const Sp = samples ? samples.length : S;
-      const probs = new Float32Array(rows.length * Sp * C);
+      const probs = sharedFloats(rows.length * Sp * C);
       const full = samples ? new Float32Array(S * C) : null;
       let q = 0;
       while (q < rows.length) {
