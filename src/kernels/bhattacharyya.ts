@@ -62,8 +62,8 @@ export function strip(rowBase: usize, colBase: usize, i0: i32, rows: i32, jt0: i
           const o = off + (<usize>c << 5);
           const y0 = v128.load(cb + o);
           const y1 = v128.load(cb + o, 16);
-          const a = f64x2.splat(load<f64>(r0 + o));
-          const b = f64x2.splat(load<f64>(r1 + o));
+          const a = v128.load64_splat(r0 + o);
+          const b = v128.load64_splat(r1 + o);
           s00 = f64x2.add(s00, f64x2.mul(a, y0));
           s01 = f64x2.add(s01, f64x2.mul(a, y1));
           s10 = f64x2.add(s10, f64x2.mul(b, y0));
@@ -95,7 +95,7 @@ export function strip(rowBase: usize, colBase: usize, i0: i32, rows: i32, jt0: i
         const off = <usize>(n * C) * 32;
         for (let c: i32 = 0; c < C; c++) {
           const o = off + (<usize>c << 5);
-          const a = f64x2.splat(load<f64>(r0 + o));
+          const a = v128.load64_splat(r0 + o);
           s00 = f64x2.add(s00, f64x2.mul(a, v128.load(cb + o)));
           s01 = f64x2.add(s01, f64x2.mul(a, v128.load(cb + o, 16)));
         }
@@ -184,13 +184,13 @@ function strip32Rows(rowBase: usize, colBase: usize, i0: i32, rows: i32, jt0: i3
         for (let c: i32 = 0; c < C; c++) {
           const o = <usize>c << 4;
           const v = v128.load(y + o);
-          s0 = madd32(f32x4.splat(load<f32>(a0 + o)), v, s0);
-          s1 = madd32(f32x4.splat(load<f32>(a1 + o)), v, s1);
+          s0 = madd32(v128.load32_splat(a0 + o), v, s0);
+          s1 = madd32(v128.load32_splat(a1 + o), v, s1);
         }
       } else {
         for (let c: i32 = 0; c < C; c++) {
           const o = <usize>c << 4;
-          s0 = madd32(f32x4.splat(load<f32>(a0 + o)), v128.load(y + o), s0);
+          s0 = madd32(v128.load32_splat(a0 + o), v128.load(y + o), s0);
         }
       }
       a0 += rowStep;
@@ -258,8 +258,12 @@ export function strip32(rowBase: usize, colBase: usize, i0: i32, rows: i32, jt0:
     const cb2 = cb + tb;
     let p0a = f64x2.splat(1.0), p0b = f64x2.splat(1.0), p0c = f64x2.splat(1.0), p0d = f64x2.splat(1.0);
     let p1a = f64x2.splat(1.0), p1b = f64x2.splat(1.0), p1c = f64x2.splat(1.0), p1d = f64x2.splat(1.0);
-    let k0a = i64x2.splat(0), k0b = i64x2.splat(0), k0c = i64x2.splat(0), k0d = i64x2.splat(0);
-    let k1a = i64x2.splat(0), k1b = i64x2.splat(0), k1c = i64x2.splat(0), k1d = i64x2.splat(0);
+    const o0 = (<usize>(jt - jt0) * 4) << 3;
+    const kq = outK + o0;
+    const kr = kq + (width << 3);
+    const z = i64x2.splat(0);
+    v128.store(kq, z); v128.store(kq, z, 16); v128.store(kq, z, 32); v128.store(kq, z, 48);
+    v128.store(kr, z); v128.store(kr, z, 16); v128.store(kr, z, 32); v128.store(kr, z, 48);
     let a0 = r0, a1 = r1, y = cb, y2 = cb2;
     let until = NORMALIZE_EVERY;
     let nn: i64 = 0;
@@ -269,8 +273,8 @@ export function strip32(rowBase: usize, colBase: usize, i0: i32, rows: i32, jt0:
         const o = <usize>c << 4;
         const v = v128.load(y + o);
         const w = v128.load(y2 + o);
-        const x0 = f32x4.splat(load<f32>(a0 + o));
-        const x1 = f32x4.splat(load<f32>(a1 + o));
+        const x0 = v128.load32_splat(a0 + o);
+        const x1 = v128.load32_splat(a1 + o);
         s0 = madd32(x0, v, s0);
         t0 = madd32(x0, w, t0);
         s1 = madd32(x1, v, s1);
@@ -295,30 +299,29 @@ export function strip32(rowBase: usize, colBase: usize, i0: i32, rows: i32, jt0:
       if (n + 1 == until || n + 1 == B) {
         until += NORMALIZE_EVERY;
         nn++;
-        k0a = i64x2.add(k0a, i64x2.shr_u(p0a, 52)); p0a = v128.or(v128.and(p0a, mant), oneExp);
-        k0b = i64x2.add(k0b, i64x2.shr_u(p0b, 52)); p0b = v128.or(v128.and(p0b, mant), oneExp);
-        k0c = i64x2.add(k0c, i64x2.shr_u(p0c, 52)); p0c = v128.or(v128.and(p0c, mant), oneExp);
-        k0d = i64x2.add(k0d, i64x2.shr_u(p0d, 52)); p0d = v128.or(v128.and(p0d, mant), oneExp);
-        k1a = i64x2.add(k1a, i64x2.shr_u(p1a, 52)); p1a = v128.or(v128.and(p1a, mant), oneExp);
-        k1b = i64x2.add(k1b, i64x2.shr_u(p1b, 52)); p1b = v128.or(v128.and(p1b, mant), oneExp);
-        k1c = i64x2.add(k1c, i64x2.shr_u(p1c, 52)); p1c = v128.or(v128.and(p1c, mant), oneExp);
-        k1d = i64x2.add(k1d, i64x2.shr_u(p1d, 52)); p1d = v128.or(v128.and(p1d, mant), oneExp);
+        v128.store(kq, i64x2.add(v128.load(kq), i64x2.shr_u(p0a, 52))); p0a = v128.or(v128.and(p0a, mant), oneExp);
+        v128.store(kq, i64x2.add(v128.load(kq, 16), i64x2.shr_u(p0b, 52)), 16); p0b = v128.or(v128.and(p0b, mant), oneExp);
+        v128.store(kq, i64x2.add(v128.load(kq, 32), i64x2.shr_u(p0c, 52)), 32); p0c = v128.or(v128.and(p0c, mant), oneExp);
+        v128.store(kq, i64x2.add(v128.load(kq, 48), i64x2.shr_u(p0d, 52)), 48); p0d = v128.or(v128.and(p0d, mant), oneExp);
+        v128.store(kr, i64x2.add(v128.load(kr), i64x2.shr_u(p1a, 52))); p1a = v128.or(v128.and(p1a, mant), oneExp);
+        v128.store(kr, i64x2.add(v128.load(kr, 16), i64x2.shr_u(p1b, 52)), 16); p1b = v128.or(v128.and(p1b, mant), oneExp);
+        v128.store(kr, i64x2.add(v128.load(kr, 32), i64x2.shr_u(p1c, 52)), 32); p1c = v128.or(v128.and(p1c, mant), oneExp);
+        v128.store(kr, i64x2.add(v128.load(kr, 48), i64x2.shr_u(p1d, 52)), 48); p1d = v128.or(v128.and(p1d, mant), oneExp);
       }
     }
     const bias = i64x2.splat(nn * 1023);
-    const o0 = (<usize>(jt - jt0) * 4) << 3;
     v128.store(outP + o0, p0a); v128.store(outP + o0, p0b, 16); v128.store(outP + o0, p0c, 32); v128.store(outP + o0, p0d, 48);
-    v128.store(outK + o0, exponents(k0a, bias));
-    v128.store(outK + o0, exponents(k0b, bias), 16);
-    v128.store(outK + o0, exponents(k0c, bias), 32);
-    v128.store(outK + o0, exponents(k0d, bias), 48);
+    v128.store(kq, exponents(v128.load(kq), bias));
+    v128.store(kq, exponents(v128.load(kq, 16), bias), 16);
+    v128.store(kq, exponents(v128.load(kq, 32), bias), 32);
+    v128.store(kq, exponents(v128.load(kq, 48), bias), 48);
     if (rows == 2) {
       const o1 = o0 + (width << 3);
       v128.store(outP + o1, p1a); v128.store(outP + o1, p1b, 16); v128.store(outP + o1, p1c, 32); v128.store(outP + o1, p1d, 48);
-      v128.store(outK + o1, exponents(k1a, bias));
-      v128.store(outK + o1, exponents(k1b, bias), 16);
-      v128.store(outK + o1, exponents(k1c, bias), 32);
-      v128.store(outK + o1, exponents(k1d, bias), 48);
+      v128.store(kr, exponents(v128.load(kr), bias));
+      v128.store(kr, exponents(v128.load(kr, 16), bias), 16);
+      v128.store(kr, exponents(v128.load(kr, 32), bias), 32);
+      v128.store(kr, exponents(v128.load(kr, 48), bias), 48);
     }
   }
   if (jt < jt1) strip32Rows(rowBase, colBase, i0, rows, jt, jt1, B, C, outP + (<usize>(jt - jt0) << 5), outK + (<usize>(jt - jt0) << 5), width);
