@@ -27,9 +27,11 @@ export interface PredictionSource {
   /**
    * The model-points `rows` (indices in ascending order) as a PredictionSet of rows.length × S' × C, where S' is
    * S or, with `samples` (ascending sample indices), samples.length. Throws InpcaInputError naming the file and
-   * the model-point of a bad row.
+   * the model-point of a bad row. `into`, when given and long enough, is the buffer to read into (its first
+   * rows.length·S'·C values; the returned set's probabilities then alias it), so that a streaming pass reuses two
+   * buffers instead of allocating one per chunk; sources may ignore it.
    */
-  read(rows: ArrayLike<number>, samples?: Int32Array): Promise<PredictionSet>;
+  read(rows: ArrayLike<number>, samples?: Int32Array, into?: Float32Array): Promise<PredictionSet>;
 }
 
 /** True when `x` is a PredictionSource (and not a PredictionSet, which `sourceOf` wraps). */
@@ -73,6 +75,11 @@ export function checkRows(rows: ArrayLike<number>, M: number, name: string): voi
  */
 export function sharedFloats(n: number): Float32Array {
   return new Float32Array(new SharedArrayBuffer(4 * n));
+}
+
+/** The first n values of `into` when it is long enough, else a new shared array of n values (see `read`). */
+export function chunkFloats(n: number, into?: Float32Array): Float32Array {
+  return into && into.length >= n ? into.subarray(0, n) : sharedFloats(n);
 }
 
 /** Default memory budget for resident probabilities: an eighth of the machine's memory, at most 2 GiB. */

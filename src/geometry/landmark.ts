@@ -80,7 +80,7 @@ export async function landmarkInpca(input: PredictionSet | PredictionSource, opt
   const { landmarks: chosen, samples, chunk, precision } = plan;
   const M = src.models;
   const L = chosen.length;
-  const distance = { precision, threads: options.threads, progress: false as const, signal: options.signal };
+  const distance = { precision, threads: options.threads, showProgress: false as const, signal: options.signal };
   const stopIfAborted = () => {
     if (options.signal?.aborted) throw new InpcaAbortError("landmarkInpca");
   };
@@ -160,7 +160,7 @@ export async function planLandmarks(src: PredictionSource, options: LandmarkOpti
   }
   // two chunks are resident while streaming (one computed, the next read), hence half the remaining budget each
   const chunk = Math.min(M, rowsPerChunk(S, C, (budget - landmarkBytes) / 2, L * 8 * 2, "landmark InPCA after its landmarks"), 4096);
-  const distance = { precision, threads: options.threads, progress: false as const, signal: options.signal };
+  const distance = { precision, threads: options.threads, showProgress: false as const, signal: options.signal };
   const select = options.select ?? "spread";
   let chosen: number[];
   if (typeof options.landmarks === "object") chosen = checkIndices(options.landmarks, M);
@@ -344,8 +344,10 @@ async function progressProxy(src: PredictionSource, samples: Int32Array | undefi
  * computed on the worker threads (`compute` starts its worker job before its first await; the sources decode
  * synchronously), so the decoding of float16 rows overlaps the kernel instead of leaving the cores idle.
  * `skip(start, end)` is called first for each chunk: non-null means the chunk is done without reading it (a
- * cached one). Two chunks are resident at a time; the caller's chunk size must allow for that. `compute` checks
- * for cancellation itself.
+ * cached one). Two chunks are resident at a time, in two buffers reused from chunk to chunk (a new array per chunk
+ * left dead chunks of 660 MB each waiting for the garbage collector: 4.5 GB peak at 150,000 × 5,000); the caller's
+ * chunk size must allow for two, and `compute` must not keep `rows` after it resolves. `compute` checks for
+ * cancellation itself.
  */
 export async function streamChunks(
   src: PredictionSource, from: number, to: number, chunk: number, samples: Int32Array | undefined,
@@ -356,12 +358,16 @@ export async function streamChunks(
     const end = Math.min(to, start + chunk);
     if (skip(start, end) === null) todo.push([start, end]);
   }
-  let next = todo.length > 0 ? src.read(range(todo[0]![0], todo[0]![1]), samples) : null;
+  // two buffers, alternating: chunk k+1 is read into the one whose chunk (k-1) is done
+  const buffers: (Float32Array | undefined)[] = [undefined, undefined];
+  const read = (k: number) => src.read(range(todo[k]![0], todo[k]![1]), samples, buffers[k % 2]);
+  let next = todo.length > 0 ? read(0) : null;
   for (let k = 0; k < todo.length; k++) {
     const [start, end] = todo[k]!;
     const rows = await next!;
+    if (!buffers[k % 2] || buffers[k % 2]!.length < rows.probs.length) buffers[k % 2] = rows.probs;
     const work = compute(rows, start, end);
-    next = k + 1 < todo.length ? src.read(range(todo[k + 1]![0], todo[k + 1]![1]), samples) : null;
+    next = k + 1 < todo.length ? read(k + 1) : null;
     next?.catch(() => undefined); // handled here, reported when awaited (after this chunk's workers are done)
     await work;
   }

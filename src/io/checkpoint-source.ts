@@ -3,7 +3,7 @@
  * (npy, npz, safetensors, HDF5, JSON, PyTorch, ONNX and tfjs checkpoints, run files), discovered once, metadata for
  * every checkpoint up front, and each checkpoint's file read only when its row is read.
  */
-import { checkRows, type PredictionSource, sharedFloats } from "../core/source.js";
+import { checkRows, chunkFloats, type PredictionSource } from "../core/source.js";
 import { PredictionSet } from "../core/prediction-set.js";
 import { checkpointReader, type LoadCheckpointsOptions } from "./checkpoints.js";
 
@@ -21,10 +21,10 @@ export async function checkpointSource(dirOrGlob: string | readonly string[], op
   return {
     name, models: reader.all.length, samples: S, classes: C, meta: reader.meta, labels,
     classNames: options.classNames ?? Array.from({ length: C }, (_, c) => String(c)), split: options.split, sampleIds,
-    read: async (rows, samples) => {
+    read: async (rows, samples, into) => {
       checkRows(rows, reader.all.length, name);
       const Sp = samples ? samples.length : S;
-      const probs = sharedFloats(rows.length * Sp * C);
+      const probs = chunkFloats(rows.length * Sp * C, into);
       for (let q = 0; q < rows.length; q++) {
         const one = await reader.read(rows[q]!);
         if (!samples) probs.set(one, q * S * C);

@@ -8,7 +8,7 @@ import { InpcaInputError } from "../core/errors.js";
 import type { ModelPoint } from "../core/meta.js";
 import { PredictionSet } from "../core/prediction-set.js";
 import { firstBadRow, sumTolerance } from "../core/rows.js";
-import { checkRows, type PredictionSource, sharedFloats } from "../core/source.js";
+import { checkRows, chunkFloats, type PredictionSource } from "../core/source.js";
 import { openHdf5, type Hdf5File } from "./hdf5.js";
 
 /** Options of `hdf5Source`. */
@@ -53,11 +53,11 @@ export async function hdf5Source(path: string, dataset: string, options: Hdf5Sou
     return {
       name, models: M, samples: S, classes: C, meta, labels, classNames: Array.from({ length: C }, (_, c) => String(c)), split: options.split, sampleIds: null,
       close: () => file.close(),
-      read: async (rows, samples) => {
+      read: async (rows, samples, into) => {
         checkRows(rows, M, name);
         const got = file.read(dataset, { rows: Array.from(rows) }).data as ArrayLike<number>;
         const Sp = samples ? samples.length : S;
-        const probs = sharedFloats(rows.length * Sp * C);
+        const probs = chunkFloats(rows.length * Sp * C, into);
         if (samples) {
           for (let r = 0; r < rows.length; r++) for (let n = 0; n < Sp; n++) for (let c = 0; c < C; c++) probs[(r * Sp + n) * C + c] = got[(r * S + samples[n]!) * C + c]!;
         } else probs.set(got);

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { InpcaInputError } from "../core/errors.js";
 import type { ModelPoint } from "../core/meta.js";
 import { PredictionSet } from "../core/prediction-set.js";
-import { checkRows, type PredictionSource, sharedFloats } from "../core/source.js";
+import { checkRows, chunkFloats, type PredictionSource } from "../core/source.js";
 import { decodeNpyFloatsInto, readNpyHeader, type NpyHeader } from "./npy.js";
 import { checkRunFile, loadZoo, pointMeta, validateRows, type Zoo, type ZooSelection } from "./zoo.js";
 
@@ -57,10 +57,10 @@ export function zooSource(zoo: Zoo | string, split: string, selection: ZooSelect
     classNames: z.classNames,
     split,
     sampleIds: Int32Array.from(z.manifest.splits[split]!.indices),
-    read: async (rows, samples) => {
+    read: async (rows, samples, into) => {
       checkRows(rows, meta.length, name);
       const Sp = samples ? samples.length : S;
-      const probs = sharedFloats(rows.length * Sp * C);
+      const probs = chunkFloats(rows.length * Sp * C, into);
       const full = samples ? new Float32Array(S * C) : null;
       let q = 0;
       while (q < rows.length) {
