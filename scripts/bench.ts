@@ -227,7 +227,7 @@ async function main() {
   try {
     // Warm-up: start the worker pool and compile the kernel outside the timings.
     log("warm-up");
-    await bhattacharyya(syntheticSet(200, 200, CLASSES, 99), { progress: false, threads: os.cpus().length });
+    await bhattacharyya(syntheticSet(200, 200, CLASSES, 99), { showProgress: false, threads: os.cpus().length });
 
     for (const M of opts.sizes) {
       const S = opts.samples;
@@ -235,10 +235,10 @@ async function main() {
       const set = syntheticSet(M, S, CLASSES, 1000 + M);
 
       log(`M = ${M}: our Bhattacharyya distance (precision f64)`);
-      const ours = await timeIt("ours f64", () => bhattacharyya(set, { progress: false }));
+      const ours = await timeIt("ours f64", () => bhattacharyya(set, { showProgress: false }));
       const D = ours.result;
       log(`M = ${M}: our Bhattacharyya distance (precision f32)`);
-      const ours32 = await timeIt("ours f32", () => bhattacharyya(set, { progress: false, precision: "f32" }));
+      const ours32 = await timeIt("ours f32", () => bhattacharyya(set, { showProgress: false, precision: "f32" }));
       let gap = 0;
       for (let q = 0; q < D.data.length; q++) gap = Math.max(gap, Math.abs(D.data[q]! - ours32.result.data[q]!));
       const gmac = ((M * (M - 1)) / 2) * S * CLASSES / ours32.median / 1e9;
@@ -280,7 +280,7 @@ async function main() {
       log(`eigen-solver row: M = ${M}, S = ${S}: generating predictions`);
       const set = syntheticSet(M, S, CLASSES, 7000 + M);
       log(`M = ${M}: our Bhattacharyya distance (1 run)`);
-      const dist = await timeIt("ours", () => bhattacharyya(set, { progress: false }), 1);
+      const dist = await timeIt("ours", () => bhattacharyya(set, { showProgress: false }), 1);
       const { W } = doubleCenter(dist.result.data, M);
       log(`M = ${M}: Lanczos top-10`);
       const lz = await timeIt("lanczos", () => lanczosTop(W, M, 10));

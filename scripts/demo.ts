@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   const all = emb.addPoints(await ip.bhattacharyya(geo, train));
   const p0 = all.points - 100;
   console.log(`geodesic placed: ignorance at (${[0, 1, 2].map((k) => all.coord(p0, k).toFixed(3)).join(", ")}), truth at (${[0, 1, 2].map((k) => all.coord(all.points - 1, k).toFixed(3)).join(", ")})`);
-  const lambda = ip.progress(train);
+  const lambda = ip.geodesicProgress(train);
   for (const run of train.runs()) {
     const idx = train.meta.flatMap((m, i) => (m.run === run ? [i] : []));
     const at = (e: number) => lambda[idx.find((i) => (train.meta[i]!.epoch ?? 0) >= e) ?? idx.at(-1)!]!.toFixed(3);

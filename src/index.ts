@@ -24,7 +24,7 @@ export { Embedding } from "./geometry/embedding.js";
 export { landmarkInpca } from "./geometry/landmark.js";
 export { sampleSubset } from "./geometry/subsample.js";
 export { ignorance, truth, geodesic, geodesicBetween } from "./geometry/geodesic.js";
-export { progress } from "./geometry/progress.js";
+export { geodesicProgress } from "./geometry/geodesic-progress.js";
 export { reindex } from "./geometry/reindex.js";
 export { average, centroid, AVERAGING_METHODS } from "./geometry/averaging.js";
 export {
@@ -40,7 +40,7 @@ export type * from "./geometry/embedding.js";
 export type * from "./geometry/inpca.js";
 export type * from "./geometry/landmark.js";
 export type * from "./geometry/geodesic.js";
-export type * from "./geometry/progress.js";
+export type * from "./geometry/geodesic-progress.js";
 export type * from "./geometry/reindex.js";
 export type * from "./geometry/averaging.js";
 export type * from "./geometry/trajectories.js";

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { InpcaAbortError, InpcaInputError, PredictionSet } from "../src/core/index.js";
-import { bhattacharyya, bhattacharyyaSync, hellinger, ignorance, symmetricKL, truth, KL_FLOOR } from "../src/geometry/index.js";
+import { bhattacharyya, bhattacharyyaSync, hellinger, ignorance, reindex, symmetricKL, truth, tubeWidth, KL_FLOOR } from "../src/geometry/index.js";
 import { shutdownPool } from "../src/geometry/pairwise/pool.js";
 import { kernelModule } from "../src/geometry/pairwise/runtime.js";
 import { BlockEngine, finishMatrix, rowPairs } from "../src/geometry/pairwise/engine.js";
@@ -197,7 +197,7 @@ describe("bhattacharyya", () => {
     const work = randomSet(1500, 400, 10, 8);
     let abortedAt = 0;
     setTimeout(() => { abortedAt = Date.now(); later.abort(); }, 30);
-    await expect(bhattacharyya(work, { signal: later.signal, threads: 2, progress: false })).rejects.toThrow(InpcaAbortError);
+    await expect(bhattacharyya(work, { signal: later.signal, threads: 2, showProgress: false })).rejects.toThrow(InpcaAbortError);
     expect(abortedAt).toBeGreaterThan(0);
     expect(Date.now() - abortedAt).toBeLessThan(1500); // from the abort to the rejection; the whole matrix takes several seconds
     const small = randomSet(200, 300, 10, 9);
@@ -209,6 +209,15 @@ describe("bhattacharyya", () => {
     const seen: number[] = [];
     await bhattacharyya(set, { threads: 2, block: 50, onProgress: (done, total) => seen.push(done / total) });
     expect(seen.at(-1)).toBe(1);
+  });
+
+  it("refuses the option names of earlier versions (progress, progressOptions) with the new ones, where they would be ignored", async () => {
+    const set = randomSet(150, 400, 10, 9);
+    await expect(bhattacharyya(set, { threads: 2, progress: false } as never)).rejects.toThrow(/`progress` was renamed: `showProgress`.*`geodesicProgress`/);
+    expect(() => reindex(set.trajectories()[0]!, { progress: { method: "angle" } } as never)).toThrow(/reindex: the option `progress` was renamed/);
+    expect(() => tubeWidth(set, { progressOptions: {} } as never)).toThrow(/tubeWidth: the option `progressOptions` was renamed/);
+    const D = await bhattacharyya(set, { threads: 2, showProgress: false });
+    expect(D.rows).toBe(150);
   });
 });
 

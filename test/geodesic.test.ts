@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InpcaInputError, PredictionSet, Trajectory } from "../src/core/index.js";
-import { bhattacharyyaSync, brentBounded, geodesic, geodesicBetween, ignorance, progress, reindex, truth } from "../src/geometry/index.js";
+import { bhattacharyyaSync, brentBounded, geodesic, geodesicBetween, ignorance, geodesicProgress, reindex, truth } from "../src/geometry/index.js";
 import { randomSet } from "./helpers/data.js";
 
 const labels = [0, 3, 1, 2, 2, 0, 1, 3, 3, 1, 0];
@@ -52,14 +52,14 @@ describe("progress", () => {
     const lambdas = [0, 0.05, 0.2, 0.37, 0.5, 0.81, 0.99, 1];
     const g = geodesic(labels, { classes: C, lambdas });
     for (const method of ["angle", "bhattacharyya", "projection"] as const) {
-      const p = progress(g, { method });
+      const p = geodesicProgress(g, { method });
       lambdas.forEach((l, k) => expect(p[k]).toBeCloseTo(l, 7));
     }
   });
 
   it("the default minimises Σ_n arccos⟨sqrtP_n(λ), sqrt r_n⟩: no grid value does better", () => {
     const set = randomSet(5, 40, 4, 2);
-    const p = progress(set);
+    const p = geodesicProgress(set);
     const ref = geodesic(set, { points: 401 });
     const { samples: S } = set;
     const angleSum = (m: number, k: number) => {
@@ -80,7 +80,7 @@ describe("progress", () => {
 
   it("projection is the mean of per-sample closest points, checked by brute force on each great circle", () => {
     const set = randomSet(3, 12, 4, 3);
-    const p = progress(set, { method: "projection" });
+    const p = geodesicProgress(set, { method: "projection" });
     const { samples: S } = set;
     const theta = Math.acos(1 / 2);
     for (let m = 0; m < 3; m++) {

@@ -80,7 +80,7 @@ describe("landmarkInpca", () => {
 
   it("resumes from cached chunks after an interruption, with the same result; stops on the signal", async () => {
     const set = trajectorySet(40, 25, 30, 10, 9);
-    const options = { landmarks: 100, memory: 100 * 30 * 10 * 4 + 3 * 100 * 100 * 8 + 2 * 150 * (30 * 10 * 4 + 1600), progress: false as const };
+    const options = { landmarks: 100, memory: 100 * 30 * 10 * 4 + 3 * 100 * 100 * 8 + 2 * 150 * (30 * 10 * 4 + 1600), showProgress: false as const };
     const whole = await landmarkInpca(set, options);
     expect(whole.landmark!.chunkRows).toBe(150);
     const cache = chunkCache(join(tmp, "cache"));

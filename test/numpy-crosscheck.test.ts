@@ -49,7 +49,7 @@ describe.skipIf(missing !== null)("cross-check against NumPy (scripts/reference.
       const out = join(dir, `r${M}.json`);
       execFileSync("python3", [script, "check", file, out, "--dims", "3"], { stdio: "pipe" });
       const ref = JSON.parse(readFileSync(out, "utf8")) as Reference;
-      const D = await bhattacharyya(set, { threads: 2, progress: false });
+      const D = await bhattacharyya(set, { threads: 2, showProgress: false });
       let maxAbs = 0;
       for (let q = 0; q < M * M; q++) maxAbs = Math.max(maxAbs, Math.abs(D.data[q]! - ref.D[q]!));
       expect(maxAbs).toBeLessThan(1e-12);

@@ -4,11 +4,12 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { DistanceMatrix, type ModelPoint } from "../src/core/index.js";
-import { binnedStats, completeLinkage, Embedding, leafOrder } from "../src/geometry/index.js";
+import { binnedStats, completeLinkage, distanceToGeodesic, Embedding, leafOrder, tubeWidth } from "../src/geometry/index.js";
 import * as plot from "../src/plot/index.js";
 import { specJson } from "../src/plot/html.js";
 import type { PlotTrace } from "../src/plot/types.js";
 import { syntheticZoo, type SyntheticZoo } from "./plot-fixtures.js";
+import { trajectorySet } from "./helpers/data.js";
 
 /** A hand-made embedding with a time-like second axis, 2 runs of 4 points and a 3-point geodesic. */
 function handEmbedding(): Embedding {
@@ -246,6 +247,17 @@ describe("curves against epoch and progress", () => {
     const box = plot.tubeWidth([1, 2, 3, 4], [0.11, 0.12, 0.81, 0.82], meta, { mode: "box", bins: 5 });
     expect(box.data[0]!.type).toBe("box");
     expect(box.data[0]!["x"]).toEqual(["0.00–0.20", "0.00–0.20", "0.80–1.00", "0.80–1.00"]);
+  });
+
+  it("distanceToGeodesic and tubeWidth take the geometry results as they are, drawing what the pieces draw", () => {
+    const set = trajectorySet(6, 8, 20, 4, 3, 3); // three architectures of two runs each
+    const g = distanceToGeodesic(set);
+    const options = { colorBy: "arch", runs: true, title: "t" };
+    expect(plot.distanceToGeodesic(g, options).toJSON()).toEqual(plot.distanceToGeodesic(g.distance, g.progress, { ...options, meta: g.meta }).toJSON());
+    const seeds = tubeWidth(set);
+    expect(seeds.width.length).toBeGreaterThan(0);
+    expect(plot.tubeWidth(seeds, { mode: "box" }).toJSON()).toEqual(plot.tubeWidth(seeds.width, seeds.progress, seeds.meta, { mode: "box" }).toJSON());
+    expect(() => plot.distanceToGeodesic(g.distance)).toThrow(/result of ip.distanceToGeodesic/);
   });
 });
 

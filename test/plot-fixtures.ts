@@ -3,7 +3,7 @@
  * architecture-specific curved paths, embedded with InPCA together with the ignorance→truth geodesic.
  */
 import { PredictionSet, type ModelPoint } from "../src/core/index.js";
-import { bhattacharyyaSync, geodesic, inpca, progress, type Embedding } from "../src/geometry/index.js";
+import { bhattacharyyaSync, geodesic, inpca, geodesicProgress, type Embedding } from "../src/geometry/index.js";
 import { normal, uniform } from "../src/linalg/random.js";
 
 export interface SyntheticZoo {
@@ -57,5 +57,5 @@ export function syntheticZoo(options: { runs?: number; T?: number; S?: number; C
   const emb = inpca(D, { dims: 3 });
   const geo = geodesic(train, { points: geodesicPoints });
   const all = emb.addPoints(bhattacharyyaSync(geo, train));
-  return { train, emb, all, progress: progress(train) };
+  return { train, emb, all, progress: geodesicProgress(train) };
 }

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { DistanceMatrix } from "../src/core/index.js";
-import { average, bhattacharyyaSync, explainedDistance, geodesicBetween, ignorance, inpca, kernelAnchor, progress, tangentEmbedding, truth } from "../src/geometry/index.js";
+import { average, bhattacharyyaSync, explainedDistance, geodesicBetween, ignorance, inpca, kernelAnchor, geodesicProgress, tangentEmbedding, truth } from "../src/geometry/index.js";
 import { PredictionSet } from "../src/core/index.js";
 import { shutdownPool } from "../src/geometry/pairwise/pool.js";
 import { normal } from "../src/linalg/random.js";
@@ -70,7 +70,7 @@ describe("kernel anchors", () => {
 describe("tangent embedding", () => {
   it("anchors at rows 0..3, the cosine equals the Minkowski inner product of the anchors' coordinates", async () => {
     const set = randomSet(60, 40, 5, 4);
-    const t = await tangentEmbedding(set, { lambdas: [0.2, 0.5], progress: false, threads: 0 });
+    const t = await tangentEmbedding(set, { anchorsAt: [0.2, 0.5], showProgress: false, threads: 0 });
     expect(t.embedding.points).toBe(64);
     expect(t.embedding.dims).toBe(3);
     expect(t.anchors.meta.map((m) => m.run)).toEqual(["ignorance", "init", "end", "truth"]);
@@ -104,7 +104,7 @@ describe("tangent embedding", () => {
     // P0 → (halfway to a partly wrong prediction, then 40% of the way to truth) → P*, along great circles
     const corner = geodesicBetween(geodesicBetween(ignorance(base), wrong, { lambdas: [0.5] }), truth(base), { lambdas: [0.4] });
     const set = PredictionSet.concat([geodesicBetween(ignorance(base), corner, { points: 40 }), geodesicBetween(corner, truth(base), { points: 60 }).slice(1, 58)]);
-    const t = await tangentEmbedding(set, { progress: false, threads: 0 });
+    const t = await tangentEmbedding(set, { showProgress: false, threads: 0 });
     expect(t.quality[0]!).toBeLessThan(t.quality[1]!);
     expect(t.quality[1]!).toBeLessThan(t.quality[2]!);
     expect(t.quality[2]!).toBeGreaterThan(0.99);
@@ -117,14 +117,14 @@ describe("tangent embedding", () => {
     const dir = mkdtempSync(join(tmpdir(), "inpca-tangent-"));
     try {
       const set = randomSet(80, 50, 5, 5);
-      const lambda = progress(set);
+      const lambda = geodesicProgress(set);
       const files = { p: join(dir, "p.npy"), l: join(dir, "l.npy"), y: join(dir, "y.npy"), out: join(dir, "o.json") };
       writeFileSync(files.p, writeNpy(set.probs, set.shape));
       writeFileSync(files.l, writeNpy(lambda, [80]));
       writeFileSync(files.y, writeNpy(set.labels!, [50]));
       reference(["tangent", files.p, files.l, files.y, files.out, "--l1", "0.25", "--l2", "0.55", "--kmax", "4"]);
       const ref = JSON.parse(readFileSync(files.out, "utf8")) as { anchor_distances: number[]; anchor_eigenvalues: number[]; quality: number[]; inpca_quality: number[]; cosine: number; cosine_minkowski: number; cosine_sqrt: number };
-      const t = await tangentEmbedding(set, { lambdas: [0.25, 0.55], lambda, progress: false, threads: 0 });
+      const t = await tangentEmbedding(set, { anchorsAt: [0.25, 0.55], lambda, showProgress: false, threads: 0 });
       let worst = 0;
       const cmp = (a: number, b: number, digits: number) => {
         expect(a).toBeCloseTo(b, digits);

@@ -35,7 +35,7 @@ describe("paired distances and the point-by-point trajectory distance", () => {
 
   it("d_traj = (1/T) Σ_t d_B(P_u(t), P_v(t)), zero diagonal, trajectory metadata", async () => {
     const trs = gridTrajectories(4, 6, 25, 3, 3);
-    const D = await trajectoryDistances(trs, { progress: false });
+    const D = await trajectoryDistances(trs, { showProgress: false });
     expect(D.kind).toBe("trajectory");
     expect(D.rows).toBe(4);
     expect(D.rowMeta[2]).toMatchObject({ run: "r2", config: { arch: "a", seed: 2 }, points: 6 });
@@ -49,7 +49,7 @@ describe("paired distances and the point-by-point trajectory distance", () => {
       }
     }
     // the same from one set grouped by run
-    const D2 = await trajectoryDistances(PredictionSet.concat(trs.map((t) => t.points)), { progress: false });
+    const D2 = await trajectoryDistances(PredictionSet.concat(trs.map((t) => t.points)), { showProgress: false });
     expect(Array.from(D2.data)).toEqual(Array.from(D.data));
   });
 
@@ -59,7 +59,7 @@ describe("paired distances and the point-by-point trajectory distance", () => {
       const sel = pts.select([i, i, i]);
       return new Trajectory(`c${i}`, sel.derive(sel.probs, 3, [0, 0.5, 1].map((g, t) => ({ run: `c${i}`, step: t, reindexed: g }))));
     };
-    const D = await trajectoryDistances([flat(0), flat(1)], { progress: false });
+    const D = await trajectoryDistances([flat(0), flat(1)], { showProgress: false });
     expect(D.get(0, 1)).toBeCloseTo(naiveBhattacharyya(pts, 0, pts, 1), 12);
   });
 
@@ -69,7 +69,7 @@ describe("paired distances and the point-by-point trajectory distance", () => {
     await expect(trajectoryDistances([trs[0]!, shifted])).rejects.toThrow(/"r1"\) is on a different grid: point 0 is at 0.01/);
     const raw = new Trajectory("raw", trs[1]!.points.derive(trs[1]!.points.probs, 4, trs[1]!.points.meta.map((p) => ({ run: "raw", step: p.step }))));
     await expect(trajectoryDistances([trs[0]!, raw])).rejects.toThrow(/trajectory "raw".*not re-indexed/);
-    expect(await trajectoryDistances([trs[0]!, raw], { checkGrid: false, progress: false })).toBeInstanceOf(DistanceMatrix);
+    expect(await trajectoryDistances([trs[0]!, raw], { checkGrid: false, showProgress: false })).toBeInstanceOf(DistanceMatrix);
     await expect(trajectoryDistances([trs[0]!, gridTrajectories(1, 5, 10, 3, 5)[0]!])).rejects.toThrow(/has 5 points but "r0" has 4/);
   });
 });
@@ -246,7 +246,7 @@ describe.skipIf(pythonMissing !== null)("trajectory distances cross-checked with
       writeFileSync(file, writeNpy(all.probs, [N, T, S, C]));
       reference(["trajectories", file, out, "--smoothing", String(smoothing), "--groups", "0,0,0,1,1"]);
       const ref = JSON.parse(readFileSync(out, "utf8")) as Record<string, number[]>;
-      const D = await trajectoryDistances(trs, { progress: false });
+      const D = await trajectoryDistances(trs, { showProgress: false });
       let worst = 0;
       const cmp = (a: ArrayLike<number>, b: number[]) => {
         for (let q = 0; q < b.length; q++) {
@@ -257,8 +257,8 @@ describe.skipIf(pythonMissing !== null)("trajectory distances cross-checked with
       cmp(D.data, ref["dtraj"]!);
       cmp(groupDistances(D).data, ref["groups"]!);
       cmp(trs.map((t) => riemannianLength(t)), ref["lengths"]!);
-      cmp((await smoothedTrajectoryDistances(trs, { smoothing, progress: false })).data, ref["smoothed_mean"]!);
-      cmp((await smoothedTrajectoryDistances(trs, { smoothing, symmetrize: "min", progress: false })).data, ref["smoothed_min"]!);
+      cmp((await smoothedTrajectoryDistances(trs, { smoothing, showProgress: false })).data, ref["smoothed_mean"]!);
+      cmp((await smoothedTrajectoryDistances(trs, { smoothing, symmetrize: "min", showProgress: false })).data, ref["smoothed_min"]!);
       // the pairwise function agrees with the matrix one
       expect(smoothedTrajectoryDistance(trs[0]!, trs[3]!, { smoothing })).toBeCloseTo(ref["smoothed_mean"]![3]!, 10);
       console.log(`trajectories vs NumPy (s=${smoothing}): worst |Δ| ${worst.toExponential(2)}`);

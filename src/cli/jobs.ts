@@ -202,7 +202,7 @@ async function plan(source: string, work: string, o: { tasks: number; split?: st
   const src = await openSource(spec);
   if (o.tasks > src.models) throw new InpcaInputError(`${o.tasks} tasks for ${src.models} model-points; use at most one task per model-point`);
   log(`${src.models} model-points of ${src.name}: choosing ${o.landmarks ?? Math.min(2000, src.models)} landmarks (${o.select ?? "spread"})`);
-  const p = await planLandmarks(src, { landmarks: o.landmarks, dims: o.dims, samples: o.samples, seed: o.seed, select: o.select, precision: o.precision, progress: false });
+  const p = await planLandmarks(src, { landmarks: o.landmarks, dims: o.dims, samples: o.samples, seed: o.seed, select: o.select, precision: o.precision, showProgress: false });
   const tasks: [number, number][] = [];
   for (let t = 0; t < o.tasks; t++) tasks.push([Math.floor((t * src.models) / o.tasks), Math.floor(((t + 1) * src.models) / o.tasks)]);
   const file: PlanFile = {
@@ -235,13 +235,13 @@ async function distances(work: string, task: number, log: (l: string) => void, p
   const src = await openSource(p.source);
   const lp = planOf(p);
   const marks = await src.read(lp.landmarks, lp.samples);
-  const options = { precision: p.precision, progress: false as const };
+  const options = { precision: p.precision, showProgress: false as const };
   if (ownsLandmarks && typeof readResult(work, "landmarks", L * L) === "string") {
     log(`landmarks: ${L} × ${L} distances`);
     writeResult(work, "landmarks", (await bhattacharyya(marks, options)).data, { landmarks: L });
   }
   const cross = new Float64Array((end - start) * L);
-  const bar = reporter(`task ${task}`, end - start, { progress: progress ? "auto" : false });
+  const bar = reporter(`task ${task}`, end - start, { showProgress: progress ? "auto" : false });
   await streamChunks(src, start, end, p.chunk, lp.samples, () => null, async (rows, a, b) => {
     cross.set((await bhattacharyya(rows, marks, options)).data, (a - start) * L);
     bar.update(b - start);
@@ -269,7 +269,7 @@ async function embed(work: string, out: string, log: (l: string) => void, report
   const basis = fitLandmarks(new DistanceMatrix({ data: DLL as Float64Array, rows: L, cols: L, kind: "bhattacharyya", symmetric: true }), p.dims);
   const raw = new Float64Array(p.models * basis.axes);
   p.tasks.forEach(([s, e], i) => placeRows(basis, parts[i] as Float64Array, e - s, raw, s));
-  const emb = await finishLandmarks(src, lp, basis, raw, { distance: { precision: p.precision, progress: false }, marks: null, resumed: 0, seconds: {}, started: t0 });
+  const emb = await finishLandmarks(src, lp, basis, raw, { distance: { precision: p.precision, showProgress: false }, marks: null, resumed: 0, seconds: {}, started: t0 });
   saveEmbedding(out, emb);
   if (report) writeFileAtomic(report, reportPage(emb, src.name));
   log(`wrote ${out}: ${emb.points} model-points × ${emb.dims} axes, ES(3) ≈ ${emb.landmark!.stress.explained.toFixed(4)} (${formatSeconds((Date.now() - t0) / 1000)})`);

@@ -169,7 +169,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     const report = await buildReport(folder!, {
       split, dims, maxPoints, method: o.method as "auto" | undefined, landmarks, title: o.title, colorBy: o["color-by"], labels: o.labels,
-      signal: controller.signal, log, progress: !o.quiet && process.stderr.isTTY ? "auto" : false,
+      signal: controller.signal, log, showProgress: !o.quiet && process.stderr.isTTY ? "auto" : false,
       command: ["inpca", ...argv].map((a) => (/^[\w./=:+-]+$/.test(a) ? a : JSON.stringify(a))).join(" "),
     });
     if (controller.signal.aborted) throw new InpcaAbortError("inpca report");

@@ -18,7 +18,7 @@ import type { Embedding } from "../geometry/embedding.js";
 import { geodesic } from "../geometry/geodesic.js";
 import { inpca } from "../geometry/inpca.js";
 import { landmarkInpca } from "../geometry/landmark.js";
-import { progress } from "../geometry/progress.js";
+import { geodesicProgress } from "../geometry/geodesic-progress.js";
 import { discoverCheckpoints, findLabelsFile, loadCheckpoints } from "../io/checkpoints.js";
 import { loadZoo, type ZooRun } from "../io/zoo.js";
 import { progressCurves } from "../plot/curves.js";
@@ -63,7 +63,7 @@ export interface ReportOptions {
   /** One line per stage ("train: distances 1,319 × 1,319 …"), for a terminal. */
   log?: (line: string) => void;
   /** Text progress bars of the long steps on stderr (default false). */
-  progress?: boolean | "auto";
+  showProgress?: boolean | "auto";
   /** The command line shown in the page footer. */
   command?: string;
   /** Time stamp shown in the page (default now). */
@@ -179,11 +179,11 @@ export async function buildReport(folder: string, options: ReportOptions = {}): 
     if (landmark) {
       const L = Math.min(options.landmarks ?? 2000, set.models);
       log(`${split}: landmark InPCA of ${fmtInt(set.models)} checkpoints with ${fmtInt(L)} landmarks on ${fmtInt(set.samples)} samples (${dims} axes)`);
-      emb = await landmarkInpca(set, { landmarks: L, dims, signal: options.signal, progress: options.progress ?? false });
+      emb = await landmarkInpca(set, { landmarks: L, dims, signal: options.signal, showProgress: options.showProgress ?? false });
       basisSet = set.select(emb.landmark!.landmarks);
     } else {
       log(`${split}: Bhattacharyya distances ${fmtInt(set.models)} × ${fmtInt(set.models)} on ${fmtInt(set.samples)} samples`);
-      const D = await bhattacharyya(set, { signal: options.signal, progress: options.progress ?? false });
+      const D = await bhattacharyya(set, { signal: options.signal, showProgress: options.showProgress ?? false });
       log(`${split}: InPCA (${dims} axes)`);
       emb = inpca(D, { dims });
     }
@@ -192,8 +192,8 @@ export async function buildReport(folder: string, options: ReportOptions = {}): 
     if (set.labels) {
       log(`${split}: geodesic (${geoPoints} points) and progress λ*`);
       const geo = geodesic(set, { points: geoPoints });
-      all = emb.addPoints(await bhattacharyya(geo, basisSet, { signal: options.signal, progress: options.progress ?? false }), geo.meta);
-      lambda = progress(set);
+      all = emb.addPoints(await bhattacharyya(geo, basisSet, { signal: options.signal, showProgress: options.showProgress ?? false }), geo.meta);
+      lambda = geodesicProgress(set);
     }
     const table = runTable(set, lambda, loaded.runInfo);
     const summary: SplitSummary = {

@@ -2,7 +2,7 @@
  * Progress reporting and cancellation for long computations. Every long operation takes `ProgressOptions`:
  * a callback, an AbortSignal, and whether to draw the default text bar (on in notebooks and terminals).
  */
-import { InpcaAbortError } from "./errors.js";
+import { InpcaAbortError, InpcaInputError } from "./errors.js";
 
 /** Called as work advances: `done` of `total` units (rows, checkpoints, steps). */
 export type ProgressCallback = (done: number, total: number, label?: string) => void;
@@ -13,7 +13,7 @@ export interface ProgressOptions {
   /** Cancels the computation: it stops soon after the signal fires and rejects with InpcaAbortError. */
   signal?: AbortSignal;
   /** Draw a text progress bar on stderr: true, false, or "auto" (default: when the work is long). */
-  progress?: boolean | "auto";
+  showProgress?: boolean | "auto";
 }
 
 /** Throws InpcaAbortError when the signal has fired. */
@@ -64,9 +64,23 @@ export function formatSeconds(s: number): string {
   return `${m} min ${String(r - 60 * m).padStart(2, "0")} s`;
 }
 
+/**
+ * Refuses the option names of earlier versions, which would otherwise be ignored without a word: `progress` (now
+ * `showProgress`, the text bar, or `geodesicProgress`, the options of λ* along the geodesic) and `progressOptions`.
+ */
+export function refuseRenamedOptions(options: object | undefined, where: string): void {
+  if (!options) return;
+  for (const old of ["progress", "progressOptions"]) {
+    if ((options as Record<string, unknown>)[old] !== undefined) {
+      throw new InpcaInputError(`${where}: the option \`${old}\` was renamed: \`showProgress\` draws the text progress bar (true, false or "auto"), \`geodesicProgress\` holds the options of λ* along the geodesic`);
+    }
+  }
+}
+
 /** Combines a user's onProgress callback and the default text bar into one reporter. */
 export function reporter(label: string, total: number, options: ProgressOptions = {}): { update: (done: number) => void; done: () => void } {
-  const bar = options.progress === false ? null : new ProgressBar(label, total, options.progress ?? "auto");
+  refuseRenamedOptions(options, label);
+  const bar = options.showProgress === false ? null : new ProgressBar(label, total, options.showProgress ?? "auto");
   return {
     update: (done) => {
       options.onProgress?.(done, total, label);

@@ -2,7 +2,7 @@ export * from "./distances.js";
 export * from "./embedding.js";
 export * from "./inpca.js";
 export * from "./geodesic.js";
-export * from "./progress.js";
+export * from "./geodesic-progress.js";
 export * from "./reindex.js";
 export * from "./averaging.js";
 export * from "./trajectories.js";

@@ -4,10 +4,11 @@
  * checkpoints the predictions move along the per-sample great circle (METHODS §6).
  */
 import { InpcaInputError } from "../core/errors.js";
+import { refuseRenamedOptions } from "../core/progress.js";
 import type { ModelPoint } from "../core/meta.js";
 import { PredictionSet, Trajectory } from "../core/prediction-set.js";
 import { slerpInto } from "./geodesic.js";
-import { progress, type GeodesicProgressOptions } from "./progress.js";
+import { geodesicProgress, type GeodesicProgressOptions } from "./geodesic-progress.js";
 
 export interface ReindexOptions {
   /**
@@ -24,7 +25,7 @@ export interface ReindexOptions {
   /** Explicit grid values instead of `points`/`range`. */
   grid?: ArrayLike<number>;
   /** Options of `progress` when by = "progress". */
-  progress?: GeodesicProgressOptions;
+  geodesicProgress?: GeodesicProgressOptions;
 }
 
 /**
@@ -36,6 +37,7 @@ export interface ReindexOptions {
  * `lambda` = the grid value when by = "progress".
  */
 export function reindex(trajectory: Trajectory | PredictionSet, options: ReindexOptions = {}): Trajectory {
+  refuseRenamedOptions(options, "reindex");
   const set = trajectory instanceof Trajectory ? trajectory.points : trajectory;
   const run = trajectory instanceof Trajectory ? trajectory.run : (set.meta[0]?.run ?? "run");
   const T = set.models;
@@ -45,7 +47,7 @@ export function reindex(trajectory: Trajectory | PredictionSet, options: Reindex
     ? Float64Array.from(options.values)
     : by === "accuracy"
       ? Float64Array.from(set.errors(), (e) => 1 - e)
-      : progress(set, options.progress);
+      : geodesicProgress(set, options.geodesicProgress);
   if (raw.length !== T) throw new InpcaInputError(`reindex: ${raw.length} values for ${T} checkpoints of run "${run}"`);
   const v = new Float64Array(T);
   for (let t = 0; t < T; t++) {

@@ -5,6 +5,7 @@
  */
 import type { DistanceMatrix } from "../core/distance-matrix.js";
 import { InpcaInputError } from "../core/errors.js";
+import { refuseRenamedOptions } from "../core/progress.js";
 import type { ModelPoint } from "../core/meta.js";
 import { PredictionSet } from "../core/prediction-set.js";
 import { centroid } from "./averaging.js";
@@ -12,7 +13,7 @@ import { bhattacharyya, bhattacharyyaSync, type DistanceOptions } from "./distan
 import type { Embedding } from "./embedding.js";
 import { ignorance, truth } from "./geodesic.js";
 import { inpca } from "./inpca.js";
-import { progress as geodesicProgress, type GeodesicProgressOptions } from "./progress.js";
+import { geodesicProgress, type GeodesicProgressOptions } from "./geodesic-progress.js";
 
 /**
  * Quality of an embedding per number of axes k = 1..kmax (METHODS §10):
@@ -54,14 +55,14 @@ export function explainedDistance(embedding: Embedding, D: DistanceMatrix, kmax 
 }
 
 export interface TangentOptions extends DistanceOptions {
-  /** Progress values λ1, λ2 of the "init" and "end" anchors (default [0.3, 0.7]; the authors also use 0.2/0.8). */
-  lambdas?: readonly [number, number];
+  /** Progress values λ1, λ2 at which the "init" and "end" anchors sit (default [0.3, 0.7]; the authors also use 0.2/0.8). */
+  anchorsAt?: readonly [number, number];
   /** Standard deviation of the Gaussian kernel in λ (default 0.05). */
   width?: number;
-  /** λ* of every checkpoint if already computed (default: `progress(set, progressOptions)`). */
+  /** λ* of every checkpoint if already computed (default: `geodesicProgress(set, options.geodesicProgress)`). */
   lambda?: ArrayLike<number>;
-  /** Options of `progress` when it is computed here. */
-  progressOptions?: GeodesicProgressOptions;
+  /** Options of `geodesicProgress` when λ* is computed here. */
+  geodesicProgress?: GeodesicProgressOptions;
   /** The M×M Bhattacharyya matrix of the checkpoints if already computed (default: computed here). */
   distances?: DistanceMatrix;
   /** Axes of the ordinary InPCA to score (default 4). */
@@ -110,18 +111,20 @@ export interface TangentEmbedding {
  * Throws InpcaInputError when no checkpoint has progress within 3 widths of λ1 or λ2.
  */
 export async function tangentEmbedding(set: PredictionSet, options: TangentOptions = {}): Promise<TangentEmbedding> {
+  refuseRenamedOptions(options, "tangentEmbedding");
+  if ((options as { lambdas?: unknown }).lambdas !== undefined) throw new InpcaInputError("tangentEmbedding: the option `lambdas` was renamed `anchorsAt` (the progress values of the two anchors)");
   const M = set.models;
   if (M < 2) throw new InpcaInputError(`tangentEmbedding: needs at least 2 checkpoints, got ${M}`);
-  const [l1, l2] = options.lambdas ?? [0.3, 0.7];
+  const [l1, l2] = options.anchorsAt ?? [0.3, 0.7];
   const width = options.width ?? 0.05;
   if (!(width > 0)) throw new InpcaInputError(`tangentEmbedding: width must be positive, got ${options.width}`);
   for (const l of [l1, l2]) if (!(l >= 0 && l <= 1)) throw new InpcaInputError(`tangentEmbedding: anchor progress ${l} is outside [0, 1]`);
-  const lambda = options.lambda ? Float64Array.from(options.lambda) : geodesicProgress(set, options.progressOptions);
+  const lambda = options.lambda ? Float64Array.from(options.lambda) : geodesicProgress(set, options.geodesicProgress);
   if (lambda.length !== M) throw new InpcaInputError(`tangentEmbedding: ${lambda.length} progress values for ${M} checkpoints`);
   const init = kernelAnchor(set, lambda, l1, width, "init");
   const end = kernelAnchor(set, lambda, l2, width, "end");
   const anchors = PredictionSet.concat([ignorance(set), init, end, truth(set)]);
-  const anchorDistances = bhattacharyyaSync(anchors, { progress: false });
+  const anchorDistances = bhattacharyyaSync(anchors, { showProgress: false });
   const base = inpca(anchorDistances, { dims: 3, solver: "dense", spectrum: 4 });
   const cross = await bhattacharyya(set, anchors, options);
   const embedding = base.addPoints(cross, set.meta);

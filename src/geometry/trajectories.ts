@@ -12,11 +12,11 @@ import { InpcaInputError } from "../core/errors.js";
 import { TERM_CAP } from "../core/rows.js";
 import { describePoint, type ModelPoint } from "../core/meta.js";
 import { assertSameSamples, PredictionSet, Trajectory } from "../core/prediction-set.js";
-import { reporter, type ProgressOptions } from "../core/progress.js";
+import { refuseRenamedOptions, reporter, type ProgressOptions } from "../core/progress.js";
 import { average, groupIndices, sharedConfig, type AveragingMethod, type GroupBy } from "./averaging.js";
 import { bhattacharyya, bhattacharyyaSync, type DistanceOptions } from "./distances.js";
 import { geodesic, ignorance, truth, type LabelSource } from "./geodesic.js";
-import { progress, type GeodesicProgressOptions, type ProgressMethod } from "./progress.js";
+import { geodesicProgress, type GeodesicProgressOptions, type ProgressMethod } from "./geodesic-progress.js";
 import { reindex } from "./reindex.js";
 
 /** Trajectories given as a list, or as one set whose points are grouped by run (ordered by step). */
@@ -91,7 +91,7 @@ export async function trajectoryDistances(trajectories: TrajectorySource, option
     const probs = new Float32Array(N * W);
     list.forEach((tr, i) => probs.set(tr.points.probs.subarray(t * W, (t + 1) * W), i * W));
     const slice = first.derive(probs, N, list.map((tr) => tr.points.meta[t]!));
-    const D = await bhattacharyya(slice, { ...options, progress: false, onProgress: undefined });
+    const D = await bhattacharyya(slice, { ...options, showProgress: false, onProgress: undefined });
     for (let q = 0; q < N * N; q++) acc[q]! += D.data[q]!;
     bar.update(t + 1);
   }
@@ -295,7 +295,7 @@ export function distanceToGeodesic(set: PredictionSet, labels?: LabelSource | nu
   const C = set.classes;
   const from = ignorance(source, { classes: C });
   const to = truth(source, { classes: C });
-  const lambdas = progress(set, { ...options, method: options.method ?? "bhattacharyya", from, to });
+  const lambdas = geodesicProgress(set, { ...options, method: options.method ?? "bhattacharyya", from, to });
   const points = geodesic(source, { classes: C, lambdas });
   const distance = pairedBhattacharyya(set, points.derive(points.probs, points.models, set.meta));
   return { distance, progress: lambdas, meta: set.meta.map((p, m) => ({ ...p, lambda: lambdas[m]! })) };
@@ -311,7 +311,7 @@ export interface TubeWidthOptions {
   /** Progress variable for re-indexing: "progress" (λ*, default) or "accuracy" (1 - error). */
   reindexBy?: "progress" | "accuracy";
   /** Options of `progress` (when re-indexing by progress). */
-  progress?: GeodesicProgressOptions;
+  geodesicProgress?: GeodesicProgressOptions;
 }
 
 /** The seeds of each configuration against their mean trajectory, one entry per seed and grid point. */
@@ -339,6 +339,7 @@ export interface TubeWidth {
  * onto `points` values spanning the range all the configuration's runs cover. Feeds `plot.tubeWidth`.
  */
 export function tubeWidth(set: PredictionSet, options: TubeWidthOptions = {}): TubeWidth {
+  refuseRenamedOptions(options, "tubeWidth");
   const runs = set.trajectories();
   const reindexed = set.meta.every((p) => typeof p["reindexed"] === "number");
   const groups = groupIndices(runs.map((r) => r.points.meta[0]!), options.by);
@@ -390,7 +391,7 @@ export function tubeWidth(set: PredictionSet, options: TubeWidthOptions = {}): T
 
 function reindexGroup(members: Trajectory[], key: string, options: TubeWidthOptions): Trajectory[] {
   const by = options.reindexBy ?? "progress";
-  const values = members.map((tr) => (by === "accuracy" ? Float64Array.from(tr.points.errors(), (e) => 1 - e) : progress(tr.points, options.progress)));
+  const values = members.map((tr) => (by === "accuracy" ? Float64Array.from(tr.points.errors(), (e) => 1 - e) : geodesicProgress(tr.points, options.geodesicProgress)));
   let lo = -Infinity, hi = Infinity;
   values.forEach((v) => {
     lo = Math.max(lo, v[0]!);
@@ -504,7 +505,7 @@ function smoothingOf(options: { smoothing?: number }): number {
 
 function crossDistances(a: PredictionSet, b: PredictionSet): Float64Array {
   assertSameSamples(a, b, "point-to-trajectory distance: the points and the trajectory");
-  return bhattacharyyaSync(a, b, { progress: false }).data;
+  return bhattacharyyaSync(a, b, { showProgress: false }).data;
 }
 
 function lengthScale(options: LengthOptions): number {

@@ -6,6 +6,7 @@ import type { DistanceMatrix } from "../core/distance-matrix.js";
 import { InpcaInputError } from "../core/errors.js";
 import { field, rowsByRun, type ModelPoint } from "../core/meta.js";
 import { binnedStats } from "../geometry/binning.js";
+import type { GeodesicDistances, TubeWidth } from "../geometry/trajectories.js";
 import { coloring, customData, decimate, hoverFields, hoverTemplate, isReference, metaOf, type ColoringOptions, type MetaSource } from "./data.js";
 import { Figure } from "./figure.js";
 import { axis2d, baseConfig, baseLayout, categoryColor, fieldTitle, withAlpha } from "./style.js";
@@ -33,7 +34,7 @@ export interface CurveOptions extends ColoringOptions {
 
 /** Options of `progressCurves`. */
 export interface ProgressCurveOptions extends CurveOptions {
-  /** The vertical quantity: a metadata field ("error", "loss", "lambda", ...) or one value per point (e.g. `ip.progress(set)`). Default "lambda". */
+  /** The vertical quantity: a metadata field ("error", "loss", "lambda", ...) or one value per point (e.g. `ip.geodesicProgress(set)`). Default "lambda". */
   y?: string | ArrayLike<number>;
   /** The horizontal field (default "epoch" when every point has one, else "step"). */
   x?: string | ArrayLike<number>;
@@ -74,7 +75,7 @@ function runLines(meta: readonly ModelPoint[], xs: number[], ys: number[], g: Gr
 }
 
 /**
- * Progress (default the `lambda` field, or values such as `ip.progress(set)`), error or loss against epoch
+ * Progress (default the `lambda` field, or values such as `ip.geodesicProgress(set)`), error or loss against epoch
  * (or step) per run, coloured and grouped by `colorBy`: the "larger is faster" figure. Reference rows
  * (geodesic, P0, P*) are left out.
  */
@@ -166,11 +167,26 @@ function againstProgress(kind: string, meta: readonly ModelPoint[], ys: number[]
 }
 
 /**
- * Distance of each model point to the ignorance→truth geodesic against its progress λ*: `toGeodesic` is the
- * M×G cross matrix `bhattacharyya(models, geodesic)` (the row minimum is taken, nats per sample) or one
- * distance per point; `progress` has one λ* per point (`ip.progress(models)`).
+ * Distance of each model point to the ignorance→truth geodesic against its progress λ*. Takes the result of
+ * `ip.distanceToGeodesic(set)` as it is (distance, progress and metadata: `plot.distanceToGeodesic(g, options)`),
+ * or the pieces: `toGeodesic` the M×G cross matrix `bhattacharyya(models, geodesic)` (the row minimum is taken,
+ * nats per sample) or one distance per point, and `progress` one λ* per point (`ip.geodesicProgress(models)`).
  */
-export function distanceToGeodesic(toGeodesic: DistanceMatrix | ArrayLike<number>, progress: ArrayLike<number>, options: AgainstProgressOptions = {}): Figure {
+export function distanceToGeodesic(result: GeodesicDistances, options?: AgainstProgressOptions): Figure;
+export function distanceToGeodesic(toGeodesic: DistanceMatrix | ArrayLike<number>, progress: ArrayLike<number>, options?: AgainstProgressOptions): Figure;
+export function distanceToGeodesic(
+  input: GeodesicDistances | DistanceMatrix | ArrayLike<number>, second?: ArrayLike<number> | AgainstProgressOptions, third: AgainstProgressOptions = {},
+): Figure {
+  if (isGeodesicDistances(input)) {
+    const options = (second ?? {}) as AgainstProgressOptions;
+    return distanceToGeodesic(input.distance, input.progress, { ...options, meta: options.meta ?? input.meta });
+  }
+  const toGeodesic = input;
+  const progress = second as ArrayLike<number> | undefined;
+  const options = third;
+  if (progress === undefined || typeof progress !== "object" || !("length" in progress)) {
+    throw new InpcaInputError("distanceToGeodesic: pass the result of ip.distanceToGeodesic(set), or distances and one progress value per point");
+  }
   let ys: number[];
   let meta: readonly ModelPoint[];
   if ("rowMeta" in toGeodesic && "cols" in toGeodesic) {
@@ -178,19 +194,35 @@ export function distanceToGeodesic(toGeodesic: DistanceMatrix | ArrayLike<number
     ys = Array.from({ length: D.rows }, (_, i) => { let m = Infinity; const r = D.row(i); for (let j = 0; j < r.length; j++) if (r[j]! < m) m = r[j]!; return m; });
     meta = options.meta ?? D.rowMeta;
   } else {
-    ys = Array.from(toGeodesic);
+    ys = Array.from(toGeodesic as ArrayLike<number>);
     meta = options.meta ?? ys.map((_, i) => ({ run: `m${i}`, step: i }));
   }
   if (ys.length !== meta.length) throw new InpcaInputError(`distanceToGeodesic: ${ys.length} distances for ${meta.length} metadata rows`);
   return againstProgress("distanceToGeodesic", meta, ys, progress, "distance to geodesic d<sub>B</sub> (nats)", options);
 }
 
+function isGeodesicDistances(x: unknown): x is GeodesicDistances {
+  return typeof x === "object" && x !== null && (x as GeodesicDistances).distance instanceof Float64Array && (x as GeodesicDistances).progress instanceof Float64Array && Array.isArray((x as GeodesicDistances).meta);
+}
+
 /**
- * Tube width against progress: `width` holds, per model point, d_B from the point to its configuration's mean
- * trajectory at the same progress (nats per sample); `progress` one λ* per point; `source` the metadata rows.
+ * Tube width against progress. Takes the result of `ip.tubeWidth(set)` as it is (`plot.tubeWidth(seeds, options)`),
+ * or the pieces: `width` per model point, d_B from the point to its configuration's mean trajectory at the same
+ * progress (nats per sample), `progress` one λ* per point, and `source` the metadata rows.
  */
-export function tubeWidth(width: ArrayLike<number>, progress: ArrayLike<number>, source: MetaSource, options: AgainstProgressOptions = {}): Figure {
+export function tubeWidth(result: TubeWidth, options?: AgainstProgressOptions): Figure;
+export function tubeWidth(width: ArrayLike<number>, progress: ArrayLike<number>, source: MetaSource, options?: AgainstProgressOptions): Figure;
+export function tubeWidth(
+  input: TubeWidth | ArrayLike<number>, second?: ArrayLike<number> | AgainstProgressOptions, source?: MetaSource, options: AgainstProgressOptions = {},
+): Figure {
+  if (isTubeWidth(input)) return tubeWidth(input.width, input.progress, input.meta, (second ?? {}) as AgainstProgressOptions);
+  if (second === undefined || source === undefined) throw new InpcaInputError("tubeWidth: pass the result of ip.tubeWidth(set), or widths, one progress value per point and their metadata");
   const meta = metaOf(source);
+  const width = input;
   if (width.length !== meta.length) throw new InpcaInputError(`tubeWidth: ${width.length} widths for ${meta.length} points`);
-  return againstProgress("tubeWidth", meta, Array.from(width), progress, "tube width d<sub>B</sub>(seed, mean) (nats)", options);
+  return againstProgress("tubeWidth", meta, Array.from(width), second as ArrayLike<number>, "tube width d<sub>B</sub>(seed, mean) (nats)", options);
+}
+
+function isTubeWidth(x: unknown): x is TubeWidth {
+  return typeof x === "object" && x !== null && (x as TubeWidth).width instanceof Float64Array && (x as TubeWidth).progress instanceof Float64Array && Array.isArray((x as TubeWidth).meta);
 }

@@ -39,14 +39,14 @@ const TINY_ANGLE = 1e-7;
  * best bracket with Brent's bounded method, so a non-convex objective cannot trap it at a bracket edge.
  * Rows are divided by their sums first, as for the distances.
  */
-export function progress(set: PredictionSet, options: GeodesicProgressOptions = {}): Float64Array {
+export function geodesicProgress(set: PredictionSet, options: GeodesicProgressOptions = {}): Float64Array {
   const from = options.from ?? ignorance(set);
   const to = options.to ?? truth(set);
-  assertSameSamples(set, from, "progress: the set and the geodesic start");
-  assertSameSamples(set, to, "progress: the set and the geodesic end");
+  assertSameSamples(set, from, "geodesicProgress: the set and the geodesic start");
+  assertSameSamples(set, to, "geodesicProgress: the set and the geodesic end");
   const { models: M, samples: S, classes: C } = set;
   const method = options.method ?? "angle";
-  if (!["angle", "bhattacharyya", "projection"].includes(method)) throw new InpcaInputError(`progress: unknown method "${method}"`);
+  if (!["angle", "bhattacharyya", "projection"].includes(method)) throw new InpcaInputError(`geodesicProgress: unknown method "${method}"`);
   // orthonormal basis (u, e) of each sample's great circle, and its angle θ
   const u = new Float64Array(S * C);
   const e = new Float64Array(S * C);
