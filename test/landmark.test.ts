@@ -202,8 +202,25 @@ describe("landmarkInpca", () => {
       const mine = pick.filter((i) => Math.floor(i / 10) === r).map((i) => i % 10).sort((a, b) => a - b);
       expect(mine).toEqual([0, 6, 9]); // progress targets 0, 0.5, 1 → steps 0, 6 (0.444), 9
     }
-    // more runs than landmarks: runs 0 and 1 (evenly spaced), the middle checkpoint of each
-    expect(spreadPick(meta, 2, null).sort((a, b) => a - b)).toEqual([4, 14]);
+    // more runs than landmarks: runs 0 and 2 (stride round(3/φ) = 2), one checkpoint each at the golden-ratio
+    // levels 0.5 and 0.118 of the run (steps 4.5 → 4, the first of the tie, and 1.06 → 1)
+    expect(spreadPick(meta, 2, null).sort((a, b) => a - b)).toEqual([4, 21]);
+  });
+
+  it("spread with one landmark per run covers ignorance to truth together (not every run's middle)", () => {
+    // 400 runs × 30 checkpoints, 100 landmarks: one per run in every fourth run
+    const meta = Array.from({ length: 12000 }, (_, i) => ({ run: `r${Math.floor(i / 30)}`, step: i % 30 }));
+    const progress = Float64Array.from(meta, (m) => m.step / 29);
+    const levels = spreadPick(meta, 100, progress).map((i) => progress[i]!).sort((a, b) => a - b);
+    expect(levels.length).toBe(100);
+    expect(levels[0]).toBeLessThan(0.05);
+    expect(levels.at(-1)).toBeGreaterThan(0.95);
+    // close to uniform: every tenth of [0, 1] holds 10 ± 3 landmarks
+    for (let b = 0; b < 10; b++) expect(Math.abs(levels.filter((v) => v >= b / 10 && v < (b + 1) / 10 + (b === 9 ? 1e-9 : 0)).length - 10)).toBeLessThanOrEqual(3);
+    // and the runs chosen do not alias with a periodic run order: runs cycling through 6 groups get 16–17 each
+    const groups = new Array<number>(6).fill(0);
+    for (const i of spreadPick(meta, 100, progress)) groups[Math.floor(i / 30) % 6]!++;
+    for (const g of groups) expect(Math.abs(g - 100 / 6)).toBeLessThanOrEqual(1);
   });
 });
 
