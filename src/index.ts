@@ -83,8 +83,10 @@ export type * from "./io/idx.js";
 export { claim, claims, claimsTable, ClaimError, notebook } from "./notebook/claims.js";
 export type { Claim } from "./notebook/claims.js";
 export * as plot from "./plot/index.js";
-export { show, save } from "./plot/display.js";
-export type { ShowOptions, SaveOptions } from "./plot/display.js";
+export { show, showLive, save } from "./plot/display.js";
+export type { ShowOptions, SaveOptions, LiveOutput } from "./plot/display.js";
+export { liveMap, LiveMap } from "./plot/live-map.js";
+export type { LiveMapOptions } from "./plot/live-map.js";
 export const version = "0.1.0";
 
 // tfjs loads only when needed: a model.json checkpoint folder given to loadCheckpoints loads the training module

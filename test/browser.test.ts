@@ -3,7 +3,9 @@
  * test/notebooks/figures.ipynb in headless Chromium, and every Plotly graph must be drawn with no error output;
  * then the notebook is executed by `jupyter nbconvert --execute`, exported with `--to html`, and the export is
  * opened from a file URL with the network disabled: every figure must still draw. Screenshots and the measured
- * sizes go to out/browser/ (gitignored). Skips, saying why, when chromium, jupyter or playwright-core is absent.
+ * sizes go to out/browser/ (gitignored). test/notebooks/live.ipynb checks the live map of training the same way:
+ * its one output must be redrawn in place while the cell runs and end in the final state. Skips, saying why,
+ * when chromium, jupyter or playwright-core is absent.
  */
 /// <reference lib="dom" />
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -66,7 +68,7 @@ describe.skipIf(reasons.length > 0)("figures in a real Jupyter Notebook and in t
   beforeAll(async () => {
     rmSync(work, { recursive: true, force: true });
     mkdirSync(shots, { recursive: true });
-    for (const f of ["figures.ipynb", "large.ipynb"]) copyFileSync(join(root, "test", "notebooks", f), join(work, f));
+    for (const f of ["figures.ipynb", "large.ipynb", "live.ipynb"]) copyFileSync(join(root, "test", "notebooks", f), join(work, f));
     // a private kernel registry for this checkout (the script is idempotent; see scripts/jupyter-kernel.mjs)
     const prefix = join(work, "jupyter");
     const reg = spawnSync(process.execPath, [join(root, "scripts", "jupyter-kernel.mjs"), "--prefix", prefix, "--python", PYTHON], { encoding: "utf8" });
@@ -98,8 +100,10 @@ describe.skipIf(reasons.length > 0)("figures in a real Jupyter Notebook and in t
     console.log(`notebook sizes: ${Object.entries(sizes).map(([k, v]) => `${k} ${kib(v)}`).join(", ")}`);
   });
 
-  it("runs every cell of figures.ipynb in Jupyter Notebook and draws every figure", async () => {
-    const expected = figureCells(join(work, "figures.ipynb"));
+  let running: { base: string; token: string } | null = null;
+  /** The Jupyter Notebook server of this test file (started on first use, stopped in afterAll). */
+  async function notebookServer(): Promise<{ base: string; token: string }> {
+    if (running) return running;
     const port = await freePort();
     const token = `t${Math.random().toString(36).slice(2)}`;
     server = spawn(PYTHON, ["-m", "notebook", "--no-browser", `--port=${port}`, "--ip=127.0.0.1", `--NotebookApp.token=${token}`, `--notebook-dir=${work}`, "--NotebookApp.open_browser=False", ...(process.getuid?.() === 0 ? ["--allow-root"] : [])], { env, stdio: ["ignore", "ignore", "pipe"] });
@@ -115,19 +119,37 @@ describe.skipIf(reasons.length > 0)("figures in a real Jupyter Notebook and in t
       if (Date.now() - t0 > 60_000) throw new Error(`jupyter notebook did not start:\n${log.slice(-2000)}`);
       await new Promise((ok) => setTimeout(ok, 300));
     }
+    running = { base, token };
+    return running;
+  }
+
+  /** Opens `name` in the notebook server and waits for its kernel. */
+  async function openNotebook(name: string) {
+    const { base, token } = await notebookServer();
     const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
     const pageErrors: string[] = [];
     page.on("pageerror", (e) => pageErrors.push(String(e)));
-    await page.goto(`${base}/notebooks/figures.ipynb?token=${token}`);
+    await page.goto(`${base}/notebooks/${name}?token=${token}`);
     await page.waitForFunction(() => {
       const J = (window as unknown as { Jupyter?: { notebook?: { kernel?: { is_connected(): boolean } } } }).Jupyter;
       return !!J?.notebook?.kernel?.is_connected();
     }, null, { timeout: 90_000 });
+    return { page, pageErrors };
+  }
+
+  /** Runs every cell of the open notebook and waits until all have run. */
+  async function runAll(page: Awaited<ReturnType<typeof openNotebook>>["page"], timeout = 240_000): Promise<void> {
     await page.evaluate(() => (window as unknown as { Jupyter: { notebook: { execute_all_cells(): void } } }).Jupyter.notebook.execute_all_cells());
     await page.waitForFunction(() => {
       const cells = (window as unknown as { Jupyter: { notebook: { get_cells(): { cell_type: string; input_prompt_number: unknown }[] } } }).Jupyter.notebook.get_cells();
       return cells.filter((c) => c.cell_type === "code").every((c) => typeof c.input_prompt_number === "number");
-    }, null, { timeout: 240_000, polling: 500 });
+    }, null, { timeout, polling: 500 });
+  }
+
+  it("runs every cell of figures.ipynb in Jupyter Notebook and draws every figure", async () => {
+    const expected = figureCells(join(work, "figures.ipynb"));
+    const { page, pageErrors } = await openNotebook("figures.ipynb");
+    await runAll(page);
     await page.waitForFunction((n) => document.querySelectorAll(".inpca-figure[data-inpca-drawn]").length >= n, expected, { timeout: 120_000, polling: 500 });
     const report = await page.evaluate(() => ({
       drawn: document.querySelectorAll(".inpca-figure[data-inpca-drawn]").length,
@@ -157,6 +179,51 @@ describe.skipIf(reasons.length > 0)("figures in a real Jupyter Notebook and in t
     sizes["live notebook, 12 figures (.ipynb)"] = statSync(join(work, "figures.ipynb")).size;
     await page.close();
   }, 480_000);
+
+  it("the live map of training: one output redrawn in place while the cell runs, ending in the final state", async () => {
+    const { page, pageErrors } = await openNotebook("live.ipynb");
+    // every redraw renders a new figure element in the same output: count them as they appear
+    await page.evaluate(() => {
+      const w = window as unknown as { inpcaRendered: number };
+      w.inpcaRendered = 0;
+      new MutationObserver((records) => {
+        for (const r of records) {
+          r.addedNodes.forEach((n) => {
+            if (n instanceof Element) w.inpcaRendered += (n.matches(".inpca-figure") ? 1 : 0) + n.querySelectorAll(".inpca-figure").length;
+          });
+        }
+      }).observe(document.body, { childList: true, subtree: true });
+    });
+    await runAll(page, 180_000);
+    await page.waitForFunction(() => document.querySelectorAll(".inpca-figure[data-inpca-drawn]").length >= 1, null, { timeout: 60_000, polling: 250 });
+    const state = await page.evaluate(() => {
+      type Graph = Element & { data?: { name?: string; x?: unknown[] }[] };
+      const graphs = Array.from(document.querySelectorAll(".js-plotly-plot")) as Graph[];
+      const lines = graphs.flatMap((g) => (g.data ?? []).filter((t) => t.name === "a network, live"));
+      const summary = /(\d+) checkpoints, (\d+) redraws/.exec(document.body.innerText);
+      return {
+        rendered: (window as unknown as { inpcaRendered: number }).inpcaRendered,
+        figures: document.querySelectorAll(".inpca-figure").length,
+        drawn: document.querySelectorAll(".inpca-figure[data-inpca-drawn]").length,
+        livePoints: lines.map((t) => t.x?.length ?? 0),
+        summary: summary ? [Number(summary[1]), Number(summary[2])] : null,
+        errors: Array.from(document.querySelectorAll(".output_error, .output_stderr")).map((e) => (e as Element).textContent ?? ""),
+      };
+    });
+    expect(state.errors).toEqual([]);
+    expect(pageErrors).toEqual([]);
+    expect(state.figures).toBe(1); // one output, redrawn in place
+    expect(state.drawn).toBe(1);
+    expect(state.summary?.[0]).toBe(16);
+    expect(state.summary?.[1]).toBeGreaterThanOrEqual(4); // shown, then redrawn at least three times
+    expect(state.rendered).toBeGreaterThanOrEqual(4); // and the browser rendered those redraws as they came
+    expect(state.livePoints).toEqual([16, 16, 16]); // the final state: all 16 checkpoints, in each of the 3 panels
+    const figure = await page.$(".inpca-figure");
+    await figure!.scrollIntoViewIfNeeded();
+    await figure!.screenshot({ path: join(shots, "live-map.png") });
+    console.log(`live map: ${state.summary?.[1]} redraws sent, ${state.rendered} rendered by the browser`);
+    await page.close();
+  }, 300_000);
 
   /** Executes a notebook with nbconvert and exports it to HTML; returns the HTML path. */
   function executeAndExport(name: string): { ipynb: string; html: string } {

@@ -111,31 +111,68 @@ let fileCounter = 0;
  * how plotly.js is carried). Outside a kernel it writes a standalone HTML file and prints its path.
  */
 export function show(x: Showable, options: ShowOptions = {}): void {
+  present(x, options, null);
+}
+
+/** One notebook output that can be redrawn in place (see `showLive`). */
+export interface LiveOutput {
+  /** Replaces the output's figure (tslab: `update_display_data` on its display id; outside a kernel: rewrites its HTML file). */
+  update(x: Showable): void;
+  /** The output's display id in a kernel, or the HTML file written outside one. */
+  readonly id: string;
+}
+
+/**
+ * Like `show`, but returns a handle whose `update(fig)` redraws the same output in place, for figures that change
+ * while a cell runs (the live map of training). The output stays where it was shown; what a saved notebook holds
+ * is the last state. While the output carries plotly.js (it is the session's latest figure), an update sends the
+ * carrier again (~1.9 MB), so updates are for every second or so, not every millisecond.
+ */
+export function showLive(x: Showable, options: ShowOptions = {}): LiveOutput {
+  const first = present(x, options, null);
+  return { id: first, update: (y) => void present(y, options, first) };
+}
+
+/** Shows `x` as a new output (`id` null) or redraws output `id`; returns the output's id (or file). */
+function present(x: Showable, options: ShowOptions, id: string | null): string {
   let fig = figureOf(x);
   if (options.width || options.height) fig = fig.withLayout({ ...(options.width ? { width: options.width } : {}), ...(options.height ? { height: options.height } : {}) });
   const text = textOf(x, fig);
   const writer = findKernelWriter();
   if (writer) {
-    const id = newFigureId();
     const json = specObject(fig);
-    const full: MimeBundle = { [PLOTLY_MIME]: json, "text/html": outputHtml(fig, { carrier: true, id }), "text/plain": text };
-    writer({ data: full, metadata: {}, transient: { display_id: id } }, false);
+    if (id !== null) {
+      // an update: the carrier stays the carrier (with this state as its light copy for later); others stay light
+      const carries = carrier?.id === id;
+      const light: MimeBundle = { [PLOTLY_MIME]: json, "text/html": outputHtml(fig, { carrier: false, id }), "text/plain": text };
+      writer({ data: carries ? { ...light, "text/html": outputHtml(fig, { carrier: true, id }) } : light, metadata: {}, transient: { display_id: id } }, true);
+      if (carries) carrier = { id, light };
+      return id;
+    }
+    const fresh = newFigureId();
+    const full: MimeBundle = { [PLOTLY_MIME]: json, "text/html": outputHtml(fig, { carrier: true, id: fresh }), "text/plain": text };
+    writer({ data: full, metadata: {}, transient: { display_id: fresh } }, false);
     if (carrier) writer({ data: carrier.light, metadata: {}, transient: { display_id: carrier.id } }, true);
-    carrier = { id, light: { [PLOTLY_MIME]: json, "text/html": outputHtml(fig, { carrier: false, id }), "text/plain": text } };
+    carrier = { id: fresh, light: { [PLOTLY_MIME]: json, "text/html": outputHtml(fig, { carrier: false, id: fresh }), "text/plain": text } };
     setCarried(true);
-    return;
+    return fresh;
   }
   const deno = denoBroadcast();
   if (deno) {
-    void deno("display_data", { data: mimeBundle(fig, { text }), metadata: {}, transient: {} });
-    return;
+    const displayId = id ?? newFigureId();
+    void deno(id === null ? "display_data" : "update_display_data", { data: mimeBundle(fig, { text }), metadata: {}, transient: { display_id: displayId } });
+    return displayId;
   }
-  const dir = resolve(options.dir ?? process.env["INPCA_FIGURE_DIR"] ?? join(tmpdir(), "inpca-figures"));
-  mkdirSync(dir, { recursive: true });
-  fileCounter += 1;
-  const file = join(dir, `${fig.kind}-${new Date().toISOString().replace(/[:.]/g, "-")}-${fileCounter}.html`);
+  let file = id;
+  if (file === null) {
+    const dir = resolve(options.dir ?? process.env["INPCA_FIGURE_DIR"] ?? join(tmpdir(), "inpca-figures"));
+    mkdirSync(dir, { recursive: true });
+    fileCounter += 1;
+    file = join(dir, `${fig.kind}-${new Date().toISOString().replace(/[:.]/g, "-")}-${fileCounter}.html`);
+  }
   writeFileSync(file, standaloneHtml(fig, { title: fig.title ?? fig.kind }));
-  console.log(`${text}\nnot in a notebook kernel: wrote ${file} (open it in a browser)`);
+  if (id === null) console.log(`${text}\nnot in a notebook kernel: wrote ${file} (open it in a browser)`);
+  return file;
 }
 
 /** Forgets the carrier of this session (the next `show` output carries plotly.js anyway); for tests. */

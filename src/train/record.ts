@@ -66,7 +66,7 @@ export type EvaluationSets = Record<string, LabelledImages & { indices?: ArrayLi
  * Evaluates `model` on every split and appends the checkpoint (step, epoch, phase, `<split>Error`,
  * `<split>Loss`) with the predictions to `run`. Returns the checkpoint record.
  */
-export function recordCheckpoint(run: RunWriter, model: tf.LayersModel, sets: EvaluationSets, at: { step: number; epoch: number; phase?: string }): ZooCheckpoint {
+export function recordCheckpoint(run: RunWriter, model: tf.LayersModel, sets: EvaluationSets, at: { step: number; epoch: number; phase?: string }, live?: CheckpointListener): ZooCheckpoint {
   const c: ZooCheckpoint = { step: at.step, epoch: +at.epoch.toFixed(6), ...(at.phase ? { phase: at.phase } : {}) };
   const preds: Record<string, Float32Array> = {};
   for (const [split, data] of Object.entries(sets)) {
@@ -76,6 +76,7 @@ export function recordCheckpoint(run: RunWriter, model: tf.LayersModel, sets: Ev
     preds[split] = ev.probs;
   }
   run.append(c, preds);
+  live?.checkpoint(c, preds);
   return c;
 }
 
@@ -91,6 +92,18 @@ export interface RecordOptions {
   classNames?: readonly string[];
   /** Store float32 instead of float16. */
   float32?: boolean;
+  /**
+   * Told about every recorded checkpoint (with its predictions per split) and about the end of training: e.g.
+   * `ip.liveMap(emb, set)`, which places each checkpoint on a map and redraws it as training goes.
+   */
+  live?: CheckpointListener;
+}
+
+/** What `recordPredictions(..., { live })` calls: after every recorded checkpoint, and when training ends. */
+export interface CheckpointListener {
+  /** `checkpoint`: step, epoch and per-split errors and losses; `predictions[split]`: S·C probabilities, row-major. */
+  checkpoint(checkpoint: ZooCheckpoint, predictions: Record<string, Float32Array>): void;
+  done?(): void;
 }
 
 /**
@@ -125,14 +138,15 @@ export function recordPredictions(model: tf.LayersModel, data: EvaluationSets, s
         splits: Object.fromEntries(Object.entries(data).map(([s, d]) => [s, { indices: d.indices ?? Array.from({ length: d.n }, (_, i) => i), labels: d.labels }])),
       });
       run = writer.startRun(options.id, options.config ?? {});
-      if (steps.has(0)) recordCheckpoint(run, model, data, { step: 0, epoch: 0 });
+      if (steps.has(0)) recordCheckpoint(run, model, data, { step: 0, epoch: 0 }, options.live);
     },
     onBatchEnd: async () => {
       step++;
-      if (run && steps.has(step)) recordCheckpoint(run, model, data, { step, epoch: step / perEpoch });
+      if (run && steps.has(step)) recordCheckpoint(run, model, data, { step, epoch: step / perEpoch }, options.live);
     },
     onTrainEnd: async () => {
       run?.finish({ wallSeconds: (Date.now() - started) / 1000, backend: tf.getBackend() });
+      options.live?.done?.();
     },
   });
   return callback;
