@@ -74,7 +74,9 @@ export class LiveMap implements CheckpointListener {
     if (view === "3d" && embedding.dims < 3) throw new InpcaInputError("liveMap: view \"3d\" needs an embedding of 3 axes or more");
     this.pairs = view === "3d" ? [] : (options.pairs ?? (embedding.dims >= 3 ? [[0, 1], [0, 2], [1, 2]] : [[0, 1]]));
     const title = options.title ?? `Live: ${this.label} on the map`;
-    this.base = view === "3d" ? trajectories3d(embedding, { ...options, title }) : triplot(embedding, { ...options, pairs: this.pairs, title });
+    // the map recedes (translucent lines, small markers) so that the live run reads on top of it
+    const map = { lineOpacity: 0.3, markerSize: 3, ...options, title };
+    this.base = view === "3d" ? trajectories3d(embedding, map) : triplot(embedding, { ...map, pairs: this.pairs });
     if (options.display !== false) {
       this.output = showLive(this.figure());
       this.redraws = 1;
