@@ -218,6 +218,39 @@ describe("inpca report on a zoo", () => {
     expect(h).toMatch(/thinned to 6/);
   });
 
+  it("shows finished, trained, ordinary runs by default, says what it left out, and --all-runs shows every run", () => {
+    const dir = join(tmp, "flagged-zoo");
+    makeZoo(dir, 6, 4, 24, 4);
+    // flag two runs as the manifest would: one untrained, one a corner initialisation
+    const flag = (j: { id: string; trained?: boolean; config: Record<string, unknown> }) => {
+      if (j.id === "mlp-s0") j.trained = false;
+      if (j.id === "cnn-s1") j.config["group"] = "corner";
+    };
+    const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
+    manifest.runs.forEach(flag);
+    writeFileSync(join(dir, "manifest.json"), JSON.stringify(manifest));
+    for (const id of ["mlp-s0", "cnn-s1"]) {
+      const f = join(dir, "runs", `${id}.json`);
+      if (existsSync(f)) {
+        const run = JSON.parse(readFileSync(f, "utf8"));
+        flag(run);
+        writeFileSync(f, JSON.stringify(run));
+      }
+    }
+    const o = join(tmp, "out", "flagged.html");
+    expect(cli(["report", dir, "-o", o, "--split", "train", "--quiet"]).code).toBe(0);
+    const h = readFileSync(o, "utf8");
+    expect(summary(h).runs).toBe(4);
+    expect(Object.keys(summary(h).splits[0]!.finalLambda).sort()).toEqual(["cnn-s4", "mlp-s3", "vit-s2", "vit-s5"]);
+    expect(/<li>[^<]*left out[^<]*<\/li>/.exec(h)?.[0]).toBe("<li>2 of 6 runs are left out: 1 untrained (final train error above its threshold), 1 corner initialisations. --all-runs includes them.</li>");
+    const all = join(tmp, "out", "flagged-all.html");
+    expect(cli(["report", dir, "-o", all, "--split", "train", "--quiet", "--all-runs"]).code).toBe(0);
+    const ha = readFileSync(all, "utf8");
+    expect(summary(ha).runs).toBe(6);
+    expect(ha).not.toContain("runs are left out");
+    expect(/<li>[^<]*flagged untrained[^<]*<\/li>/.exec(ha)?.[0]).toMatch(/^<li>1 run is flagged untrained in the manifest/);
+  });
+
   it("--method landmark embeds every checkpoint by landmark InPCA, and the page says how", () => {
     const o = join(tmp, "out", "landmark.html");
     const r = cli(["report", zooDir, "-o", o, "--method", "landmark", "--landmarks", "9", "--quiet"]);

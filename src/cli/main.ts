@@ -46,6 +46,8 @@ Options:
                         checkpoints per split, landmark InPCA above, so every checkpoint is embedded)
   --landmarks L         landmarks of the landmark method (default 2000)
   --max-points N        thin to at most N checkpoints per split, evenly within each run (default: all)
+  --all-runs            a zoo's untrained, unfinished and corner runs too (default: finished,
+                        trained, ordinary runs; the page says how many were left out)
   --title TEXT          page title (default "InPCA report: <folder name>")
   --color-by FIELD      colour runs by a configuration field (default arch, else run)
   --labels FILE         labels of the samples (.npy, .npz, .json, .safetensors, .h5)
@@ -87,6 +89,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         split: { type: "string" },
         dims: { type: "string" },
         "max-points": { type: "string" },
+        "all-runs": { type: "boolean" },
         method: { type: "string" },
         landmarks: { type: "string" },
         title: { type: "string" },
@@ -168,7 +171,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const t0 = Date.now();
   try {
     const report = await buildReport(folder!, {
-      split, dims, maxPoints, method: o.method as "auto" | undefined, landmarks, title: o.title, colorBy: o["color-by"], labels: o.labels,
+      split, dims, maxPoints, runs: o["all-runs"] ? "all" : "ordinary", method: o.method as "auto" | undefined, landmarks, title: o.title, colorBy: o["color-by"], labels: o.labels,
       signal: controller.signal, log, showProgress: !o.quiet && process.stderr.isTTY ? "auto" : false,
       command: ["inpca", ...argv].map((a) => (/^[\w./=:+-]+$/.test(a) ? a : JSON.stringify(a))).join(" "),
     });

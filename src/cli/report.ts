@@ -64,6 +64,11 @@ export interface ReportOptions {
   log?: (line: string) => void;
   /** Text progress bars of the long steps on stderr (default false). */
   showProgress?: boolean | "auto";
+  /**
+   * Zoo runs to show: "ordinary" (default: finished, trained, not a corner initialisation such as random labels),
+   * or "all". The page says how many were left out and why.
+   */
+  runs?: "ordinary" | "all";
   /** The command line shown in the page footer. */
   command?: string;
   /** Time stamp shown in the page (default now). */
@@ -293,21 +298,39 @@ async function load(folder: string, options: ReportOptions, log: (line: string) 
     const zoo = loadZoo(folder);
     const available = zoo.splits;
     const chosen = chooseSplits(options.split, available, folder);
+    const which = options.runs ?? "ordinary";
+    if (which !== "ordinary" && which !== "all") throw new InpcaInputError(`runs must be "ordinary" or "all", got ${JSON.stringify(which)}`);
+    const reason = (r: ZooRun): string | null =>
+      r.checkpoints.length === 0 ? null : which === "all" ? null : r.finished === false ? "unfinished" : r.trained === false ? "untrained" : r.config?.["group"] === "corner" ? "corner" : null;
+    const kept = zoo.runs.filter((r) => r.checkpoints.length > 0 && reason(r) === null);
+    const left = new Map<string, number>();
+    for (const r of zoo.runs) {
+      const why = reason(r);
+      if (why) left.set(why, (left.get(why) ?? 0) + 1);
+    }
     const sets = new Map<string, PredictionSet>();
     for (const s of chosen) {
-      const set = zoo.predictions(s);
-      if (set.models === 0) throw new InpcaInputError(`no checkpoints recorded yet for split "${s}" (${zoo.runs.length} runs listed)`, { file: folder });
+      const set = zoo.predictions(s, { runs: kept.map((r) => r.id) });
+      if (set.models === 0) {
+        throw new InpcaInputError(left.size > 0 ? `no finished, trained, ordinary run has checkpoints for split "${s}" (${[...left].map(([k, n]) => `${n} ${k}`).join(", ")}); --all-runs shows them` : `no checkpoints recorded yet for split "${s}" (${zoo.runs.length} runs listed)`, { file: folder });
+      }
       sets.set(s, set);
     }
     const notes: string[] = [];
-    const unfinished = zoo.runs.filter((r) => r.finished === false && r.checkpoints.length > 0).length;
-    const untrained = zoo.runs.filter((r) => r.trained === false).length;
+    const unfinished = kept.filter((r) => r.finished === false).length;
+    const untrained = kept.filter((r) => r.trained === false).length;
     const empty = zoo.runs.filter((r) => r.checkpoints.length === 0).length;
+    if (left.size > 0) {
+      const n = [...left.values()].reduce((a, b) => a + b, 0);
+      const words: Record<string, string> = { unfinished: "unfinished", untrained: "untrained (final train error above its threshold)", corner: "corner initialisations" };
+      const parts = ["unfinished", "untrained", "corner"].filter((k) => left.has(k)).map((k) => `${left.get(k)} ${words[k]}`);
+      notes.push(`${n} of ${zoo.runs.length - empty} runs are left out: ${parts.join(", ")}. --all-runs includes them.`);
+    }
     if (unfinished) notes.push(`${unfinished} run${unfinished === 1 ? " is" : "s are"} still being recorded (or stopped early): shown with the checkpoints recorded so far, marked “unfinished” in the tables.`);
     if (untrained) notes.push(`${untrained} run${untrained === 1 ? " is" : "s are"} flagged untrained in the manifest (final train error above its threshold): marked in the tables.`);
     if (empty) notes.push(`${empty} run${empty === 1 ? " has" : "s have"} no checkpoint yet and ${empty === 1 ? "is" : "are"} left out.`);
     return {
-      kind: "zoo", source, dataset: zoo.manifest.dataset.name ?? null, sets, available, runs: zoo.runs.length - empty, checkpoints: zoo.checkpoints,
+      kind: "zoo", source, dataset: zoo.manifest.dataset.name ?? null, sets, available, runs: kept.length, checkpoints: sets.get(chosen[0]!)!.models,
       runInfo: new Map(zoo.runs.map((r) => [r.id, r])), notes,
     };
   }
