@@ -165,8 +165,9 @@ describe("inpca report on a zoo", () => {
 
   it("has, per split, the 3-D embedding with geodesic and P0/P*, explained stress and progress, with the input's points", () => {
     const figs = specs(html);
-    expect(figs.map((f) => f.kind)).toEqual(["trajectories3d", "explainedStress", "progressCurves", "trajectories3d", "explainedStress", "progressCurves"]);
-    for (const f of [figs[0]!, figs[3]!]) {
+    const perSplit = ["trajectories3d", "triplot", "explainedStress", "progressCurves", "distanceToGeodesic"];
+    expect(figs.map((f) => f.kind)).toEqual([...perSplit, ...perSplit]);
+    for (const f of [figs[0]!, figs[5]!]) {
       expect(modelMarkers(f)).toBe(M);
       // one marker trace per architecture
       expect(f.data.filter((t) => t["mode"] === "markers").map((t) => t["name"]).sort()).toEqual([...ARCHS].sort());
@@ -174,10 +175,19 @@ describe("inpca report on a zoo", () => {
       expect(count(geo?.["x"])).toBe(100);
       expect(count(f.data.find((t) => t["mode"] === "markers+text")?.["x"])).toBe(2);
     }
-    for (const f of [figs[1]!, figs[4]!]) expect(count(f.data[0]!["y"])).toBe(M); // ES(k), k = 1..M (< 50)
-    for (const f of [figs[2]!, figs[5]!]) {
+    for (const f of [figs[1]!, figs[6]!]) {
+      // the 2-D panels: the same points in each of the three panels, and the geodesic with P0/P*
+      expect(modelMarkers(f)).toBe(3 * M);
+      expect(f.data.filter((t) => t["name"] === "geodesic P₀ → P*").length).toBe(3);
+    }
+    for (const f of [figs[2]!, figs[7]!]) expect(count(f.data[0]!["y"])).toBe(M); // ES(k), k = 1..M (< 50)
+    for (const f of [figs[3]!, figs[8]!]) {
       expect(f.data.map((t) => t["name"]).sort()).toEqual([...ARCHS].sort());
       expect(f.data.reduce((a, t) => a + count(t["y"]), 0)).toBe(M);
+    }
+    for (const f of [figs[4]!, figs[9]!]) {
+      // distance to the geodesic: one band per architecture over the checkpoints
+      expect(f.data.filter((t) => t["mode"] === "lines+markers").map((t) => t["name"]).sort()).toEqual([...ARCHS].sort());
     }
   });
 
@@ -323,7 +333,7 @@ describe("inpca report on checkpoint folders", () => {
     const h = readFileSync(o, "utf8");
     const s = summary(h);
     expect(s.splits.map((x) => [x.split, x.embedded, x.labelled, x.geodesicPoints])).toEqual([["train", 10, true, 100]]);
-    expect(specs(h).map((f) => f.kind)).toEqual(["trajectories3d", "explainedStress", "progressCurves"]);
+    expect(specs(h).map((f) => f.kind)).toEqual(["trajectories3d", "triplot", "explainedStress", "progressCurves", "distanceToGeodesic"]);
     expect(modelMarkers(specs(h)[0]!)).toBe(10);
     expect(Object.keys(s.splits[0]!.finalLambda)).toEqual(["net-0", "net-1"]);
   });
@@ -335,7 +345,7 @@ describe("inpca report on checkpoint folders", () => {
     const r = cli(["report", dir, "--out", o]);
     expect(r.code, r.stderr).toBe(0);
     const h = readFileSync(o, "utf8");
-    expect(specs(h).map((f) => f.kind)).toEqual(["trajectories3d", "explainedStress"]);
+    expect(specs(h).map((f) => f.kind)).toEqual(["trajectories3d", "triplot", "explainedStress"]);
     expect(specs(h)[0]!.data.some((t) => t["name"] === "geodesic P₀ → P*")).toBe(false);
     expect(modelMarkers(specs(h)[0]!)).toBe(10);
     expect(h).toMatch(/train: no labels found[^<]*the geodesic, P₀\/P\*, progress λ\* and errors are left out/);
@@ -448,7 +458,7 @@ describe.skipIf(browserReasons.length > 0)("the page in headless Chromium, offli
     const o = join(tmp, "out", "browser.html");
     expect(cli(["report", zooDir, "--out", o, "-q"]).code).toBe(0);
     const r = await open(o, join(shots, "toy.png"));
-    expect(r).toEqual({ drawn: "6", requests: [], errors: [] });
+    expect(r).toEqual({ drawn: "10", requests: [], errors: [] }); // 2 splits × (3-D, 2-D panels, stress, progress, distance to the geodesic)
   });
 
   it.skipIf(!existsSync(join(root, "data", "zoo", "manifest.json")))("draws the report of the shipped zoo (data/zoo)", async () => {

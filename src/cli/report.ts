@@ -16,6 +16,7 @@ import { formatSeconds } from "../core/progress.js";
 import { bhattacharyya } from "../geometry/distances.js";
 import type { Embedding } from "../geometry/embedding.js";
 import { geodesic } from "../geometry/geodesic.js";
+import { distanceToGeodesic } from "../geometry/trajectories.js";
 import { inpca } from "../geometry/inpca.js";
 import { landmarkInpca } from "../geometry/landmark.js";
 import { geodesicProgress } from "../geometry/geodesic-progress.js";
@@ -28,6 +29,8 @@ import type { Figure } from "../plot/figure.js";
 import { escapeHtml, figureHeight, htmlPage, plotlyBundle, specJson } from "../plot/html.js";
 import { fieldTitle } from "../plot/style.js";
 import { trajectories3d } from "../plot/trajectories3d.js";
+import { triplot } from "../plot/triplot.js";
+import { distanceToGeodesic as plotDistanceToGeodesic } from "../plot/curves.js";
 
 /** Which splits the report covers. */
 export type ReportSplit = "train" | "test" | "both";
@@ -217,6 +220,11 @@ export async function buildReport(folder: string, options: ReportOptions = {}): 
         "Axes in √(nats per sample); a red axis title marks a time-like axis (λ < 0). Drag to rotate, scroll to zoom, hover for the checkpoint.",
     });
     figs.push({
+      heading: "The same, in 2-D panels",
+      fig: triplot(all, { colorBy, hover, height: 380, markerSize: set.models > 800 ? 2.5 : undefined, ...(summary.runs > 12 ? { lineWidth: 1, lineOpacity: 0.4 } : {}) }),
+      caption: "Axes 1–2, 1–3 and 2–3 of the embedding above, on equal scales: the view the paper prints, without the rotation.",
+    });
+    figs.push({
       heading: "Explained stress",
       fig: explainedStress(emb, { height: 360 }),
       caption: "Left: ES(k), the share of the stress (the double-centred distance matrix) kept by the first k axes. Right: the eigenvalue ladder |λ<sub>k</sub>| (red: λ < 0, time-like).",
@@ -227,6 +235,12 @@ export async function buildReport(folder: string, options: ReportOptions = {}): 
         heading: "Progress along the geodesic",
         fig: curves.fig,
         caption: "λ* of each checkpoint: the point of the ignorance→truth geodesic nearest to it (0 = P₀, 1 = P*), against training time, one line per run." + curves.note,
+      });
+      const toGeodesic = distanceToGeodesic(set);
+      figs.push({
+        heading: "Distance to the geodesic",
+        fig: plotDistanceToGeodesic(toGeodesic, { colorBy, height: 380 }),
+        caption: "d<sub>B</sub> from each checkpoint to its nearest point on the ignorance→truth geodesic (nats per sample), against that point's λ*: mean ± 1 sd per group over progress bins. How far training strays from the straight way between ignorance and truth.",
       });
     }
     sections.push(splitSection(summary, set, emb, lambda, figs.map((f) => ({ ...f, id: `fig-${++figureNo}` })), colorBy));
