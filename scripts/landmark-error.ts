@@ -9,28 +9,13 @@
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bhattacharyya, inpca, landmarkInpca, shutdownPool, type Embedding } from "../src/index";
+import { bhattacharyya, inpca, landmarkInpca, shutdownPool } from "../src/index";
 import { standaloneHtml } from "../src/plot/html";
-import { trajectorySet } from "../test/helpers/data";
+import { axisErrors, trajectorySet } from "../test/helpers/data";
 
 const out = process.argv.includes("--out") ? process.argv[process.argv.indexOf("--out") + 1]! : "docs/figures";
 const SIZES = [100, 200, 500, 1000, 1500, 3000];
 const SELECT = ["spread", "random"] as const;
-
-/** ‖a_k − s·b_k‖ / ‖b_k‖ for each of the first k axes, s = ±1 aligning the signs. */
-function axisErrors(a: Embedding, b: Embedding, k: number): number[] {
-  return Array.from({ length: k }, (_, ax) => {
-    let dot = 0, nb = 0;
-    for (let i = 0; i < b.points; i++) {
-      dot += a.coord(i, ax) * b.coord(i, ax);
-      nb += b.coord(i, ax) ** 2;
-    }
-    const s = dot < 0 ? -1 : 1;
-    let e = 0;
-    for (let i = 0; i < b.points; i++) e += (a.coord(i, ax) - s * b.coord(i, ax)) ** 2;
-    return Math.sqrt(e / nb);
-  });
-}
 
 (async () => {
   const set = trajectorySet(400, 30, 40, 10, 3);

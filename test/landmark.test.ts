@@ -20,28 +20,13 @@ import { hdf5Source } from "../src/io/hdf5-source.js";
 import { checkpointSource } from "../src/io/checkpoint-source.js";
 import { loadCheckpoints } from "../src/io/checkpoints.js";
 import { loadNpy } from "../src/io/npy.js";
-import { trajectorySet } from "./helpers/data.js";
+import { axisErrors, trajectorySet } from "./helpers/data.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "inpca-landmark-"));
 afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
   await shutdownPool();
 });
-
-/** Per-axis relative Frobenius error of a's first k axes against b's, each axis's sign aligned first. */
-function axisErrors(a: Embedding, b: Embedding, k: number): number[] {
-  return Array.from({ length: k }, (_, ax) => {
-    let dot = 0, nb = 0;
-    for (let i = 0; i < b.points; i++) {
-      dot += a.coord(i, ax) * b.coord(i, ax);
-      nb += b.coord(i, ax) ** 2;
-    }
-    const s = dot < 0 ? -1 : 1;
-    let e = 0;
-    for (let i = 0; i < b.points; i++) e += (a.coord(i, ax) - s * b.coord(i, ax)) ** 2;
-    return Math.sqrt(e / nb);
-  });
-}
 
 describe("landmarkInpca", () => {
   it("12,000 model-points, 1,500 landmarks: top-3 axes within 3 % of exact InPCA, same eigenvalue signs, ES(3) within 0.01", async () => {

@@ -1,6 +1,7 @@
 /** Reproducible test data: random prediction sets with realistic structure. */
 import { PredictionSet, type ModelPoint } from "../../src/core/index.js";
 import { normal, uniform } from "../../src/linalg/random.js";
+import type { Embedding } from "../../src/geometry/embedding.js";
 import { saveZoo } from "../../src/io/zoo.js";
 
 /**
@@ -114,3 +115,17 @@ export function relativeGap(a: ArrayLike<number>, b: ArrayLike<number>): number 
   return gap / scale;
 }
 
+/** Per-axis relative Frobenius error of a's first k axes against b's, each axis's sign aligned first. */
+export function axisErrors(a: Embedding, b: Embedding, k: number): number[] {
+  return Array.from({ length: k }, (_, ax) => {
+    let dot = 0, nb = 0;
+    for (let i = 0; i < b.points; i++) {
+      dot += a.coord(i, ax) * b.coord(i, ax);
+      nb += b.coord(i, ax) ** 2;
+    }
+    const s = dot < 0 ? -1 : 1;
+    let e = 0;
+    for (let i = 0; i < b.points; i++) e += (a.coord(i, ax) - s * b.coord(i, ax)) ** 2;
+    return Math.sqrt(e / nb);
+  });
+}
