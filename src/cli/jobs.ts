@@ -23,6 +23,7 @@ import { writeFileAtomic } from "../io/atomic.js";
 import { saveEmbedding } from "../io/embedding-files.js";
 import { parseJsonChecked } from "../io/json-depth.js";
 import { zooSource } from "../io/zoo-source.js";
+import { arrayFormatOf } from "../io/formats.js";
 import { hdf5Source } from "../io/hdf5-source.js";
 import { checkpointSource } from "../io/checkpoint-source.js";
 import type { Embedding } from "../geometry/embedding.js";
@@ -143,7 +144,7 @@ async function openSource(source: PlanFile["source"]): Promise<PredictionSource>
 
 /** What SOURCE on the command line is: a zoo (manifest.json), an HDF5 file (needs --dataset), or checkpoints. */
 function sourceSpec(path: string, split: string | undefined, dataset: string | undefined): PlanFile["source"] {
-  if (/\.(h5|hdf5)$/i.test(path) && statSync(path, { throwIfNoEntry: false })?.isFile()) {
+  if (arrayFormatOf(path)?.name === "hdf5" && statSync(path, { throwIfNoEntry: false })?.isFile()) {
     if (!dataset) throw new JobUsageError(`${path} is an HDF5 file: name the dataset [model-points, samples, classes] with --dataset`);
     return { kind: "hdf5", file: path, dataset };
   }

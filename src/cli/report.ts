@@ -20,6 +20,7 @@ import { distanceToGeodesic } from "../geometry/trajectories.js";
 import { inpca } from "../geometry/inpca.js";
 import { landmarkInpca } from "../geometry/landmark.js";
 import { geodesicProgress } from "../geometry/geodesic-progress.js";
+import { isDir } from "../io/checkpoint-walk.js";
 import { discoverCheckpoints, findLabelsFile, loadCheckpoints } from "../io/checkpoints.js";
 import { loadZoo, type ZooRun } from "../io/zoo.js";
 import { progressCurves } from "../plot/curves.js";
@@ -297,14 +298,6 @@ function checkFolder(folder: string): void {
 
 const SPLIT_FOLDERS = ["train", "test"];
 
-function isDirectory(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
 async function load(folder: string, options: ReportOptions, log: (line: string) => void): Promise<Loaded> {
   const source = folder;
   if (existsSync(join(folder, "manifest.json"))) {
@@ -349,7 +342,7 @@ async function load(folder: string, options: ReportOptions, log: (line: string) 
     };
   }
   // a folder of checkpoints: train/ and test/ sub-folders are the splits, else the folder is one split ("train")
-  const splitDirs = SPLIT_FOLDERS.filter((s) => isDirectory(join(folder, s)));
+  const splitDirs = SPLIT_FOLDERS.filter((s) => isDir(join(folder, s)));
   const perSplit = splitDirs.length > 0 ? splitDirs.map((s) => ({ split: s, dir: join(folder, s) })) : [{ split: "train", dir: folder }];
   const available = perSplit.map((p) => p.split);
   const chosen = chooseSplits(options.split, available, folder);

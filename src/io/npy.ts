@@ -4,6 +4,7 @@
  * Fortran order (returned in C order). Floats come back as Float32Array (float16, float32) or Float64Array;
  * integers as Int32Array (values outside its range are an error), booleans as Uint8Array.
  */
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { InpcaInputError } from "../core/errors.js";
 import { readBytes } from "./read-bytes.js";
 
@@ -111,6 +112,22 @@ export function decodeNpyFloatsInto(bytes: Uint8Array, header: NpyHeader, first:
 /** Reads a .npy file from disk (see `readNpy`). */
 export function loadNpy(path: string): NdArray {
   return readNpy(readBytes(path), path);
+}
+
+/** Reads only the header of a .npy file on disk (its first 64 KiB at most): shape and dtype, no data. */
+export function loadNpyHeader(path: string): NpyHeader {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, "r");
+    const head = Buffer.alloc(Math.min(65536 + 12, fstatSync(fd).size));
+    const n = readSync(fd, head, 0, head.length, 0);
+    return readNpyHeader(new Uint8Array(head.buffer, head.byteOffset, n), path);
+  } catch (e) {
+    if (e instanceof InpcaInputError) throw e;
+    throw new InpcaInputError(`cannot read: ${(e as Error).message}`, { file: path, cause: e });
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /**
