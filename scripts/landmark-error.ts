@@ -1,6 +1,6 @@
 /**
  * `npx tsx scripts/landmark-error.ts [--out docs/figures]`: how far landmark InPCA is from exact InPCA as the
- * number of landmarks L grows, on the 12,000 model-points of test/landmark.test.ts (400 runs × 30 checkpoints of
+ * number of landmarks L grows, on the 12,000 model-points of test/geometry/landmark.test.ts (400 runs × 30 checkpoints of
  * smooth synthetic trajectories in six groups, 40 samples, 10 classes), for "spread" and "random" landmarks.
  * Prints a Markdown table (per-axis relative error after sign alignment, ES(3) estimated with its 95 % interval
  * against the exact value, seconds) and writes `landmark-error.png` into --out: a log–log figure of the axis

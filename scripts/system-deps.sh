@@ -5,7 +5,7 @@
 #   jupyter-notebook, nbconvert, nbclient, ipykernel   executing notebooks with the tslab kernel
 #   chromium, fonts            headless browser tests and PNG/SVG/PDF export of figures
 #   dataset-fashion-mnist      the full Fashion-MNIST (the zoo trainer; the shipped zoo does not need it)
-#   slurm-wlm, munge           a single-node Slurm on localhost for the job-array test (test/slurm.test.ts)
+#   slurm-wlm, munge           a single-node Slurm on localhost for the job-array test (test/cli/slurm.test.ts)
 # Usage: bash scripts/system-deps.sh [--check]   (--check only reports what is missing)
 set -euo pipefail
 pkgs=(python3 python3-numpy python3-scipy python3-h5py python3-hdf5plugin zstd jupyter-notebook jupyter-nbconvert python3-nbclient

@@ -9,7 +9,7 @@
  * Each one is the textbook identity that a convolution's filter gradient is itself a convolution of the input
  * with the output gradient (batch and channel axes swapped, the forward stride becoming a dilation), and the
  * input gradient of a stride-1 depthwise convolution is a depthwise convolution of the output gradient with
- * the flipped filter. Tests check each against the cpu backend's own kernels (test/train-kernels.test.ts).
+ * the flipped filter. Tests check each against the cpu backend's own kernels (test/train/kernels.test.ts).
  * Only NHWC (channelsLast) data is supported, as everywhere in tfjs layers.
  */
 import * as tf from "@tensorflow/tfjs";

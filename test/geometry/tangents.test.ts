@@ -1,0 +1,146 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { DistanceMatrix } from "../../src/core/index.js";
+import { average, bhattacharyyaSync, explainedDistance, geodesicBetween, ignorance, inpca, kernelAnchor, geodesicProgress, tangentEmbedding, truth } from "../../src/geometry/index.js";
+import { PredictionSet } from "../../src/core/index.js";
+import { shutdownPool } from "../../src/geometry/pairwise/pool.js";
+import { normal } from "../../src/linalg/random.js";
+import { writeNpy } from "../../src/io/npy.js";
+import { randomSet } from "../helpers/data.js";
+import { pythonMissing, reference } from "../helpers/python.js";
+
+if (pythonMissing) console.warn(`tangent NumPy cross-check SKIPPED: ${pythonMissing}`);
+afterAll(() => shutdownPool());
+
+/** D_ij = Σ_a s_a (x_ia - x_ja)² for random points x in R^dims with signature `signs`. */
+function signedPoints(N: number, signs: number[], seed: number): DistanceMatrix {
+  const g = normal(seed);
+  const K = signs.length;
+  const x = Float64Array.from({ length: N * K }, (_, q) => g() * (q % K === K - 1 ? 0.3 : 1));
+  const d = new Float64Array(N * N);
+  for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) {
+    let s = 0;
+    for (let a = 0; a < K; a++) s += signs[a]! * (x[i * K + a]! - x[j * K + a]!) ** 2;
+    d[i * N + j] = s;
+  }
+  return DistanceMatrix.fromSquare(d, N);
+}
+
+describe("explainedDistance", () => {
+  it("is 1 with all the axes of an exactly Euclidean set, and rises with k", () => {
+    const D = signedPoints(30, [1, 1, 1], 1);
+    const emb = inpca(D, { dims: 3 });
+    const q = explainedDistance(emb, D, 3);
+    expect(q[2]).toBeCloseTo(1, 10);
+    expect(q[0]!).toBeLessThan(q[1]!);
+    expect(q[1]!).toBeLessThan(q[2]!);
+  });
+
+  it("uses the signed (Minkowski) distance: exact for a time-like set only with the sign", () => {
+    // one strong space-like axis and a weak time-like one: the distances still sum positive
+    const D = signedPoints(25, [1, -1], 2);
+    const emb = inpca(D, { dims: 2 });
+    expect(emb.timelike).toEqual([false, true]);
+    const q = explainedDistance(emb, D, 2);
+    expect(q[1]).toBeCloseTo(1, 10);
+    // by hand for k = 1
+    let err = 0, tot = 0;
+    for (let i = 0; i < 25; i++) for (let j = i + 1; j < 25; j++) {
+      err += Math.abs((emb.coord(i, 0) - emb.coord(j, 0)) ** 2 - D.get(i, j));
+      tot += D.get(i, j);
+    }
+    expect(q[0]).toBeCloseTo(1 - err / tot, 12);
+    expect(() => explainedDistance(emb, D, 3)).toThrow(/kmax must be in 1..2/);
+  });
+});
+
+describe("kernel anchors", () => {
+  it("a symmetric pair around λ1 gives their sqrt mean; far points weigh nothing", () => {
+    const set = randomSet(3, 20, 4, 3);
+    const a = kernelAnchor(set, [0.28, 0.32, 0.95], 0.3, 0.05, "init");
+    const ref = average(set.select([0, 1]), "sqrt", { by: () => "x" });
+    for (let q = 0; q < ref.probs.length; q++) expect(a.probs[q]).toBeCloseTo(ref.probs[q]!, 6);
+    expect(a.meta[0]).toMatchObject({ run: "init", kind: "anchor", lambda: 0.3 });
+    expect(() => kernelAnchor(set, [0.1, 0.12, 0.95], 0.5)).toThrow(/no checkpoint within 3 kernel widths.*closest is 0.3800 away/);
+  });
+});
+
+describe("tangent embedding", () => {
+  it("anchors at rows 0..3, the cosine equals the Minkowski inner product of the anchors' coordinates", async () => {
+    const set = randomSet(60, 40, 5, 4);
+    const t = await tangentEmbedding(set, { anchorsAt: [0.2, 0.5], showProgress: false, threads: 0 });
+    expect(t.embedding.points).toBe(64);
+    expect(t.embedding.dims).toBe(3);
+    expect(t.anchors.meta.map((m) => m.run)).toEqual(["ignorance", "init", "end", "truth"]);
+    expect(t.quality.length).toBe(3);
+    expect(t.inpcaQuality.length).toBe(4);
+    const e = t.embedding;
+    let dot = 0, nu = 0, nv = 0;
+    for (let k = 0; k < 3; k++) {
+      const s = e.eigenvalues[k]! < 0 ? -1 : 1;
+      const u = e.coord(1, k) - e.coord(0, k);
+      const v = e.coord(3, k) - e.coord(2, k);
+      dot += s * u * v;
+      nu += s * u * u;
+      nv += s * v * v;
+    }
+    expect(t.cosineMinkowski).toBeCloseTo(dot / Math.sqrt(nu * nv), 10);
+    expect(Math.abs(t.cosine)).toBeLessThanOrEqual(1);
+    expect(Math.abs(t.cosineSqrt)).toBeLessThanOrEqual(1);
+    // the anchors' own 3 coordinates reproduce their 4×4 distances exactly
+    const d4 = e.signedDistances(3);
+    for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) expect(d4.get(i, j)).toBeCloseTo(t.anchorDistances.get(i, j), 10);
+    // placing an anchor as if it were a checkpoint returns its coordinates (METHODS §5)
+    const again = e.addPoints(bhattacharyyaSync(t.anchors.select([1]), t.anchors));
+    for (let k = 0; k < 3; k++) expect(again.coord(64, k)).toBeCloseTo(e.coord(1, k), 8);
+    console.log(`tangent (random set M=60): q = ${Array.from(t.quality, (v) => v.toFixed(3)).join(", ")}; InPCA q = ${Array.from(t.inpcaQuality, (v) => v.toFixed(3)).join(", ")}; cosine ${t.cosine.toFixed(4)} (Minkowski ${t.cosineMinkowski.toFixed(4)}, sqrt space ${t.cosineSqrt.toFixed(4)})`);
+  });
+
+  it("a path bent through one corner is explained almost fully by the three tangent axes", async () => {
+    const base = randomSet(1, 200, 10, 3);
+    const wrong = randomSet(1, 200, 10, 4);
+    // P0 → (halfway to a partly wrong prediction, then 40% of the way to truth) → P*, along great circles
+    const corner = geodesicBetween(geodesicBetween(ignorance(base), wrong, { lambdas: [0.5] }), truth(base), { lambdas: [0.4] });
+    const set = PredictionSet.concat([geodesicBetween(ignorance(base), corner, { points: 40 }), geodesicBetween(corner, truth(base), { points: 60 }).slice(1, 58)]);
+    const t = await tangentEmbedding(set, { showProgress: false, threads: 0 });
+    expect(t.quality[0]!).toBeLessThan(t.quality[1]!);
+    expect(t.quality[1]!).toBeLessThan(t.quality[2]!);
+    expect(t.quality[2]!).toBeGreaterThan(0.99);
+    expect(t.cosine).toBeGreaterThan(0.2);
+    expect(t.cosine).toBeLessThan(0.7); // the path turns
+    console.log(`bent path: tangent q = ${Array.from(t.quality, (v) => v.toFixed(4)).join(", ")}; InPCA q = ${Array.from(t.inpcaQuality, (v) => v.toFixed(4)).join(", ")}; cosine ${t.cosine.toFixed(3)} (sqrt space ${t.cosineSqrt.toFixed(3)}, Minkowski ${t.cosineMinkowski.toFixed(3)})`);
+  });
+
+  it.skipIf(pythonMissing !== null)("agrees with an independent NumPy implementation (scripts/reference.py tangent)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "inpca-tangent-"));
+    try {
+      const set = randomSet(80, 50, 5, 5);
+      const lambda = geodesicProgress(set);
+      const files = { p: join(dir, "p.npy"), l: join(dir, "l.npy"), y: join(dir, "y.npy"), out: join(dir, "o.json") };
+      writeFileSync(files.p, writeNpy(set.probs, set.shape));
+      writeFileSync(files.l, writeNpy(lambda, [80]));
+      writeFileSync(files.y, writeNpy(set.labels!, [50]));
+      reference(["tangent", files.p, files.l, files.y, files.out, "--l1", "0.25", "--l2", "0.55", "--kmax", "4"]);
+      const ref = JSON.parse(readFileSync(files.out, "utf8")) as { anchor_distances: number[]; anchor_eigenvalues: number[]; quality: number[]; inpca_quality: number[]; cosine: number; cosine_minkowski: number; cosine_sqrt: number };
+      const t = await tangentEmbedding(set, { anchorsAt: [0.25, 0.55], lambda, showProgress: false, threads: 0 });
+      let worst = 0;
+      const cmp = (a: number, b: number, digits: number) => {
+        expect(a).toBeCloseTo(b, digits);
+        worst = Math.max(worst, Math.abs(a - b));
+      };
+      // anchors are stored as float32 in a PredictionSet: ~1e-8 relative in the distances
+      ref.anchor_distances.forEach((v, q) => cmp(t.anchorDistances.data[q]!, v, 6));
+      ref.anchor_eigenvalues.forEach((v, k) => cmp(t.embedding.eigenvalues[k]!, v, 6));
+      ref.quality.forEach((v, k) => cmp(t.quality[k]!, v, 6));
+      ref.inpca_quality.forEach((v, k) => cmp(t.inpcaQuality[k]!, v, 9));
+      cmp(t.cosine, ref.cosine, 6);
+      cmp(t.cosineMinkowski, ref.cosine_minkowski, 6);
+      cmp(t.cosineSqrt, ref.cosine_sqrt, 6);
+      console.log(`tangent vs NumPy: worst |Δ| ${worst.toExponential(2)}; q = ${ref.quality.map((v) => v.toFixed(4)).join(", ")}, InPCA q = ${ref.inpca_quality.map((v) => v.toFixed(4)).join(", ")}, cosine ${ref.cosine.toFixed(4)}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

@@ -1,0 +1,82 @@
+/**
+ * The live map of training (src/plot/live-map.ts): checkpoints placed by the out-of-sample formula (an original
+ * point comes back at its own coordinates), the recordPredictions hook, redraws throttled by `interval`, and
+ * one output redrawn in place (outside a kernel: one HTML file rewritten).
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { InpcaInputError } from "../../src/core/index.js";
+import { bhattacharyyaSync, inpca } from "../../src/geometry/index.js";
+import { liveMap } from "../../src/plot/live-map.js";
+import { trajectorySet } from "../helpers/data.js";
+
+const dir = mkdtempSync(join(tmpdir(), "inpca-live-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("liveMap", () => {
+  const set = trajectorySet(6, 10, 30, 5, 4, 3);
+  const emb = inpca(bhattacharyyaSync(set), { dims: 3 });
+  const probsOf = (m: number) => set.probs.slice(m * set.samples * set.classes, (m + 1) * set.samples * set.classes);
+
+  it("places a checkpoint where exact InPCA put it (an original point comes back at its own coordinates)", () => {
+    const live = liveMap(emb, set, { display: false, label: "mine" });
+    for (const m of [0, 17, 59]) {
+      const x = live.add(probsOf(m), { step: m });
+      for (let k = 0; k < 3; k++) expect(x[k]).toBeCloseTo(emb.coord(m, k), 9);
+    }
+    expect(live.points).toBe(3);
+    const fig = live.figure();
+    const runs = fig.data.filter((t) => t["name"] === "mine");
+    expect(runs).toHaveLength(3); // one line per triplot panel
+    (runs[0]!["x"] as number[]).forEach((v, i) => expect(v).toBeCloseTo(emb.coord([0, 17, 59][i]!, 0), 9));
+    expect(runs[2]!["xaxis"]).toBe("x3");
+    const now = fig.data.filter((t) => t["name"] === "mine: now");
+    expect(now[1]!["y"]).toHaveLength(1);
+    expect((now[1]!["y"] as number[])[0]).toBeCloseTo(emb.coord(59, 2), 9);
+    expect(live.figure().data.length).toBe(fig.data.length); // the base figure is not mutated by redraws
+  });
+
+  it("takes recordPredictions' checkpoints (split, step, epoch, error) and draws 3-D too", () => {
+    const live = liveMap(emb, set, { display: false, view: "3d" });
+    live.checkpoint({ step: 4, epoch: 0.5, trainError: 0.25 }, { train: probsOf(3) });
+    const fig = live.figure();
+    const run = fig.data.find((t) => t["name"] === "live")!;
+    expect(run["type"]).toBe("scatter3d");
+    expect((run["z"] as number[])[0]).toBeCloseTo(emb.coord(3, 2), 9);
+    expect((run["text"] as string[])[0]).toContain("error 0.250");
+    expect(() => live.checkpoint({ step: 5, epoch: 1 }, {})).toThrow(/no predictions for split/);
+  });
+
+  it("redraws one output in place, at most every `interval` ms, and always at done()", async () => {
+    const figures = join(dir, "figures");
+    process.env["INPCA_FIGURE_DIR"] = figures; // outside a kernel an output is an HTML file
+    try {
+      const slow = liveMap(emb, set, { interval: 60_000, label: "slow" });
+      const fast = liveMap(emb, set, { interval: 0, label: "fast" });
+      for (let m = 0; m < 5; m++) {
+        slow.add(probsOf(m));
+        fast.add(probsOf(m));
+      }
+      expect(slow.redraws).toBe(1); // shown once; the next redraw is not due for a minute
+      expect(readdirSync(figures).map((f) => readFileSync(join(figures, f), "utf8")).some((h) => h.includes("slow: now"))).toBe(false);
+      slow.done();
+      expect(slow.redraws).toBe(2);
+      expect(fast.redraws).toBe(6); // shown, then redrawn at every checkpoint
+      const pages = readdirSync(figures).filter((f) => f.endsWith(".html")).map((f) => readFileSync(join(figures, f), "utf8"));
+      expect(pages).toHaveLength(2); // one output each, rewritten in place
+      expect(pages.filter((h) => h.includes("fast: now"))).toHaveLength(1);
+      expect(pages.filter((h) => h.includes("slow: now"))).toHaveLength(1);
+    } finally {
+      delete process.env["INPCA_FIGURE_DIR"];
+    }
+  });
+
+  it("refuses a basis that is not the embedding's, and checkpoints of the wrong size", () => {
+    expect(() => liveMap(emb, set.select([0, 1, 2]), { display: false })).toThrow(InpcaInputError);
+    expect(() => liveMap(emb, set.select([0, 1, 2]), { display: false })).toThrow(/fitted on 60/);
+    const live = liveMap(emb, set, { display: false });
+    expect(() => live.add(new Float32Array(7))).toThrow(/7 probabilities; the map's samples need 30 samples × 5 classes = 150/);
+  });
+});
