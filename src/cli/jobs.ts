@@ -34,8 +34,8 @@ import { triplot } from "../plot/triplot.js";
 
 export const PLAN_FORMAT = "inpca-landmark-plan";
 
-/** plan.json. */
-interface PlanFile {
+/** plan.json: the landmark plan (its sample subset as a JSON list), the source, and the tasks' rows. */
+interface PlanFile extends Omit<LandmarkPlan, "samples" | "seconds"> {
   format: string;
   version: 1;
   /** A zoo folder (one split), a folder of checkpoints (`loadCheckpoints` layouts), or an HDF5 dataset. */
@@ -43,14 +43,7 @@ interface PlanFile {
   models: number;
   samples: number;
   classes: number;
-  landmarks: number[];
   sampleSubset: number[] | null;
-  dims: number;
-  seed: number;
-  precision: Precision;
-  select: string;
-  chunk: number;
-  stressPoints: number;
   /** [start, end) rows of each task. */
   tasks: [number, number][];
 }
