@@ -22,7 +22,9 @@ import { landmarkInpca } from "../geometry/landmark.js";
 import { geodesicProgress } from "../geometry/geodesic-progress.js";
 import { isDir } from "../io/checkpoint-walk.js";
 import { discoverCheckpoints, findLabelsFile, loadCheckpoints } from "../io/checkpoints.js";
+import { coordinatesBlock, coordinatesHtml, DOWNLOAD_SCRIPT } from "./report-downloads.js";
 import { loadZoo, type ZooRun } from "../io/zoo.js";
+import { scatter } from "../plot/charts.js";
 import { progressCurves } from "../plot/curves.js";
 import { coloring, decimate } from "../plot/data.js";
 import { explainedStress } from "../plot/explained-stress.js";
@@ -172,10 +174,15 @@ export async function buildReport(folder: string, options: ReportOptions = {}): 
   const splits: SplitSummary[] = [];
   const sections: string[] = [];
   let figureNo = 0;
+  const done = new Map<string, { set: PredictionSet; lambda: Float64Array | null; colorBy: string | undefined }>();
   for (const [split, full] of loaded.sets) {
     if (options.signal?.aborted) throw new InpcaAbortError("inpca report");
     const ts = Date.now();
-    const set = maxPoints < full.models ? thin(full, maxPoints) : full;
+    const thinned = maxPoints < full.models ? thin(full, maxPoints) : full;
+    // with --all-runs the runs an ordinary report leaves out are marked, and drawn in a second style
+    const marked = options.runs === "all" && thinned.meta.some((m) => runStatus(loaded.runInfo.get(m.run)) !== null);
+    const set = marked ? thinned.withMeta((m) => ({ ...m, status: runStatus(loaded.runInfo.get(m.run)) ?? undefined })) : thinned;
+    const styleBy = marked ? "status" : undefined;
     if (set.models < full.models) notes.push(`${split}: ${full.models.toLocaleString("en-US")} checkpoints thinned to ${set.models.toLocaleString("en-US")} (at most ${maxPoints.toLocaleString("en-US")} per split, evenly within each run, first and last kept; --max-points)`);
     const landmark = method === "landmark" || (method === "auto" && set.models > EXACT_LIMIT);
     if (set.models < dims + 1) throw new InpcaInputError(`${split}: ${set.models} checkpoints; an InPCA embedding with ${dims} axes needs at least ${dims + 1}`, { file: loaded.source });
@@ -215,14 +222,15 @@ export async function buildReport(folder: string, options: ReportOptions = {}): 
     const figs: { fig: Figure; heading: string; caption: string }[] = [];
     figs.push({
       heading: "3-D InPCA embedding",
-      fig: trajectories3d(all, { colorBy, hover, height: 640, markerSize: set.models > 800 ? 2.5 : undefined, ...(summary.runs > 12 ? { lineWidth: 1.5, lineOpacity: 0.45 } : {}) }),
+      fig: trajectories3d(all, { colorBy, styleBy, hover, height: 640, markerSize: set.models > 800 ? 2.5 : undefined, ...(summary.runs > 12 ? { lineWidth: 1.5, lineOpacity: 0.45 } : {}) }),
       caption: `Every checkpoint is a point, each run a line in step order${colorBy ? `, coloured by ${escapeHtml(fieldTitle(colorBy))}` : ""}. ` +
         (set.labels ? "The black line is the ignorance→truth geodesic, the red markers P₀ (uniform predictions) and P* (the labels). " : "") +
+        (styleBy ? "Dotted lines and open markers: the runs an ordinary report leaves out (--all-runs), named in the legend by why. " : "") +
         "Axes in √(nats per sample); a red axis title marks a time-like axis (λ < 0). Drag to rotate, scroll to zoom, hover for the checkpoint.",
     });
     figs.push({
       heading: "The same, in 2-D panels",
-      fig: triplot(all, { colorBy, hover, height: 380, markerSize: set.models > 800 ? 2.5 : undefined, ...(summary.runs > 12 ? { lineWidth: 1, lineOpacity: 0.4 } : {}) }),
+      fig: triplot(all, { colorBy, styleBy, hover, height: 380, markerSize: set.models > 800 ? 2.5 : undefined, ...(summary.runs > 12 ? { lineWidth: 1, lineOpacity: 0.4 } : {}) }),
       caption: "Axes 1–2, 1–3 and 2–3 of the embedding above, on equal scales: the view the paper prints, without the rotation.",
     });
     figs.push({
@@ -244,8 +252,16 @@ export async function buildReport(folder: string, options: ReportOptions = {}): 
         caption: "d<sub>B</sub> from each checkpoint to its nearest point on the ignorance→truth geodesic (nats per sample), against that point's λ*: mean ± 1 sd per group over progress bins. How far training strays from the straight way between ignorance and truth.",
       });
     }
-    sections.push(splitSection(summary, set, emb, lambda, figs.map((f) => ({ ...f, id: `fig-${++figureNo}` })), colorBy));
+    const block = coordinatesBlock(split, set, emb, lambda, varyingConfig(set.meta));
+    sections.push(splitSection(summary, set, emb, lambda, figs.map((f) => ({ ...f, id: `fig-${++figureNo}` })), colorBy, coordinatesHtml(block, basename(resolve(folder)))));
     log(`${split}: ES(3) = ${summary.es3.toFixed(3)} (${formatSeconds(summary.seconds)})`);
+    done.set(split, { set, lambda, colorBy });
+  }
+  const tr = done.get("train");
+  const te = done.get("test");
+  if (tr?.lambda && te?.lambda) {
+    const section = trainTestSection(tr.set, tr.lambda, te.set, te.lambda, tr.colorBy, `fig-${++figureNo}`);
+    if (section) sections.push(section);
   }
   const seconds = (Date.now() - t0) / 1000;
   const first = [...loaded.sets.values()][0]!;
@@ -307,8 +323,7 @@ async function load(folder: string, options: ReportOptions, log: (line: string) 
     const chosen = chooseSplits(options.split, available, folder);
     const which = options.runs ?? "ordinary";
     if (which !== "ordinary" && which !== "all") throw new InpcaInputError(`runs must be "ordinary" or "all", got ${JSON.stringify(which)}`);
-    const reason = (r: ZooRun): string | null =>
-      r.checkpoints.length === 0 ? null : which === "all" ? null : r.finished === false ? "unfinished" : r.trained === false ? "untrained" : r.config?.["group"] === "corner" ? "corner" : null;
+    const reason = (r: ZooRun): string | null => (r.checkpoints.length === 0 || which === "all" ? null : runStatus(r));
     const kept = zoo.runs.filter((r) => r.checkpoints.length > 0 && reason(r) === null);
     const left = new Map<string, number>();
     for (const r of zoo.runs) {
@@ -452,7 +467,7 @@ function quantiles(values: number[]): { min: number; median: number; max: number
   return { min: s[0] ?? NaN, median: s.length ? (s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2) : NaN, max: s[s.length - 1] ?? NaN };
 }
 
-function splitSection(summary: SplitSummary, set: PredictionSet, emb: Embedding, lambda: Float64Array | null, figs: { fig: Figure; heading: string; caption: string; id: string }[], colorBy: string | undefined): string {
+function splitSection(summary: SplitSummary, set: PredictionSet, emb: Embedding, lambda: Float64Array | null, figs: { fig: Figure; heading: string; caption: string; id: string }[], colorBy: string | undefined, downloads: string): string {
   const { split } = summary;
   const es = emb.explainedStress;
   const ev = Array.from(emb.eigenvalues);
@@ -491,11 +506,66 @@ function splitSection(summary: SplitSummary, set: PredictionSet, emb: Embedding,
     `<h2>${escapeHtml(capitalise(split))} predictions</h2>`,
     head,
     `<ul class="facts">${facts.map((f) => `<li>${f}</li>`).join("")}</ul>`,
+    downloads,
     ...figures,
     `<h3>Runs</h3>`,
     runsTableHtml(summary.table, set, colorBy, lambda !== null),
     "</section>",
   ].join("\n");
+}
+
+/**
+ * Train against test, for the checkpoints both splits have (matched by run and step): λ* on the test samples
+ * against λ* on the train samples, with the diagonal, and the final errors. Null when no checkpoint matches.
+ */
+function trainTestSection(train: PredictionSet, lamTrain: Float64Array, test: PredictionSet, lamTest: Float64Array, colorBy: string | undefined, id: string): string | null {
+  const key = (m: ModelPoint) => `${m.run}\0${m.step}`;
+  const trainRow = new Map(train.meta.map((m, i) => [key(m), i]));
+  const pairs: [number, number][] = [];
+  test.meta.forEach((m, j) => {
+    const i = trainRow.get(key(m));
+    if (i !== undefined) pairs.push([i, j]);
+  });
+  if (pairs.length === 0) return null;
+  const x = Float64Array.from(pairs, ([i]) => lamTrain[i]!);
+  const y = Float64Array.from(pairs, ([, j]) => lamTest[j]!);
+  const meta = pairs.map(([i]) => train.meta[i]!);
+  // the lag λ*_train − λ*_test against λ*_train: the two splits agree to within a few hundredths, which a plot of
+  // one against the other squeezes onto its diagonal
+  const lag = Float64Array.from(x, (v, k) => v - y[k]!);
+  const fig0 = scatter(x, lag, { meta, colorBy, xTitle: "progress λ* on the train samples", yTitle: "λ*<sub>train</sub> − λ*<sub>test</sub> (lag of test)", height: 460 });
+  const fig = fig0.withLayout({ shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, yref: "y", y0: 0, y1: 0, line: { color: "#444", width: 1, dash: "dash" } }] });
+  const below = pairs.filter((_, k) => y[k]! < x[k]!).length;
+  // the last checkpoint of each run that both splits have
+  const last = new Map<string, number>();
+  pairs.forEach(([i], k) => last.set(train.meta[i]!.run, k));
+  const ends = [...last.values()];
+  const gap = quantiles(ends.map((k) => x[k]! - y[k]!));
+  const errTrain = quantiles(ends.map((k) => train.meta[pairs[k]![0]]!.error).filter((v): v is number => typeof v === "number"));
+  const errTest = quantiles(ends.map((k) => test.meta[pairs[k]![1]]!.error).filter((v): v is number => typeof v === "number"));
+  const facts = [
+    `${fmtInt(pairs.length)} checkpoints of ${fmtInt(ends.length)} runs have predictions on both splits; ${(100 * below / pairs.length).toFixed(0)} % are further along on train than on test (above the zero line of the figure).`,
+    `At the end of training λ*<sub>train</sub> − λ*<sub>test</sub> is ${num(gap.min, 3)} to ${num(gap.max, 3)} (median ${num(gap.median, 3)}).`,
+    ...(Number.isFinite(errTrain.median) && Number.isFinite(errTest.median)
+      ? [`Final error: train median ${num(errTrain.median)} (${num(errTrain.min)}–${num(errTrain.max)}), test median ${num(errTest.median)} (${num(errTest.min)}–${num(errTest.max)}).`]
+      : []),
+  ];
+  return [
+    `<section id="train-test">`,
+    `<h2>Train and test</h2>`,
+    `<ul class="facts">${facts.map((f) => `<li>${f}</li>`).join("")}</ul>`,
+    `<h3>How far test lags behind train in progress</h3>`,
+    `<div id="${id}" class="inpca-figure" style="height:${figureHeight(fig)}px"><noscript>This figure needs JavaScript.</noscript></div>`,
+    `<script type="application/json" class="inpca-spec" data-for="${id}" data-kind="${escapeHtml(fig.kind)}">${specJson(fig)}</script>`,
+    `<p class="caption">For each checkpoint, its progress λ* on the train samples minus its progress on the test samples (each split with its own geodesic from ignorance to truth), against the former. Above the dashed zero line the network is further along toward truth on the images it was trained on than on new ones: test trajectories lag, as the paper finds for networks trained to zero error.</p>`,
+    "</section>",
+  ].join("\n");
+}
+
+/** Why a zoo run is not an ordinary one ("unfinished", "untrained", "corner"), or null: the one rule of the report. */
+function runStatus(r: ZooRun | undefined): string | null {
+  if (!r) return null;
+  return r.finished === false ? "unfinished" : r.trained === false ? "untrained" : r.config?.["group"] === "corner" ? "corner" : null;
 }
 
 function capitalise(s: string): string {
@@ -549,7 +619,8 @@ h2{font-size:21px;margin:40px 0 6px;padding-top:14px;border-top:2px solid #222}
 h3{font-size:16px;margin:26px 0 6px}
 .sub{color:#666;margin:0 0 16px;font-size:13px}
 table{border-collapse:collapse;font-size:13px}
-th,td{padding:3px 9px;text-align:left;border-bottom:1px solid #e3e3e3;white-space:nowrap}
+th,td{padding:3px 8px;text-align:left;border-bottom:1px solid #e3e3e3;white-space:nowrap}
+table.runs th{white-space:normal;max-width:90px;vertical-align:bottom;line-height:1.25}
 th{background:#f5f5f5;font-weight:600;position:sticky;top:0}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 td.flag{color:#a33}
@@ -567,6 +638,9 @@ nav{margin:14px 0 0}
 nav a{margin-right:14px}
 footer{margin-top:40px;color:#777;font-size:12px;border-top:1px solid #ddd;padding-top:8px}
 code{font-size:12px}
+.downloads{font-size:13px;color:#555;margin:8px 0}
+.downloads button{font:12px/1.4 "Helvetica Neue",Arial,sans-serif;padding:2px 8px;margin:0 2px;border:1px solid #bbb;border-radius:3px;background:#f7f7f7;cursor:pointer}
+.downloads button:hover{background:#eee}
 `;
 
 /** Draws every figure from its JSON block; sets data-inpca-drawn on each figure and on <body> when all are drawn. */
@@ -626,6 +700,6 @@ function page(report: Omit<Report, "html">, loaded: Loaded, sections: string[], 
       "</main>",
       `<script type="application/json" id="inpca-report-summary">${summaryJson}</script>`,
     ],
-    scripts: [DRAW],
+    scripts: [DRAW, DOWNLOAD_SCRIPT],
   });
 }

@@ -4,7 +4,7 @@
  * red markers, and hover over the run's configuration.
  */
 import { InpcaInputError } from "../core/errors.js";
-import type { ModelPoint } from "../core/meta.js";
+import { field, type ModelPoint } from "../core/meta.js";
 import type { Embedding } from "../geometry/embedding.js";
 import { coloring, customData, decimate, groupRuns, hoverFields, hoverTemplate, hoverText, isReference, type Coloring, type ColoringOptions, type HoverField } from "./data.js";
 import { CONTINUOUS_SCALE, GEODESIC_BLACK, TIMELIKE_RED, fieldTitle, font } from "./style.js";
@@ -16,6 +16,12 @@ export interface EmbeddingFigureOptions extends ColoringOptions {
   colorBy?: string | ArrayLike<number | string>;
   /** Figure title (default none). */
   title?: string;
+  /**
+   * A metadata or configuration field that sets some runs apart: points where it has a value (not undefined,
+   * null, false or "") are drawn in a second style, dotted run lines and open markers, with a legend entry per
+   * colour and value ("vit · untrained"); the rest as usual. `inpca report --all-runs` marks the runs it adds.
+   */
+  styleBy?: string;
   /** Draw each run as a line through its checkpoints in step order (default true). */
   lines?: boolean;
   /** Draw every point as a marker (default true). */
@@ -133,17 +139,39 @@ export function modelTraces(emb: Embedding, axes: readonly number[], parts: Embe
     }
     return out;
   };
-  const addGroup = (members: number[], name: string, colorSpec: Record<string, unknown>, lineColor: string, group: string, showInLegend: boolean) => {
+  // the second style of `styleBy`: each point's value, or null for the usual style
+  const styleOf = (i: number): string | null => {
+    if (!options.styleBy) return null;
+    const v = field(meta[i]!, options.styleBy);
+    return v === undefined || v === null || v === false || v === "" ? null : String(v);
+  };
+  const addGroup = (all: number[], name0: string, colorSpec0: Record<string, unknown>, lineColor: string, group0: string, showInLegend: boolean) => {
+    const styles = [...new Set(all.map(styleOf))].sort((a, b) => (a === null ? -1 : b === null ? 1 : a < b ? -1 : a > b ? 1 : 0));
+    for (const style of styles) {
+      const members = styles.length === 1 ? all : all.filter((i) => styleOf(i) === style);
+      const name = style === null ? name0 : `${name0} · ${style}`;
+      const group = style === null ? group0 : `${group0}|${style}`;
+      let colorSpec = colorSpec0;
+      if (styles.length > 1 && typeof colorSpec0["color"] !== "string") {
+        // per-point colours (a continuous field) follow their points into each style's trace
+        const at = new Map(all.map((i, j) => [i, j]));
+        colorSpec = { ...colorSpec0, color: members.map((i) => (colorSpec0["color"] as ArrayLike<unknown>)[at.get(i)!]) };
+      }
+      if (style !== null && colorSpec["showscale"]) colorSpec = { ...colorSpec, showscale: false, colorbar: undefined };
+      addStyled(members, name, colorSpec, lineColor, group, showInLegend, style !== null);
+    }
+  };
+  const addStyled = (members: number[], name: string, colorSpec: Record<string, unknown>, lineColor: string, group: string, showInLegend: boolean, second: boolean) => {
     if (options.lines !== false) {
       const idx = lineIndices(members);
       if (idx.length) {
-        const t: PlotTrace = { type, mode: "lines", name, legendgroup: group, showlegend: options.markers === false && showInLegend && legend, hoverinfo: "skip", line: { color: lineColor, width: lineWidth }, ...(lineOpacity !== undefined ? { opacity: lineOpacity } : {}), connectgaps: false, ...where };
+        const t: PlotTrace = { type, mode: "lines", name, legendgroup: group, showlegend: options.markers === false && showInLegend && legend, hoverinfo: "skip", line: { color: lineColor, width: second ? Math.max(1, lineWidth * 0.8) : lineWidth, ...(second ? { dash: "dot" } : {}) }, ...(lineOpacity !== undefined || second ? { opacity: second ? Math.min(lineOpacity ?? 0.6, 0.6) : lineOpacity } : {}), connectgaps: false, ...where };
         setCoords(t, idx);
         traces.push(t);
       }
     }
     if (options.markers !== false) {
-      const t: PlotTrace = { type, mode: "markers", name, legendgroup: group, showlegend: showInLegend && legend, marker: { size, ...colorSpec, line: { width: 0 }, ...(manyRuns ? { opacity: 0.6 } : {}) }, ...where };
+      const t: PlotTrace = { type, mode: "markers", name, legendgroup: group, showlegend: showInLegend && legend, marker: { size: second ? size + 1 : size, ...colorSpec, ...(second ? { symbol: "circle-open", line: { width: 1 } } : { line: { width: 0 } }), ...(manyRuns || second ? { opacity: second ? 0.5 : 0.6 } : {}) }, ...where };
       setCoords(t, members);
       if (fields && template && compactHover) {
         // large inputs: one string per point is far smaller than nested customdata rows in a notebook file

@@ -13,8 +13,13 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { PredictionSet, type ModelPoint } from "../../src/core/index.js";
-import { writeNpy } from "../../src/io/npy.js";
-import { saveZoo } from "../../src/io/zoo.js";
+import { runInNewContext } from "node:vm";
+import type { CoordinatesBlock } from "../../src/cli/report-downloads.js";
+import { bhattacharyya } from "../../src/geometry/distances.js";
+import { geodesicProgress } from "../../src/geometry/geodesic-progress.js";
+import { inpca } from "../../src/geometry/inpca.js";
+import { readNpy, writeNpy } from "../../src/io/npy.js";
+import { loadZoo, saveZoo } from "../../src/io/zoo.js";
 import { plotlyBundle } from "../../src/plot/html.js";
 
 const root = resolve(__dirname, "..", "..");
@@ -137,6 +142,22 @@ function networkReferences(html: string): string[] {
   ].map((m) => m[0]);
 }
 
+
+/** The coordinates blocks of a report page. */
+function coordinateBlocks(html: string): CoordinatesBlock[] {
+  return [...html.matchAll(/<script type="application\/json" class="inpca-coords" data-split="[^"]+">([\s\S]*?)<\/script>/g)].map((m) => JSON.parse(m[1]!) as CoordinatesBlock);
+}
+
+/** The page's own download code, run in a vm with no buttons: its csv and npy builders. */
+function pageDownloads(html: string): { csv: (b: CoordinatesBlock) => string; npy: (b: CoordinatesBlock) => Uint8Array } {
+  const code = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]!).find((c) => c.includes("inpcaCoordinates"));
+  expect(code, "download script").toBeDefined();
+  const window: Record<string, unknown> = {};
+  runInNewContext(code!, { window, atob, Uint8Array, Float64Array, DataView, document: { querySelectorAll: () => [] } });
+  const api = window["inpcaCoordinates"] as { csv: (b: CoordinatesBlock) => string; npy: (b: CoordinatesBlock) => Uint8Array };
+  return { csv: (b) => api.csv(b), npy: (b) => new Uint8Array(api.npy(b)) };
+}
+
 const zooDir = join(tmp, "zoo");
 makeZoo(zooDir, 3, 6, 24, 4);
 const M = 18;
@@ -166,7 +187,13 @@ describe("inpca report on a zoo", () => {
   it("has, per split, the 3-D embedding with geodesic and P0/P*, explained stress and progress, with the input's points", () => {
     const figs = specs(html);
     const perSplit = ["trajectories3d", "triplot", "explainedStress", "progressCurves", "distanceToGeodesic"];
-    expect(figs.map((f) => f.kind)).toEqual([...perSplit, ...perSplit]);
+    expect(figs.map((f) => f.kind)).toEqual([...perSplit, ...perSplit, "scatter"]);
+    // train against test: every checkpoint of both splits, matched by run and step, and the zero line
+    const tt = figs[10]!;
+    expect(tt.data.filter((t) => t["mode"] === "markers").reduce((a, t) => a + count(t["x"]), 0)).toBe(M);
+    expect(tt.data.filter((t) => t["mode"] === "markers").map((t) => t["name"]).sort()).toEqual([...ARCHS].sort());
+    expect((tt.layout["shapes"] as { y0: number; y1: number }[])[0]).toMatchObject({ y0: 0, y1: 0 }); // the zero line of no lag
+    expect(html).toMatch(/<h2>Train and test<\/h2>[\s\S]*18 checkpoints of 3 runs have predictions on both splits/);
     for (const f of [figs[0]!, figs[5]!]) {
       expect(modelMarkers(f)).toBe(M);
       // one marker trace per architecture
@@ -214,6 +241,32 @@ describe("inpca report on a zoo", () => {
     expect(table).toContain(`<td class="n">${s.splits[0]!.finalLambda["vit-s2"]!.toFixed(3)}</td>`);
   });
 
+  it("offers each split's coordinates as CSV and .npy, built in the page, equal to the embedding to the last bit", async () => {
+    const blocks = coordinateBlocks(html);
+    expect(blocks.map((b) => b.split)).toEqual(["train", "test"]);
+    const zoo = loadZoo(zooDir);
+    for (const b of blocks) {
+      const set = zoo.predictions(b.split);
+      const emb = inpca(await bhattacharyya(set), { dims: 3 });
+      const { csv, npy } = pageDownloads(html);
+      const arr = readNpy(npy(b), "download.npy");
+      expect(arr.shape).toEqual([M, 3]);
+      expect(arr.dtype).toBe("<f8");
+      expect(Array.from(arr.data)).toEqual(Array.from(emb.coords));
+      const lines = csv(b).trimEnd().split("\n").map((l) => l.split(","));
+      expect(lines[0]).toEqual(["run", "arch", "seed", "step", "epoch", "progress", "error", ...[0, 1, 2].map((k) => `inpca${k + 1}${emb.timelike[k] ? "_timelike" : ""}`)]);
+      expect(lines.length).toBe(M + 1);
+      const lambda = geodesicProgress(set);
+      lines.slice(1).forEach((row, i) => {
+        const m = set.meta[i]!;
+        expect(row.slice(0, 5)).toEqual([m.run, String(m.config!["arch"]), String(m.config!["seed"]), String(m.step), String(m.epoch)]);
+        expect(Number(row[5])).toBe(lambda[i]);
+        expect(row.slice(7).map(Number)).toEqual(Array.from(emb.coords.subarray(3 * i, 3 * i + 3)));
+      });
+    }
+    expect(html).toContain('data-file="zoo-test-coordinates.npy"');
+  });
+
   it("--split, --max-points and --title select, thin and name", () => {
     const o = join(tmp, "out", "test-only.html");
     const r = cli(["report", zooDir, "-o", o, "--split", "test", "--max-points", "7", "--title", "Toy <runs>", "--quiet"]);
@@ -259,6 +312,24 @@ describe("inpca report on a zoo", () => {
     expect(summary(ha).runs).toBe(6);
     expect(ha).not.toContain("runs are left out");
     expect(/<li>[^<]*flagged untrained[^<]*<\/li>/.exec(ha)?.[0]).toMatch(/^<li>1 run is flagged untrained in the manifest/);
+    // the runs --all-runs adds are drawn in a second style (dotted lines, open markers), named by why, in 3-D and 2-D
+    const [fig3, fig2] = specs(ha);
+    for (const f of [fig3!, fig2!]) {
+      const second = f.data.filter((t) => String(t["name"]).includes(" · "));
+      expect([...new Set(second.map((t) => t["name"]))].sort()).toEqual(["cnn · corner", "mlp · untrained"]);
+      for (const t of second) {
+        if (t["mode"] === "lines") expect((t["line"] as { dash?: string }).dash).toBe("dot");
+        else expect((t["marker"] as { symbol?: string }).symbol).toBe("circle-open");
+      }
+      const markersOf = (name: string) => f.data.filter((t) => t["mode"] === "markers" && t["name"] === name).reduce((a, t) => a + count(t["x"]), 0);
+      const panels = f === fig2 ? 3 : 1;
+      expect(markersOf("mlp · untrained")).toBe(4 * panels); // one run of 4 checkpoints
+      expect(markersOf("mlp")).toBe(4 * panels); // the other mlp run, in the usual style
+      expect(f.data.filter((t) => (t["marker"] as { symbol?: string } | undefined)?.symbol === "circle-open").every((t) => String(t["name"]).includes(" · "))).toBe(true);
+    }
+    expect(ha).toContain("Dotted lines and open markers: the runs an ordinary report leaves out");
+    // the ordinary report draws everything in the usual style
+    expect(specs(h)[0]!.data.some((t) => String(t["name"]).includes(" · "))).toBe(false);
   });
 
   it("--method landmark embeds every checkpoint by landmark InPCA, and the page says how", () => {
@@ -431,7 +502,7 @@ describe("inpca report on bad input", () => {
 describe.skipIf(browserReasons.length > 0)("the page in headless Chromium, offline", () => {
   const shots = join(root, "out", "cli-report");
 
-  async function open(html: string, png: string): Promise<{ drawn: string | null; requests: string[]; errors: string[] }> {
+  async function open(html: string, png: string, during?: (page: import("playwright-core").Page) => Promise<void>): Promise<{ drawn: string | null; requests: string[]; errors: string[] }> {
     const { chromium } = await import("playwright-core");
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"] });
     try {
@@ -448,6 +519,7 @@ describe.skipIf(browserReasons.length > 0)("the page in headless Chromium, offli
       await page.waitForTimeout(500);
       mkdirSync(shots, { recursive: true });
       await page.screenshot({ path: png, fullPage: true });
+      if (during) await during(page);
       return { drawn, requests, errors };
     } finally {
       await browser.close();
@@ -457,8 +529,21 @@ describe.skipIf(browserReasons.length > 0)("the page in headless Chromium, offli
   it("draws every figure of the toy zoo's page and requests nothing", async () => {
     const o = join(tmp, "out", "browser.html");
     expect(cli(["report", zooDir, "--out", o, "-q"]).code).toBe(0);
-    const r = await open(o, join(shots, "toy.png"));
-    expect(r).toEqual({ drawn: "10", requests: [], errors: [] }); // 2 splits × (3-D, 2-D panels, stress, progress, distance to the geodesic)
+    const got: Record<string, Buffer> = {};
+    const r = await open(o, join(shots, "toy.png"), async (page) => {
+      // the download buttons, clicked as a reader clicks them
+      for (const format of ["csv", "npy"]) {
+        const [dl] = await Promise.all([page.waitForEvent("download"), page.click(`button.inpca-download[data-split="test"][data-format="${format}"]`)]);
+        got[dl.suggestedFilename()] = readFileSync((await dl.path())!);
+      }
+    });
+    expect(r).toEqual({ drawn: "11", requests: [], errors: [] }); // 2 splits × (3-D, 2-D panels, stress, progress, distance to the geodesic), train vs test
+    expect(Object.keys(got).sort()).toEqual(["browser-test-coordinates.csv", "browser-test-coordinates.npy"].map((n) => n.replace("browser", "zoo")));
+    const block = coordinateBlocks(readFileSync(o, "utf8")).find((b) => b.split === "test")!;
+    const { csv, npy } = pageDownloads(readFileSync(o, "utf8"));
+    expect(new Uint8Array(got["zoo-test-coordinates.npy"]!)).toEqual(npy(block));
+    expect(got["zoo-test-coordinates.csv"]!.toString("utf8")).toBe(csv(block));
+    expect(readNpy(new Uint8Array(got["zoo-test-coordinates.npy"]!)).shape).toEqual([M, 3]);
   });
 
   it.skipIf(!existsSync(join(root, "data", "zoo", "manifest.json")))("draws the report of the shipped zoo (data/zoo)", async () => {

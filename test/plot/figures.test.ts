@@ -35,6 +35,38 @@ function handEmbedding(): Embedding {
 
 const byName = (data: PlotTrace[], name: string, mode?: string) => data.filter((t) => t["name"] === name && (!mode || t["mode"] === mode));
 
+describe("styleBy: some runs set apart in a second style", () => {
+  // run1 (cnn) is marked; run0 (mlp) is not
+  const base = handEmbedding();
+  const emb = new Embedding({ ...base, meta: base.meta.map((m) => (m.run === "run1" ? { ...m, status: "untrained" } : m)) } as ConstructorParameters<typeof Embedding>[0]);
+
+  it("categorical colours: the marked run gets its own dotted, open-marker traces in the same colour", () => {
+    for (const fig of [plot.trajectories3d(emb, { colorBy: "arch", styleBy: "status" }), plot.triplot(emb, { colorBy: "arch", styleBy: "status" })]) {
+      const open = byName(fig.data, "cnn · untrained", "markers");
+      expect(open.length).toBeGreaterThan(0);
+      for (const t of open) expect(t["marker"]).toMatchObject({ symbol: "circle-open", color: plot.colorOf("cnn") });
+      for (const t of byName(fig.data, "cnn · untrained", "lines")) expect((t["line"] as { dash: string }).dash).toBe("dot");
+      expect(byName(fig.data, "cnn", "markers")).toEqual([]); // every cnn point is marked
+      for (const t of byName(fig.data, "mlp", "markers")) expect((t["marker"] as { symbol?: string }).symbol).toBeUndefined();
+    }
+  });
+
+  it("continuous colours follow their points into each style's trace, with one colour bar", () => {
+    const fig = plot.trajectories3d(emb, { colorBy: "epoch", styleBy: "status" });
+    const markers = fig.data.filter((t) => t["mode"] === "markers");
+    expect(markers.map((t) => t["name"])).toEqual([plot.fieldTitle("epoch"), `${plot.fieldTitle("epoch")} · untrained`]);
+    // run0's epochs in the usual trace, run1's in the marked one
+    expect((markers[0]!["marker"] as { color: number[] }).color).toEqual([0, 0.5, 1, 1.5]);
+    expect((markers[1]!["marker"] as { color: number[] }).color).toEqual([0, 0.5, 1, 1.5]);
+    expect(markers[1]!["x"]).toEqual([1, 2, 3, 4]);
+    expect(markers.filter((t) => (t["marker"] as { showscale?: boolean }).showscale).length).toBe(1);
+  });
+
+  it("no marked point: exactly the figure without styleBy", () => {
+    expect(specJson(plot.trajectories3d(base, { colorBy: "arch", styleBy: "status" }))).toBe(specJson(plot.trajectories3d(base, { colorBy: "arch" })));
+  });
+});
+
 describe("trajectories3d", () => {
   const emb = handEmbedding();
   const fig = plot.trajectories3d(emb, { colorBy: "arch" });
