@@ -145,7 +145,14 @@ export function modelTraces(emb: Embedding, axes: readonly number[], parts: Embe
     const v = field(meta[i]!, options.styleBy);
     return v === undefined || v === null || v === false || v === "" ? null : String(v);
   };
-  const addGroup = (all: number[], name0: string, colorSpec0: Record<string, unknown>, lineColor: string, group0: string, showInLegend: boolean) => {
+  // averaged trajectories (points of kind "average", as `average` writes them): drawn bold over the runs, the
+  // paper's per-configuration means
+  const isMean = (i: number) => meta[i]!.kind === "average";
+  const addGroup = (every: number[], name0: string, colorSpec0: Record<string, unknown>, lineColor: string, group0: string, showInLegend: boolean) => {
+    const means = every.filter(isMean);
+    const all = means.length ? every.filter((i) => !isMean(i)) : every;
+    if (means.length) addMean(means, `${name0} (mean)`, lineColor === "#b4b4b4" ? "#444444" : lineColor, group0);
+    if (all.length === 0) return;
     const styles = [...new Set(all.map(styleOf))].sort((a, b) => (a === null ? -1 : b === null ? 1 : a < b ? -1 : a > b ? 1 : 0));
     for (const style of styles) {
       const members = styles.length === 1 ? all : all.filter((i) => styleOf(i) === style);
@@ -161,6 +168,18 @@ export function modelTraces(emb: Embedding, axes: readonly number[], parts: Embe
       addStyled(members, name, colorSpec, lineColor, group, showInLegend, style !== null);
     }
   };
+  const addMean = (members: number[], name: string, color: string, group: string) => {
+    const idx = lineIndices(members);
+    const t: PlotTrace = { type, mode: idx.length ? "lines+markers" : "markers", name, legendgroup: group, showlegend: legend, line: { color, width: place.kind === "3d" ? 7 : 3.5 }, marker: { color, size: place.kind === "3d" ? 3 : 4, line: { width: 0 } }, opacity: 1, connectgaps: false, ...where };
+    setCoords(t, idx.length ? idx : members);
+    if (fields && template) {
+      const rows = idx.length ? idx : members;
+      t["customdata"] = rows.map((i) => (i === null ? null : customData(meta, [i], fields)[0]));
+      t["hovertemplate"] = template;
+    } else t["hoverinfo"] = "skip";
+    means.push(t);
+  };
+  const means: PlotTrace[] = [];
   const addStyled = (members: number[], name: string, colorSpec: Record<string, unknown>, lineColor: string, group: string, showInLegend: boolean, second: boolean) => {
     if (options.lines !== false) {
       const idx = lineIndices(members);
@@ -199,7 +218,8 @@ export function modelTraces(emb: Embedding, axes: readonly number[], parts: Embe
   } else {
     addGroup(models, "models", { color: "#1f77b4" }, "#1f77b4", "models", false);
   }
-  return traces;
+  // the means last, so that in 2-D they are drawn on top of the runs
+  return [...traces, ...means];
 }
 
 /** The geodesic (black line) and the endpoints P0, P* (large red markers with labels) on `axes`. */

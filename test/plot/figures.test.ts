@@ -35,6 +35,33 @@ function handEmbedding(): Embedding {
 
 const byName = (data: PlotTrace[], name: string, mode?: string) => data.filter((t) => t["name"] === name && (!mode || t["mode"] === mode));
 
+describe("averaged trajectories (kind \"average\") drawn bold over the runs", () => {
+  const base = handEmbedding();
+  // a mean of the mlp run: 4 points of kind "average", as ip.average writes them, shifted by +0.5 on axis 2
+  const extra = base.meta.filter((m) => m.run === "run0").map((m) => ({ ...m, run: "mean:arch=mlp", kind: "average" as const, averaging: "arithmetic", members: 2 }));
+  const coords = new Float64Array((base.points + 4) * 3);
+  coords.set(base.coords);
+  for (let k = 0; k < 4; k++) coords.set([k, 0.5 * k + 0.5, 0], (base.points + k) * 3);
+  const emb = new Embedding({ ...base, coords, points: base.points + 4, meta: [...base.meta, ...extra], basis: { ...base.basis } } as ConstructorParameters<typeof Embedding>[0]);
+
+  it("one bold line per category mean, in the category's colour and legend group, after the runs", () => {
+    for (const [fig, width] of [[plot.trajectories3d(emb, { colorBy: "arch" }), 7], [plot.triplot(emb, { colorBy: "arch" }), 3.5]] as const) {
+      const means = byName(fig.data, "mlp (mean)");
+      expect(means.length).toBe(fig.kind === "triplot" ? 3 : 1);
+      const runs = byName(fig.data, "mlp", "markers")[0]!;
+      for (const t of means) {
+        expect(t["line"]).toMatchObject({ color: plot.colorOf("mlp"), width });
+        expect(t["legendgroup"]).toBe(runs["legendgroup"]);
+        expect(fig.data.indexOf(t)).toBeGreaterThan(fig.data.indexOf(runs));
+      }
+      // the mean's own points, not among the run markers
+      expect(means[0]!["x"]).toEqual([0, 1, 2, 3]);
+      expect(means[0]!["y"]).toEqual([0.5, 1, 1.5, 2]);
+      expect(byName(fig.data, "mlp", "markers").reduce((a, t) => a + (t["x"] as number[]).length, 0)).toBe(4 * (fig.kind === "triplot" ? 3 : 1));
+    }
+  });
+});
+
 describe("styleBy: some runs set apart in a second style", () => {
   // run1 (cnn) is marked; run0 (mlp) is not
   const base = handEmbedding();
