@@ -13,7 +13,7 @@ import { DistanceMatrix, type DivergenceKind } from "../core/distance-matrix.js"
 import { InpcaAbortError, InpcaInputError } from "../core/errors.js";
 import { assertSameSamples, type PredictionSet } from "../core/prediction-set.js";
 import { operationSignal, reporter, type ProgressOptions } from "../core/progress.js";
-import { BlockEngine, assignPairs, chooseBlock, finishMatrix, rowPairs, type PairJob, type Precision } from "./pairwise/engine.js";
+import { BlockEngine, assignPairs, chooseBlock, engineBytes, finishMatrix, rowPairs, type PairJob, type Precision } from "./pairwise/engine.js";
 import { defaultThreads, runOnWorkers } from "./pairwise/pool.js";
 import { kernelModule } from "./pairwise/runtime.js";
 
@@ -80,6 +80,37 @@ export function bhattacharyyaSync(a: PredictionSet, b?: PredictionSet | Distance
   const signal = opts.signal;
   if (!engine.run(pairs, () => signal?.aborted === true)) throw new InpcaAbortError("bhattacharyya");
   return wrap(job, a, other, "bhattacharyya");
+}
+
+/** Largest basis whose packed square roots `bhattacharyyaTo` keeps (M·S·C float64, 512 MB); above it, each call packs anew. */
+export const BASIS_CACHE_BYTES = 512 * 2 ** 20;
+
+/**
+ * Distances from new model-points to a fixed set `basis`, for placing checkpoints one at a time (the live map):
+ * the basis's square-rooted normalised rows are packed into the WebAssembly kernel's memory once (M·S·C float64,
+ * if within BASIS_CACHE_BYTES), so each call packs only the new rows and runs the kernel on the calling thread.
+ * The numbers are those of `bhattacharyyaSync(a, basis)` (the same kernel): intensive (mean over samples), the
+ * per-sample term −log BC with BC clamped to [e^−TERM_CAP, 1]. Returns a function of a set on the basis's
+ * samples → DistanceMatrix [a.models, basis.models] (nats per sample).
+ */
+export function bhattacharyyaTo(basis: PredictionSet): (a: PredictionSet) => DistanceMatrix {
+  const { models: M, samples: S, classes: C } = basis;
+  if (engineBytes(1, M, C, S, false) > BASIS_CACHE_BYTES) return (a) => bhattacharyyaSync(a, basis, { showProgress: false });
+  const job: PairJob = { rows: new Float32Array(S * C), cols: basis.probs, rowCount: 1, colCount: M, samples: S, classes: C, block: S, precision: "f64", sums: new Float64Array(M) };
+  const engine = new BlockEngine(kernelModule(), job);
+  engine.packColumns();
+  return (a) => {
+    assertSameSamples(a, basis, "bhattacharyyaTo: the new model-points and the basis");
+    const out = new Float64Array(a.models * M);
+    for (let i = 0; i < a.models; i++) {
+      job.rows.set(a.probs.subarray(i * S * C, (i + 1) * S * C));
+      job.sums.fill(0);
+      engine.crossRows();
+      finishMatrix(job.sums, 1, M, S, false);
+      out.set(job.sums, i * M);
+    }
+    return new DistanceMatrix({ data: out, rows: a.models, cols: M, kind: "bhattacharyya", rowMeta: a.meta, colMeta: basis.meta, symmetric: false });
+  };
 }
 
 /**

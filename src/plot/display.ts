@@ -28,7 +28,7 @@ import { Embedding } from "../geometry/embedding.js";
 import { heatmap } from "./charts.js";
 import { explainedStress } from "./explained-stress.js";
 import { Figure, PLOTLY_MIME, asFigure, mimeBundle, setCarried, type MimeBundle } from "./figure.js";
-import { figureHeight, newFigureId, outputHtml, specObject, standaloneHtml } from "./html.js";
+import { figureHeight, newFigureId, outputHtml, specTexts, standaloneHtml } from "./html.js";
 import { trajectories3d } from "./trajectories3d.js";
 import { triplot } from "./triplot.js";
 import type { PlotSpec } from "./types.js";
@@ -140,20 +140,21 @@ function present(x: Showable, options: ShowOptions, id: string | null): string {
   const text = textOf(x, fig);
   const writer = findKernelWriter();
   if (writer) {
-    const json = specObject(fig);
+    // one serialisation of the figure for the MIME object and both HTML forms
+    const { json: spec, object: json } = specTexts(fig);
     if (id !== null) {
       // an update: the carrier stays the carrier (with this state as its light copy for later); others stay light
       const carries = carrier?.id === id;
-      const light: MimeBundle = { [PLOTLY_MIME]: json, "text/html": outputHtml(fig, { carrier: false, id }), "text/plain": text };
-      writer({ data: carries ? { ...light, "text/html": outputHtml(fig, { carrier: true, id }) } : light, metadata: {}, transient: { display_id: id } }, true);
+      const light: MimeBundle = { [PLOTLY_MIME]: json, "text/html": outputHtml(fig, { carrier: false, id, json: spec }), "text/plain": text };
+      writer({ data: carries ? { ...light, "text/html": outputHtml(fig, { carrier: true, id, json: spec }) } : light, metadata: {}, transient: { display_id: id } }, true);
       if (carries) carrier = { id, light };
       return id;
     }
     const fresh = newFigureId();
-    const full: MimeBundle = { [PLOTLY_MIME]: json, "text/html": outputHtml(fig, { carrier: true, id: fresh }), "text/plain": text };
+    const full: MimeBundle = { [PLOTLY_MIME]: json, "text/html": outputHtml(fig, { carrier: true, id: fresh, json: spec }), "text/plain": text };
     writer({ data: full, metadata: {}, transient: { display_id: fresh } }, false);
     if (carrier) writer({ data: carrier.light, metadata: {}, transient: { display_id: carrier.id } }, true);
-    carrier = { id: fresh, light: { [PLOTLY_MIME]: json, "text/html": outputHtml(fig, { carrier: false, id: fresh }), "text/plain": text } };
+    carrier = { id: fresh, light: { [PLOTLY_MIME]: json, "text/html": outputHtml(fig, { carrier: false, id: fresh, json: spec }), "text/plain": text } };
     setCarried(true);
     return fresh;
   }

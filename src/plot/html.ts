@@ -55,7 +55,7 @@ export function plotlyCarrierPayload(): string {
  * become null (Plotly's gap), and `</`, `<!--` are escaped so the text can sit inside a `<script>` element.
  */
 export function specJson(spec: PlotSpec, options: { escapeHtml?: boolean } = {}): string {
-  const text = JSON.stringify({ data: spec.data, layout: spec.layout, config: spec.config ?? {} }, jsonReplacer);
+  const text = rawSpecJson(spec);
   // only "</" (which could close the script element) and "<!--" need escaping inside a JSON data block;
   // escaping every "<" would cost 6 characters for each "<br>" of the hover text
   return options.escapeHtml === false ? text : text.replace(/<\//g, "<\\/").replace(/<!--/g, "<\\u0021--");
@@ -64,6 +64,67 @@ export function specJson(spec: PlotSpec, options: { escapeHtml?: boolean } = {})
 /** The same plain object `specJson` serialises (for the `application/vnd.plotly.v1+json` MIME entry). */
 export function specObject(spec: PlotSpec): PlotSpec {
   return JSON.parse(specJson(spec, { escapeHtml: false })) as PlotSpec;
+}
+
+/** `specJson` and `specObject` of one spec from one serialisation: the script-safe text and the plain object. */
+export function specTexts(spec: PlotSpec): { json: string; object: PlotSpec } {
+  const raw = rawSpecJson(spec);
+  const object = { data: spec.data.map((t) => traceObject(t)), layout: JSON.parse(JSON.stringify(spec.layout, jsonReplacer) ?? "null"), config: JSON.parse(JSON.stringify(spec.config ?? {}, jsonReplacer)) } as PlotSpec;
+  return { json: raw.replace(/<\//g, "<\\/").replace(/<!--/g, "<\\u0021--"), object };
+}
+
+// Deep-frozen traces (a live map's base map, redrawn many times) are serialised once: their JSON text and its
+// parsed form are kept here. Anything not deep-frozen is serialised every time.
+const traceTexts = new WeakMap<object, string>();
+const traceObjects = new WeakMap<object, unknown>();
+const deeplyFrozen = new WeakSet<object>();
+
+function isDeepFrozen(v: unknown): boolean {
+  if (v === null || typeof v !== "object") return true;
+  if (deeplyFrozen.has(v)) return true;
+  if (!Object.isFrozen(v)) return false;
+  for (const x of Array.isArray(v) ? v : Object.values(v)) if (x !== null && typeof x === "object" && !isDeepFrozen(x)) return false;
+  deeplyFrozen.add(v);
+  return true;
+}
+
+/** Freezes a trace and everything in it, so that displays serialise it once (see `specJson`). Returns it. */
+export function freezeTrace<T extends object>(trace: T): T {
+  const walk = (v: unknown): void => {
+    if (v === null || typeof v !== "object" || Object.isFrozen(v)) return;
+    if (ArrayBuffer.isView(v)) return; // typed arrays cannot be frozen; leave the trace unfrozen then
+    for (const x of Array.isArray(v) ? v : Object.values(v)) walk(x);
+    Object.freeze(v);
+  };
+  walk(trace);
+  return trace;
+}
+
+function traceText(t: unknown): string {
+  if (t !== null && typeof t === "object" && isDeepFrozen(t)) {
+    let text = traceTexts.get(t);
+    if (text === undefined) traceTexts.set(t, (text = JSON.stringify(t, jsonReplacer) ?? "null"));
+    return text;
+  }
+  return JSON.stringify(t, jsonReplacer) ?? "null";
+}
+
+function traceObject(t: unknown): unknown {
+  if (t !== null && typeof t === "object" && isDeepFrozen(t)) {
+    let o = traceObjects.get(t);
+    if (o === undefined) traceObjects.set(t, (o = JSON.parse(traceText(t))));
+    return o;
+  }
+  return JSON.parse(traceText(t));
+}
+
+/** `JSON.stringify({ data, layout, config }, jsonReplacer)`, trace by trace (frozen traces from the cache). */
+function rawSpecJson(spec: PlotSpec): string {
+  const parts = [`"data":[${spec.data.map(traceText).join(",")}]`];
+  const layout = JSON.stringify(spec.layout, jsonReplacer);
+  if (layout !== undefined) parts.push(`"layout":${layout}`);
+  parts.push(`"config":${JSON.stringify(spec.config ?? {}, jsonReplacer)}`);
+  return `{${parts.join(",")}}`;
 }
 
 /** Numeric arrays at least this long are written as base64 float32 (`{dtype: "f4", bdata}`). */
@@ -187,6 +248,8 @@ export interface OutputHtmlOptions {
   carrier?: boolean;
   /** Element id (default a fresh unique id). */
   id?: string;
+  /** The spec's `specJson(spec)` when the caller has it already (a display serialises a figure once). */
+  json?: string;
 }
 
 /**
@@ -200,7 +263,7 @@ export function outputHtml(spec: PlotSpec, options: OutputHtmlOptions = {}): str
   const style = `width:${typeof width === "number" ? `${width}px` : "100%"};height:${height}px;`;
   const parts = [
     `<div id="${id}" class="inpca-figure" style="${style}"><div style="font:13px sans-serif;color:#666;padding:8px">Interactive figure (plotly.js, embedded; drawn when the notebook is trusted and runs JavaScript).</div></div>`,
-    `<script type="application/json" id="${id}-spec">${specJson(spec)}</script>`,
+    `<script type="application/json" id="${id}-spec">${options.json ?? specJson(spec)}</script>`,
   ];
   if (options.carrier) {
     parts.push(`<script type="application/octet-stream" class="inpca-plotly-carrier" data-plotly-version="${escapeHtml(plotlyBundle().version)}" data-encoding="gzip+base64">${plotlyCarrierPayload()}</script>`);

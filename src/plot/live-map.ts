@@ -10,17 +10,22 @@
  * await model.fit(x, y, { callbacks: [recordPredictions(model, { train }, "paper", { dir, id, live })] });
  * ```
  *
- * Cost per checkpoint: M·S·C multiply-adds for the distances to the M fitted points (30 ms for 3,000 × 1,000 × 10
- * on one core) and, when a redraw is due, the figure's JSON. The default interval keeps a redraw (~0.1–0.3 s for a
- * zoo-sized figure) to a few percent of training time.
+ * Cost per checkpoint: M·S·C multiply-adds in the WebAssembly kernel for the distances to the M fitted points,
+ * whose square roots are packed once (`bhattacharyyaTo`), and, when a redraw is due, the JSON of the live run only
+ * (the map's traces are frozen and serialised once). Measured in notebook 12 (864 × 500 × 10 map, 5,340 points):
+ * 3.9 ms a checkpoint, 22 ms a redraw, 3.4 % of the training's wall time at the default interval (4.1 % with two
+ * other processes on the two cores); before these two changes 24–50 ms and 83 ms, 12–25 %. `placeSeconds` and
+ * `drawSeconds` say what it cost.
  */
 import { InpcaInputError } from "../core/errors.js";
 import type { ModelPoint } from "../core/meta.js";
 import { PredictionSet } from "../core/prediction-set.js";
-import { bhattacharyyaSync } from "../geometry/distances.js";
+import type { DistanceMatrix } from "../core/distance-matrix.js";
+import { bhattacharyyaTo } from "../geometry/distances.js";
 import type { Embedding } from "../geometry/embedding.js";
 import type { ZooCheckpoint } from "../io/zoo.js";
 import { showLive, type LiveOutput } from "./display.js";
+import { freezeTrace } from "./html.js";
 import { Figure } from "./figure.js";
 import { trajectories3d, type Trajectories3dOptions } from "./trajectories3d.js";
 import { triplot, type TriplotOptions } from "./triplot.js";
@@ -53,9 +58,14 @@ export class LiveMap implements CheckpointListener {
   private readonly placed: number[][] = [];
   private readonly metas: ModelPoint[] = [];
   private output: LiveOutput | null = null;
+  /** Distances to the basis, its square roots computed once. */
+  private readonly distances: (a: PredictionSet) => DistanceMatrix;
   private lastDraw = 0;
   /** Redraws so far (the first display included). */
   redraws = 0;
+  /** Seconds spent placing checkpoints (distances to the basis and the out-of-sample formula), and redrawing. */
+  placeSeconds = 0;
+  drawSeconds = 0;
 
   /**
    * `embedding`: the map (exact or landmark InPCA); `basis`: the prediction set it was fitted on (for a landmark
@@ -67,6 +77,7 @@ export class LiveMap implements CheckpointListener {
       throw new InpcaInputError(`liveMap: the basis set has ${basis.models} model-points but the embedding was fitted on ${embedding.basis.size}${embedding.landmark ? " (a landmark embedding: pass set.select(emb.landmark.landmarks))" : ""}`);
     }
     if (embedding.dims < 2) throw new InpcaInputError(`liveMap: the embedding has ${embedding.dims} axis; it needs at least 2`);
+    this.distances = bhattacharyyaTo(basis);
     this.label = options.label ?? "live";
     this.interval = options.interval ?? 2000;
     this.color = options.color ?? "#111111";
@@ -77,6 +88,8 @@ export class LiveMap implements CheckpointListener {
     // the map recedes (translucent lines, small markers) so that the live run reads on top of it
     const map = { lineOpacity: 0.3, markerSize: 3, ...options, title };
     this.base = view === "3d" ? trajectories3d(embedding, map) : triplot(embedding, { ...map, pairs: this.pairs });
+    // the map does not change between redraws: frozen, its traces are serialised once (plot/html.ts)
+    this.base.data.forEach((t) => freezeTrace(t));
     if (options.display !== false) {
       this.output = showLive(this.figure());
       this.redraws = 1;
@@ -110,12 +123,14 @@ export class LiveMap implements CheckpointListener {
       if (predictions.length !== S * C) throw new InpcaInputError(`liveMap.add: checkpoint ${row.step} has ${predictions.length} probabilities; the map's samples need ${S} samples × ${C} classes = ${S * C}`);
       one = new PredictionSet({ probs: predictions, models: 1, samples: S, classes: C, labels: this.basis.labels, meta: [row], split: this.basis.split }, { source: `liveMap checkpoint ${row.step}` });
     }
-    const cross = bhattacharyyaSync(one, this.basis, { showProgress: false });
+    const t0 = performance.now();
+    const cross = this.distances(one);
     const placed = this.embedding.addPoints(cross, [row]);
     const K = placed.dims;
     const x = Float64Array.from({ length: K }, (_, k) => placed.coord(placed.points - 1, k));
     this.placed.push(Array.from(x));
     this.metas.push(row);
+    this.placeSeconds += (performance.now() - t0) / 1000;
     if (this.output && Date.now() - this.lastDraw >= this.interval) this.draw();
     return x;
   }
@@ -141,9 +156,11 @@ export class LiveMap implements CheckpointListener {
   }
 
   private draw(): void {
+    const t0 = performance.now();
     this.output!.update(this.figure());
     this.redraws++;
     this.lastDraw = Date.now();
+    this.drawSeconds += (performance.now() - t0) / 1000;
   }
 
   private hover(): string[] {

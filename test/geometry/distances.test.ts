@@ -5,6 +5,7 @@ import { shutdownPool } from "../../src/geometry/pairwise/pool.js";
 import { kernelModule } from "../../src/geometry/pairwise/runtime.js";
 import { BlockEngine, finishMatrix, rowPairs } from "../../src/geometry/pairwise/engine.js";
 import { naiveBhattacharyya, randomSet } from "../helpers/data.js";
+import { bhattacharyyaTo } from "../../src/geometry/distances.js";
 
 afterAll(() => shutdownPool());
 
@@ -218,6 +219,37 @@ describe("bhattacharyya", () => {
     expect(() => tubeWidth(set, { progressOptions: {} } as never)).toThrow(/tubeWidth: the option `progressOptions` was renamed/);
     const D = await bhattacharyya(set, { threads: 2, showProgress: false });
     expect(D.rows).toBe(150);
+  });
+});
+
+describe("bhattacharyyaTo: distances to a fixed basis, its roots computed once", () => {
+  it("equals the naive formula and the kernel on sets with zeros, identical and disjoint models", () => {
+    const basis = randomSet(37, 23, 5, 11, { zeros: 0.3 });
+    const a = randomSet(4, 23, 5, 12, { zeros: 0.3 });
+    // a row of `a` that is a basis model exactly, and one disjoint from it at every sample (the capped term)
+    const probs = Float32Array.from(a.probs);
+    probs.set(basis.probs.subarray(0, 23 * 5), 0);
+    for (let n = 0; n < 23; n++) for (let c = 0; c < 5; c++) probs[23 * 5 + n * 5 + c] = basis.probs[n * 5 + c]! > 0 ? 0 : 1;
+    for (let n = 0; n < 23; n++) {
+      let s = 0;
+      for (let c = 0; c < 5; c++) s += probs[23 * 5 + n * 5 + c]!;
+      if (s === 0) probs[23 * 5 + n * 5] = 1; // a basis row with no zero: leave one class
+      else for (let c = 0; c < 5; c++) probs[23 * 5 + n * 5 + c]! /= s;
+    }
+    const set = new PredictionSet({ probs, models: 4, samples: 23, classes: 5, labels: basis.labels, meta: a.meta });
+    const D = bhattacharyyaTo(basis)(set);
+    const K = bhattacharyyaSync(set, basis);
+    expect([D.rows, D.cols]).toEqual([4, 37]);
+    for (let i = 0; i < 4; i++) for (let j = 0; j < 37; j++) {
+      expect(Math.abs(D.get(i, j) - naiveBhattacharyya(set, i, basis, j))).toBeLessThan(1e-12);
+      expect(Math.abs(D.get(i, j) - K.get(i, j))).toBeLessThan(1e-12);
+      expect(Number.isFinite(D.get(i, j))).toBe(true);
+    }
+    expect(D.get(0, 0)).toBeLessThan(1e-12); // a model and itself
+  });
+
+  it("refuses a set on other samples, naming both", () => {
+    expect(() => bhattacharyyaTo(randomSet(3, 10, 4, 1))(randomSet(1, 9, 4, 2))).toThrow(InpcaInputError);
   });
 });
 

@@ -14,6 +14,7 @@ import { DEFAULT_PYTHON } from "../helpers/python.js";
 import { DistanceMatrix, type ModelPoint } from "../../src/core/index.js";
 import { completeLinkage, Embedding, leafOrder } from "../../src/geometry/index.js";
 import * as plot from "../../src/plot/index.js";
+import { freezeTrace, specJson, specObject, specTexts } from "../../src/plot/html.js";
 import { resetDisplay, type DisplayContent } from "../../src/plot/display.js";
 import { normal } from "../../src/linalg/random.js";
 
@@ -99,6 +100,30 @@ describe("show in a tslab kernel", () => {
     const d = (D as unknown as Record<symbol, () => Record<string, unknown>>)[Symbol.for("Jupyter.display")]!();
     expect((d["application/vnd.plotly.v1+json"] as { data: { type: string }[] }).data[0]!.type).toBe("heatmap");
     expect(d["text/plain"]).toMatch(/^DistanceMatrix custom 2×2/);
+  });
+});
+
+describe("one serialisation per display", () => {
+  it("specTexts gives exactly specJson's text and specObject's object, escapes and base64 arrays included", () => {
+    const fig = plot.scatter(Float64Array.from({ length: 1500 }, (_, i) => i / 7), Float64Array.from({ length: 1500 }, (_, i) => Math.sin(i)), { text: Array.from({ length: 1500 }, (_, i) => `p${i}</script><!--<br>`), title: "a </b> title" });
+    const t = specTexts(fig);
+    expect(t.json).toBe(specJson(fig));
+    expect(t.object).toEqual(specObject(fig));
+    expect(t.json).not.toContain("</script>");
+  });
+
+  it("deep-frozen traces are serialised once, to the same text; unfrozen ones are read afresh", () => {
+    const make = () => plot.scatter(Float64Array.from({ length: 1200 }, (_, i) => i), Float64Array.from({ length: 1200 }, (_, i) => i * i), { title: "f" });
+    const fresh = make();
+    const frozen = make();
+    frozen.data.forEach((tr) => freezeTrace(tr));
+    expect(Object.isFrozen((frozen.data[0] as { marker: object }).marker)).toBe(true);
+    expect(specJson(frozen)).toBe(specJson(fresh));
+    expect(specJson(frozen)).toBe(specJson(fresh)); // from the cache
+    expect(specTexts(frozen).object).toEqual(specObject(fresh));
+    // an unfrozen trace changed after a display shows the change
+    (fresh.data[0] as { name: string }).name = "changed";
+    expect(specJson(fresh)).toContain('"name":"changed"');
   });
 });
 

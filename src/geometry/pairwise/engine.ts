@@ -118,6 +118,25 @@ export class BlockEngine {
     return true;
   }
 
+  /**
+   * For a cross job of one block (block = S): packs the rows and the columns once. Then `crossRows()` repacks
+   * only the rows (after the caller has overwritten `job.rows`) and accumulates every (row, column) pair into
+   * `job.sums`, so a fixed column set is square-rooted once for many rows (`bhattacharyyaTo`).
+   */
+  packColumns(): void {
+    if (this.job.block !== this.job.samples || this.job.cols === null) throw new Error("packColumns: needs a cross job of one block (block = samples)");
+    this.pack(0, this.job.samples);
+  }
+
+  /** See `packColumns`. */
+  crossRows(): void {
+    const { rows, rowCount, samples: S, classes: C, precision } = this.job;
+    const lane = laneBytes(precision);
+    const view = precision === "f32" ? new Float32Array(this.memory.buffer) : new Float64Array(this.memory.buffer);
+    packInto(view, this.rowBase / lane, rows, rowCount, S, C, 0, S);
+    for (let k = 0; k < rowPairs(rowCount); k++) this.pair(k, S);
+  }
+
   private pack(n0: number, B: number): void {
     const { rows, cols, rowCount, colCount, samples: S, classes: C, precision } = this.job;
     const lane = laneBytes(precision);
