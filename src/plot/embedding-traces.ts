@@ -245,9 +245,11 @@ export function referenceTraces(emb: Embedding, axes: readonly number[], parts: 
     const text = parts.endpoints.map((e) => e.label.split(" ")[0]!);
     const t: PlotTrace = {
       // in a WebGL panel the endpoints are WebGL too: the GL canvas lies above the SVG layer and would hide them
-      type: place.kind === "3d" ? "scatter3d" : place.webgl ? "scattergl" : "scatter", mode: "markers+text", name: "P₀ ignorance, P* truth", legendgroup: "endpoints", showlegend: legend,
+      // in 3-D the labels are scene annotations instead (endpointAnnotations): drawn over the WebGL scene, the
+      // cloud of checkpoints cannot hide them
+      type: place.kind === "3d" ? "scatter3d" : place.webgl ? "scattergl" : "scatter", mode: place.kind === "3d" ? "markers" : "markers+text", name: "P₀ ignorance, P* truth", legendgroup: "endpoints", showlegend: legend,
       marker: { color: TIMELIKE_RED, size: place.kind === "3d" ? 12 : 11, line: { color: "#ffffff", width: 1.5 } },
-      text, textposition: place.kind === "3d" ? "top center" : labelSides(emb, axes, idx), textfont: font(place.kind === "3d" ? 16 : 14, TIMELIKE_RED),
+      text, ...(place.kind === "3d" ? {} : { textposition: labelSides(emb, axes, idx), textfont: font(14, TIMELIKE_RED) }),
       customdata: parts.endpoints.map((e) => e.label),
       hovertemplate: "%{customdata}<extra></extra>",
       ...where,
@@ -256,6 +258,18 @@ export function referenceTraces(emb: Embedding, axes: readonly number[], parts: 
     traces.push(t);
   }
   return traces;
+}
+
+/**
+ * The labels of P₀ and P* in a 3-D scene, as `scene.annotations`: SVG drawn over the WebGL scene (so no checkpoint
+ * hides them), with a short arrow to the marker, on a translucent white ground.
+ */
+export function endpointAnnotations(emb: Embedding, axes: readonly number[], parts: EmbeddingParts): Record<string, unknown>[] {
+  return parts.endpoints.map((e) => ({
+    x: emb.coord(e.index, axes[0]!), y: emb.coord(e.index, axes[1]!), z: emb.coord(e.index, axes[2]!),
+    text: e.label.split(" ")[0]!, showarrow: true, arrowhead: 0, arrowwidth: 1.5, arrowcolor: TIMELIKE_RED, ax: 0, ay: -30,
+    font: font(16, TIMELIKE_RED), bgcolor: "rgba(255,255,255,0.75)", borderpad: 2,
+  }));
 }
 
 /**

@@ -3,7 +3,7 @@
  * coloured by a configuration field, with the ignorance→truth geodesic in black and P0, P* in red.
  */
 import type { Embedding } from "../geometry/embedding.js";
-import { checkAxes, embeddingColoring, embeddingParts, modelTraces, referenceTraces, type EmbeddingFigureOptions } from "./embedding-traces.js";
+import { checkAxes, embeddingColoring, embeddingParts, endpointAnnotations, modelTraces, referenceTraces, type EmbeddingFigureOptions } from "./embedding-traces.js";
 import { Figure } from "./figure.js";
 import { axis3d, baseConfig, baseLayout, fieldTitle, inpcaAxisTitle } from "./style.js";
 
@@ -59,6 +59,7 @@ export function trajectories3d(emb: Embedding, options: Trajectories3dOptions = 
     zaxis: axis3d(inpcaAxisTitle(axes[2], emb.timelike[axes[2]]!), emb.timelike[axes[2]]!),
     ...(options.equalAspect === false ? { aspectmode: "cube" } : { aspectmode: "manual", aspectratio: equalAspectRatio(emb, axes) }),
     camera,
+    ...(options.references !== false && parts.endpoints.length ? { annotations: endpointAnnotations(emb, axes, parts) } : {}),
     dragmode: "turntable",
     bgcolor: "#ffffff",
   };

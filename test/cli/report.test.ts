@@ -123,9 +123,11 @@ function count(v: unknown): number {
   return 0;
 }
 
+const ENDPOINTS = "P₀ ignorance, P* truth";
+
 /** Markers of model points in a trajectories3d spec (not the P0/P* trace). */
 function modelMarkers(spec: Spec): number {
-  return spec.data.filter((t) => t["mode"] === "markers").reduce((a, t) => a + count(t["x"]), 0);
+  return spec.data.filter((t) => t["mode"] === "markers" && t["name"] !== ENDPOINTS).reduce((a, t) => a + count(t["x"]), 0);
 }
 
 function occurrences(haystack: string, needle: string): number {
@@ -197,10 +199,12 @@ describe("inpca report on a zoo", () => {
     for (const f of [figs[0]!, figs[5]!]) {
       expect(modelMarkers(f)).toBe(M);
       // one marker trace per architecture
-      expect(f.data.filter((t) => t["mode"] === "markers").map((t) => t["name"]).sort()).toEqual([...ARCHS].sort());
+      expect(f.data.filter((t) => t["mode"] === "markers" && t["name"] !== ENDPOINTS).map((t) => t["name"]).sort()).toEqual([...ARCHS].sort());
       const geo = f.data.find((t) => t["name"] === "geodesic P₀ → P*");
       expect(count(geo?.["x"])).toBe(100);
-      expect(count(f.data.find((t) => t["mode"] === "markers+text")?.["x"])).toBe(2);
+      expect(count(f.data.find((t) => t["name"] === ENDPOINTS)?.["x"])).toBe(2);
+      // their labels are scene annotations, drawn over the WebGL cloud
+      expect(((f.layout["scene"] as { annotations: { text: string }[] }).annotations).map((a) => a.text)).toEqual(["P₀", "P*"]);
     }
     for (const f of [figs[1]!, figs[6]!]) {
       // the 2-D panels: the same points in each of the three panels, and the geodesic with P0/P*

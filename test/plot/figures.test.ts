@@ -80,7 +80,7 @@ describe("styleBy: some runs set apart in a second style", () => {
 
   it("continuous colours follow their points into each style's trace, with one colour bar", () => {
     const fig = plot.trajectories3d(emb, { colorBy: "epoch", styleBy: "status" });
-    const markers = fig.data.filter((t) => t["mode"] === "markers");
+    const markers = fig.data.filter((t) => t["mode"] === "markers" && t["name"] !== "P₀ ignorance, P* truth");
     expect(markers.map((t) => t["name"])).toEqual([plot.fieldTitle("epoch"), `${plot.fieldTitle("epoch")} · untrained`]);
     // run0's epochs in the usual trace, run1's in the marked one
     expect((markers[0]!["marker"] as { color: number[] }).color).toEqual([0, 0.5, 1, 1.5]);
@@ -112,10 +112,15 @@ describe("trajectories3d", () => {
     const geo = byName(fig.data, "geodesic P₀ → P*")[0]!;
     expect(geo["x"]).toEqual([0, 2, 4]);
     expect((geo["line"] as { color: string }).color).toBe("#000000");
-    const ends = fig.data.find((t) => t["mode"] === "markers+text")!;
+    const ends = byName(fig.data, "P₀ ignorance, P* truth")[0]!;
     expect((ends["marker"] as { color: string }).color).toBe(plot.TIMELIKE_RED);
     expect(ends["x"]).toEqual([0, 4]); // λ = 0 is P0, λ = 1 is P*
-    expect(ends["text"]).toEqual(["P₀", "P*"]);
+    expect(ends["mode"]).toBe("markers");
+    // the labels: scene annotations at the markers (SVG over the WebGL scene, so the cloud cannot hide them)
+    const notes = (fig.layout["scene"] as { annotations: { x: number; y: number; z: number; text: string; font: { color: string } }[] }).annotations;
+    expect(notes.map((a) => [a.text, a.x, a.y, a.z])).toEqual([["P₀", 0, 0, 0], ["P*", 4, 0, 0]]);
+    expect(notes.every((a) => a.font.color === plot.TIMELIKE_RED)).toBe(true);
+    expect(plot.trajectories3d(emb, { references: false }).layout["scene"]).not.toHaveProperty("annotations");
   });
 
   it("labels and colours time-like axes red, others dark", () => {
