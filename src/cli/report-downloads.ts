@@ -3,7 +3,7 @@
  * and as `.npy` (float64 [checkpoints, axes], rows in the CSV's order), built in the page from one JSON block per
  * split, so the page stays one file and carries the numbers once (coordinates as base64 float64, exact).
  */
-import { field, type ConfigValue } from "../core/meta.js";
+import type { ConfigValue } from "../core/meta.js";
 import type { PredictionSet } from "../core/prediction-set.js";
 import type { Embedding } from "../geometry/embedding.js";
 import { escapeHtml } from "../plot/html.js";
@@ -46,7 +46,8 @@ export function coordinatesBlock(split: string, set: PredictionSet, emb: Embeddi
   });
   const firstRow = runs.map((r) => set.meta.findIndex((m) => m.run === r));
   const config: Record<string, (ConfigValue | null)[]> = {};
-  for (const k of configFields) config[k] = firstRow.map((i) => (field(set.meta[i]!, k) ?? null) as ConfigValue | null);
+  // configuration values proper (`config`), not top-level fields of the same name
+  for (const k of configFields) config[k] = firstRow.map((i) => (set.meta[i]!.config?.[k] ?? null) as ConfigValue | null);
   const bytes = new Uint8Array(M * emb.dims * 8);
   const view = new DataView(bytes.buffer);
   for (let i = 0; i < M * emb.dims; i++) view.setFloat64(8 * i, emb.coords[i]!, true);
@@ -62,7 +63,8 @@ export function coordinatesBlock(split: string, set: PredictionSet, emb: Embeddi
 
 /** The JSON block and the two download buttons of a split (`stem` begins the file names). */
 export function coordinatesHtml(block: CoordinatesBlock, stem: string): string {
-  const json = JSON.stringify(block).replace(/<\//g, "<\\/");
+  // every "<" escaped: no run id or configuration value can end the data block or open a comment in it
+  const json = JSON.stringify(block).replace(/</g, "\\u003c");
   const name = (ext: string) => escapeHtml(`${stem}-${block.split}-coordinates.${ext}`);
   return [
     `<script type="application/json" class="inpca-coords" data-split="${escapeHtml(block.split)}">${json}</script>`,
@@ -83,7 +85,9 @@ export const DOWNLOAD_SCRIPT = `(function () {
   function coords(d) { var b = bytes(d.coords), v = new DataView(b.buffer), n = d.points * d.dims, out = new Float64Array(n); for (var i = 0; i < n; i++) out[i] = v.getFloat64(8 * i, true); return out; }
   function cell(v) { if (v === null || v === undefined) return ""; var s = String(v); return /[",\\n\\r]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s; }
   function csv(d) {
-    var keys = Object.keys(d.config), x = coords(d), head = ["run"].concat(keys, ["step", "epoch", "progress", "error"]);
+    var fixed = ["run", "step", "epoch", "progress", "error"], keys = Object.keys(d.config), x = coords(d);
+    // a configuration field named like a fixed column is written as config.<name>
+    var head = ["run"].concat(keys.map(function (k) { return fixed.indexOf(k) >= 0 || /^inpca\\d/.test(k) ? "config." + k : k; }), ["step", "epoch", "progress", "error"]);
     for (var k = 0; k < d.dims; k++) head.push("inpca" + (k + 1) + (d.timelike[k] ? "_timelike" : ""));
     var lines = [head.map(cell).join(",")];
     for (var i = 0; i < d.points; i++) {

@@ -262,6 +262,7 @@ export async function buildReport(folder: string, options: ReportOptions = {}): 
   if (tr?.lambda && te?.lambda) {
     const section = trainTestSection(tr.set, tr.lambda, te.set, te.lambda, tr.colorBy, `fig-${++figureNo}`);
     if (section) sections.push(section);
+    else notes.push("Train and test are not compared: no checkpoint is in both splits (matched by run and step).");
   }
   const seconds = (Date.now() - t0) / 1000;
   const first = [...loaded.sets.values()][0]!;
@@ -519,7 +520,10 @@ function splitSection(summary: SplitSummary, set: PredictionSet, emb: Embedding,
  * against λ* on the train samples, with the diagonal, and the final errors. Null when no checkpoint matches.
  */
 function trainTestSection(train: PredictionSet, lamTrain: Float64Array, test: PredictionSet, lamTest: Float64Array, colorBy: string | undefined, id: string): string | null {
-  const key = (m: ModelPoint) => `${m.run}\0${m.step}`;
+  // a checkpoint is the same on both splits when its run and step are; when each split is one run (train/ and
+  // test/ folders of one run's checkpoints, whose ids are the folder names), by step alone
+  const oneRunEach = train.runs().length === 1 && test.runs().length === 1;
+  const key = (m: ModelPoint) => (oneRunEach ? String(m.step) : `${m.run}\0${m.step}`);
   const trainRow = new Map(train.meta.map((m, i) => [key(m), i]));
   const pairs: [number, number][] = [];
   test.meta.forEach((m, j) => {

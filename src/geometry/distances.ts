@@ -82,8 +82,8 @@ export function bhattacharyyaSync(a: PredictionSet, b?: PredictionSet | Distance
   return wrap(job, a, other, "bhattacharyya");
 }
 
-/** Largest basis whose packed square roots `bhattacharyyaTo` keeps (M·S·C float64, 512 MB); above it, each call packs anew. */
-export const BASIS_CACHE_BYTES = 512 * 2 ** 20;
+/** Largest basis whose packed square roots `bhattacharyyaTo` keeps (M·S·C float64, 256 MB); above it, each call packs anew. */
+export const BASIS_CACHE_BYTES = 256 * 2 ** 20;
 
 /**
  * Distances from new model-points to a fixed set `basis`, for placing checkpoints one at a time (the live map):
@@ -97,7 +97,13 @@ export function bhattacharyyaTo(basis: PredictionSet): (a: PredictionSet) => Dis
   const { models: M, samples: S, classes: C } = basis;
   if (engineBytes(1, M, C, S, false) > BASIS_CACHE_BYTES) return (a) => bhattacharyyaSync(a, basis, { showProgress: false });
   const job: PairJob = { rows: new Float32Array(S * C), cols: basis.probs, rowCount: 1, colCount: M, samples: S, classes: C, block: S, precision: "f64", sums: new Float64Array(M) };
-  const engine = new BlockEngine(kernelModule(), job);
+  let engine: BlockEngine;
+  try {
+    engine = new BlockEngine(kernelModule(), job);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    return (a) => bhattacharyyaSync(a, basis, { showProgress: false }); // no room for the packed basis: pack per call
+  }
   engine.packColumns();
   return (a) => {
     assertSameSamples(a, basis, "bhattacharyyaTo: the new model-points and the basis");

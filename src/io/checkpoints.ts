@@ -261,7 +261,8 @@ function checkFinite(data: ArrayLike<number>, C: number, where: string): void {
 }
 
 function isHalf(a: { dtype?: string; storage?: string }): boolean {
-  return /f2$/.test(a.dtype ?? "") || a.storage === "HalfStorage";
+  // NumPy's "<f2", safetensors' "F16", torch's HalfStorage (bfloat16 rounds coarser than the float16 tolerance covers)
+  return /f2$|^F16$/.test(a.dtype ?? "") || a.storage === "HalfStorage";
 }
 
 function describeKind(k: PredictionKind): string {

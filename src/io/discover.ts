@@ -48,6 +48,8 @@ export interface DiscoveredRun {
 export interface DiscoverOptions {
   /** Name of the array to take from each file: npz member, safetensors tensor, HDF5 dataset, or JSON key. */
   array?: string;
+  /** Split the samples come from ("train", "test"): in a file of several arrays, selects the split's own. */
+  split?: string;
   /**
    * Run id: one string (a single run), or a function of each discovered run. Default: the sidecar's run/id/name,
    * else the folder name (a JSON configuration name becomes `key=value,...`), plus the configuration embedded in
@@ -66,7 +68,7 @@ export interface DiscoverOptions {
  */
 export function discoverCheckpoints(dirOrGlob: string | readonly string[], options: DiscoverOptions = {}): DiscoveredRun[] {
   const items = collect(dirOrGlob);
-  for (const it of items) it.rows = runFileRows(it, options.array);
+  for (const it of items) it.rows = runFileRows(it, options);
   // group by run folder and by the configuration embedded in the file name; a run file is a run of its own
   const groups = new Map<string, Item[]>();
   for (const it of items) {

@@ -97,7 +97,14 @@ export const ARRAY_FORMATS: readonly ArrayFormat[] = [
     ready: () => hdf5Ready(),
     open(file) {
       const f = openHdf5Sync(file);
-      return { file, names: f.datasets(), shape: (n) => f.info(n).shape, read: (n) => f.read(n), close: () => f.close() };
+      let names: string[];
+      try {
+        names = f.datasets();
+      } catch (e) {
+        f.close();
+        throw e;
+      }
+      return { file, names, shape: (n) => f.info(n).shape, read: (n) => f.read(n), close: () => f.close() };
     },
   },
   {

@@ -10,6 +10,9 @@ import { checkedIntegers } from "../core/integers.js";
 import { isDir, safeReaddir } from "./checkpoint-walk.js";
 import { ARRAY_EXTENSIONS, arrayFormatOf, arraySource, openArrayFile, pickLabelArray, type ArrayFile, type FileArray } from "./formats.js";
 
+/** Extensions of labels files in the order they are looked for (then any other array format's). */
+const LABEL_EXTENSIONS: readonly string[] = [...new Set([".npy", ".json", ".npz", ".safetensors", ".h5", ".hdf5", ".pt", ".pth", ...ARRAY_EXTENSIONS])];
+
 /** Labels and the file (or "options.labels") they came from. */
 export interface FoundLabels {
   labels: Int32Array;
@@ -46,11 +49,11 @@ export function innerLabels(f: ArrayFile, options: LabelsOptions): Int32Array | 
  */
 export function findLabelsFile(dir: string, split?: string): string | null {
   const stems = [...(split ? [`labels.${split}`, `labels_${split}`, `${split}_labels`, `${split}.labels`] : []), "labels", "targets"];
-  for (const s of stems) for (const ext of ARRAY_EXTENSIONS) if (existsSync(join(dir, s + ext)) && !isDir(join(dir, s + ext))) return join(dir, s + ext);
+  for (const s of stems) for (const ext of LABEL_EXTENSIONS) if (existsSync(join(dir, s + ext)) && !isDir(join(dir, s + ext))) return join(dir, s + ext);
   for (const folder of ["labels", "targets", "label", "target"]) {
     const d = join(dir, folder);
     if (!isDir(d)) continue;
-    for (const s of [...(split ? [split] : []), ...stems]) for (const ext of ARRAY_EXTENSIONS) if (existsSync(join(d, s + ext))) return join(d, s + ext);
+    for (const s of [...(split ? [split] : []), ...stems]) for (const ext of LABEL_EXTENSIONS) if (existsSync(join(d, s + ext))) return join(d, s + ext);
     const files = safeReaddir(d).filter((n) => arrayFormatOf(n) !== undefined && !n.startsWith("."));
     if (files.length === 1) return join(d, files[0]!);
     if (files.length > 1) throw new InpcaInputError(`labels folder holds several files (${files.join(", ")}) and none is named for the split${split ? ` "${split}"` : ""}; pass options.labels`, { file: d });

@@ -15,30 +15,37 @@ const STEP_ARRAYS = ["steps", "step", "global_step", "global_steps", "iterations
 const EPOCH_ARRAYS = ["epochs", "epoch"];
 
 /** The checkpoint count (and stored steps/epochs) of a run file, or undefined for an ordinary checkpoint file. */
-export function runFileRows(it: Item, array: string | undefined): RunFileRows | undefined {
+export function runFileRows(it: Item, options: { array?: string; split?: string }): RunFileRows | undefined {
   // checkpoint folders hold one checkpoint; a file named for a step or epoch is one checkpoint (a stacked array
   // there is an error, reported when it is read)
   if (it.path !== it.file || it.name.keyed) return undefined;
   const format = arrayFormatOf(it.file);
   if (!format?.cheapShapes) return undefined;
-  let shape: number[];
+  let shape: number[] | undefined;
   let steps: number[] | undefined;
   let epochs: number[] | undefined;
+  let f: ReturnType<typeof format.open>;
   try {
-    const f = format.open(it.file);
-    try {
-      shape = f.shape(pickPredictionArray(f, { array }));
-      const oneD = (cands: string[]) => {
-        const n = cands.find((c) => f.names.includes(c) && f.shape(c).length === 1);
-        return n === undefined ? undefined : Array.from(f.read(n).data, Number);
-      };
-      steps = oneD(STEP_ARRAYS);
-      epochs = oneD(EPOCH_ARRAYS);
-    } finally {
-      f.close();
-    }
+    f = format.open(it.file);
   } catch {
     return undefined; // unreadable, or h5wasm not loaded (sync discovery): reading it later reports the problem
+  }
+  try {
+    // which array holds the predictions: a choice that fails here fails when read, so it is reported now
+    const name = pickPredictionArray(f, options);
+    try {
+      shape = f.shape(name);
+    } catch {
+      return undefined; // a header that cannot be read: reading the file reports it
+    }
+    const oneD = (cands: string[]) => {
+      const n = cands.find((c) => f.names.includes(c) && f.shape(c).length === 1);
+      return n === undefined ? undefined : Array.from(f.read(n).data, Number);
+    };
+    steps = oneD(STEP_ARRAYS);
+    epochs = oneD(EPOCH_ARRAYS);
+  } finally {
+    f.close();
   }
   if (shape.length !== 3 || shape[0]! <= 1) return undefined;
   const count = shape[0]!;

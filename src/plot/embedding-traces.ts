@@ -154,17 +154,22 @@ export function modelTraces(emb: Embedding, axes: readonly number[], parts: Embe
     if (means.length) addMean(means, `${name0} (mean)`, lineColor === "#b4b4b4" ? "#444444" : lineColor, group0);
     if (all.length === 0) return;
     const styles = [...new Set(all.map(styleOf))].sort((a, b) => (a === null ? -1 : b === null ? 1 : a < b ? -1 : a > b ? 1 : 0));
+    // per-point colours (a continuous field) line up with `every`: they follow their points into each trace
+    const at = new Map(every.map((i, j) => [i, j]));
+    let scaleShown = false;
     for (const style of styles) {
       const members = styles.length === 1 ? all : all.filter((i) => styleOf(i) === style);
       const name = style === null ? name0 : `${name0} · ${style}`;
       const group = style === null ? group0 : `${group0}|${style}`;
       let colorSpec = colorSpec0;
-      if (styles.length > 1 && typeof colorSpec0["color"] !== "string") {
-        // per-point colours (a continuous field) follow their points into each style's trace
-        const at = new Map(all.map((i, j) => [i, j]));
+      if (typeof colorSpec0["color"] !== "string" && members.length !== every.length) {
         colorSpec = { ...colorSpec0, color: members.map((i) => (colorSpec0["color"] as ArrayLike<unknown>)[at.get(i)!]) };
       }
-      if (style !== null && colorSpec["showscale"]) colorSpec = { ...colorSpec, showscale: false, colorbar: undefined };
+      // one colour bar, on the first trace drawn
+      if (colorSpec["showscale"]) {
+        if (scaleShown) colorSpec = { ...colorSpec, showscale: false, colorbar: undefined };
+        scaleShown = true;
+      }
       addStyled(members, name, colorSpec, lineColor, group, showInLegend, style !== null);
     }
   };

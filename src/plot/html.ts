@@ -69,14 +69,12 @@ export function specObject(spec: PlotSpec): PlotSpec {
 /** `specJson` and `specObject` of one spec from one serialisation: the script-safe text and the plain object. */
 export function specTexts(spec: PlotSpec): { json: string; object: PlotSpec } {
   const raw = rawSpecJson(spec);
-  const object = { data: spec.data.map((t) => traceObject(t)), layout: JSON.parse(JSON.stringify(spec.layout, jsonReplacer) ?? "null"), config: JSON.parse(JSON.stringify(spec.config ?? {}, jsonReplacer)) } as PlotSpec;
-  return { json: raw.replace(/<\//g, "<\\/").replace(/<!--/g, "<\\u0021--"), object };
+  return { json: raw.replace(/<\//g, "<\\/").replace(/<!--/g, "<\\u0021--"), object: JSON.parse(raw) as PlotSpec };
 }
 
 // Deep-frozen traces (a live map's base map, redrawn many times) are serialised once: their JSON text and its
 // parsed form are kept here. Anything not deep-frozen is serialised every time.
 const traceTexts = new WeakMap<object, string>();
-const traceObjects = new WeakMap<object, unknown>();
 const deeplyFrozen = new WeakSet<object>();
 
 function isDeepFrozen(v: unknown): boolean {
@@ -107,15 +105,6 @@ function traceText(t: unknown): string {
     return text;
   }
   return JSON.stringify(t, jsonReplacer) ?? "null";
-}
-
-function traceObject(t: unknown): unknown {
-  if (t !== null && typeof t === "object" && isDeepFrozen(t)) {
-    let o = traceObjects.get(t);
-    if (o === undefined) traceObjects.set(t, (o = JSON.parse(traceText(t))));
-    return o;
-  }
-  return JSON.parse(traceText(t));
 }
 
 /** `JSON.stringify({ data, layout, config }, jsonReplacer)`, trace by trace (frozen traces from the cache). */

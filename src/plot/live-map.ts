@@ -149,7 +149,10 @@ export class LiveMap implements CheckpointListener {
     if (this.output) this.draw();
   }
 
-  /** The map with the live run drawn on it so far. */
+  /**
+   * The map with the live run drawn on it so far. The map's traces are frozen (so that redraws serialise them
+   * once): to restyle them, build a new figure (`new Figure(fig.kind, { ...fig, data: fig.data.map((t) => ({ ...t })) })`).
+   */
   figure(): Figure {
     const traces = this.placed.length === 0 ? [] : this.pairs.length === 0 ? this.traces3d() : this.pairs.flatMap(([a, b], p) => this.traces2d(a, b, p === 0 ? "" : String(p + 1), p === 0));
     return new Figure(this.base.kind, { data: [...this.base.data, ...traces], layout: this.base.layout, config: this.base.config });

@@ -413,6 +413,25 @@ describe("inpca report on checkpoint folders", () => {
     expect(Object.keys(s.splits[0]!.finalLambda)).toEqual(["net-0", "net-1"]);
   });
 
+  it("train/ and test/ folders of one run's checkpoints: both splits, compared checkpoint by checkpoint (by step)", () => {
+    const dir = join(tmp, "ckpt-one-run");
+    const S = 16, C = 3, steps = 6;
+    const labels = Int32Array.from({ length: S }, (_, n) => n % C);
+    for (const [split, seed] of [["train", 3], ["test", 4]] as const) {
+      const probs = trainingLike(1, steps, S, C, labels, seed);
+      mkdirSync(join(dir, split), { recursive: true });
+      for (let k = 0; k < steps; k++) writeFileSync(join(dir, split, `epoch_${k}.npy`), writeNpy(probs.slice(k * S * C, (k + 1) * S * C), [S, C]));
+    }
+    writeFileSync(join(dir, "labels.npy"), writeNpy(labels, [S]));
+    const o = join(tmp, "out", "one-run.html");
+    const r = cli(["report", dir, "--out", o, "-q"]);
+    expect(r.code, r.stderr).toBe(0);
+    const h = readFileSync(o, "utf8");
+    expect(summary(h).splits.map((x) => x.split)).toEqual(["train", "test"]);
+    expect(h).toMatch(/6 checkpoints of 1 runs? have predictions on both splits/);
+    expect(specs(h).at(-1)!.kind).toBe("scatter");
+  });
+
   it("without labels: no geodesic or progress, and the page says so", () => {
     const dir = join(tmp, "ckpt-nolabels");
     makeCheckpoints(dir, "none");

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { InpcaInputError } from "../../src/core/index.js";
 import { isLabelsFile } from "../../src/io/checkpoint-walk.js";
-import { loadCheckpoints } from "../../src/io/checkpoints.js";
+import { discoverCheckpoints, loadCheckpoints } from "../../src/io/checkpoints.js";
 import { ARRAY_EXTENSIONS, ARRAY_FORMATS, arrayFormatOf, CHECKPOINT_EXTENSIONS, checkpointFileFormat, openArrayFile, pickLabelArray, pickPredictionArray } from "../../src/io/formats.js";
 import { findLabelsFile, loadLabelsFile } from "../../src/io/labels-file.js";
 import { writeNpy } from "../../src/io/npy.js";
@@ -112,6 +112,42 @@ describe("through the registry, every format with header shapes can be a run fil
     expect(Array.from(set.probs.subarray(K * S * C))).toEqual(Array.from(probs));
     expect(findLabelsFile(dir)).toBe(join(dir, "labels.npy"));
     expect(set.labels && Array.from(set.labels)).toEqual([0, 1, 2, 0, 1]);
+  });
+
+  it("a run file holding train and test arrays gives the split's own; an ambiguous one is refused at discovery", async () => {
+    const [K, S, C] = [3, 4, 2];
+    const dir = join(tmp, "two-splits");
+    mkdirSync(dir, { recursive: true });
+    const train = stack(K, S, C);
+    const test = stack(K, S, C).map((v, i) => (i % C === 0 ? 0.25 : 0.75));
+    writeFileSync(join(dir, "seed0.safetensors"), writeSafetensors({ train: { data: train, shape: [K, S, C] }, test: { data: test, shape: [K, S, C] } }));
+    const got = await loadCheckpoints(dir, { split: "test", log: false, labels: null });
+    expect(got.meta.map((m) => m.step)).toEqual([0, 1, 2]);
+    expect(Array.from(got.probs)).toEqual(Array.from(test));
+    expect(() => discoverCheckpoints(dir)).toThrow(/seed0\.safetensors: several arrays could be the predictions \(test, train\)/);
+  });
+
+  it("labels beside the checkpoints: .npy, then .json, then .npz (the order it always was)", async () => {
+    const dir = join(tmp, "label-order");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "labels.npz"), "not read");
+    writeFileSync(join(dir, "labels.json"), "[0, 1]");
+    expect(findLabelsFile(dir)).toBe(join(dir, "labels.json"));
+    writeFileSync(join(dir, "labels.npy"), writeNpy(Int32Array.of(1, 0), [2]));
+    expect(findLabelsFile(dir)).toBe(join(dir, "labels.npy"));
+  });
+
+  it("float16 safetensors checkpoints get the float16 row-sum tolerance (C·2⁻¹⁰), float32 ones the default 1e-3", async () => {
+    const C = 10, S = 3;
+    const rows = new Float32Array(S * C).fill(0.1004); // rows sum to 1.004: within 10·2⁻¹⁰ ≈ 0.0098, beyond 1e-3
+    for (const [dtype, ok] of [["F16", true], ["F32", false]] as const) {
+      const dir = join(tmp, `f16-${dtype}`);
+      mkdirSync(dir, { recursive: true });
+      for (const step of [0, 1]) writeFileSync(join(dir, `step_${step}.safetensors`), writeSafetensors({ probs: { data: rows, shape: [S, C], dtype } }));
+      const load = loadCheckpoints(dir, { log: false, kind: "probabilities" });
+      if (ok) expect((await load).models).toBe(2);
+      else await expect(load).rejects.toThrow(/sum/);
+    }
   });
 
   it("a safetensors file named for a step stays one checkpoint, and a stacked array there is refused by name", async () => {

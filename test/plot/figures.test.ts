@@ -60,6 +60,16 @@ describe("averaged trajectories (kind \"average\") drawn bold over the runs", ()
       expect(byName(fig.data, "mlp", "markers").reduce((a, t) => a + (t["x"] as number[]).length, 0)).toBe(4 * (fig.kind === "triplot" ? 3 : 1));
     }
   });
+
+  it("with a continuous colour, the runs' points keep their own values (the means do not shift them)", () => {
+    const fig = plot.trajectories3d(emb, { colorBy: "epoch" });
+    const runs = fig.data.filter((t) => t["mode"] === "markers" && t["name"] !== "P₀ ignorance, P* truth");
+    expect(runs.length).toBe(1);
+    const x = runs[0]!["x"] as number[];
+    const color = (runs[0]!["marker"] as { color: number[] }).color;
+    expect(color.length).toBe(x.length);
+    expect(color).toEqual(base.meta.filter((m) => m.kind !== "geodesic").map((m) => m.epoch)); // both runs' epochs, in order
+  });
 });
 
 describe("styleBy: some runs set apart in a second style", () => {
