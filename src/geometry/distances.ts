@@ -91,18 +91,20 @@ export const BASIS_CACHE_BYTES = 256 * 2 ** 20;
  * if within BASIS_CACHE_BYTES), so each call packs only the new rows and runs the kernel on the calling thread.
  * The numbers are those of `bhattacharyyaSync(a, basis)` (the same kernel): intensive (mean over samples), the
  * per-sample term −log BC with BC clamped to [e^−TERM_CAP, 1]. Returns a function of a set on the basis's
- * samples → DistanceMatrix [a.models, basis.models] (nats per sample).
+ * samples → DistanceMatrix [a.models, basis.models] (nats per sample). `precision: "f32"` (as for `bhattacharyya`)
+ * halves the memory and the time, at ~1e-7 relative error.
  */
-export function bhattacharyyaTo(basis: PredictionSet): (a: PredictionSet) => DistanceMatrix {
+export function bhattacharyyaTo(basis: PredictionSet, options: { precision?: Precision } = {}): (a: PredictionSet) => DistanceMatrix {
   const { models: M, samples: S, classes: C } = basis;
-  if (engineBytes(1, M, C, S, false) > BASIS_CACHE_BYTES) return (a) => bhattacharyyaSync(a, basis, { showProgress: false });
-  const job: PairJob = { rows: new Float32Array(S * C), cols: basis.probs, rowCount: 1, colCount: M, samples: S, classes: C, block: S, precision: "f64", sums: new Float64Array(M) };
+  const precision = options.precision ?? "f64";
+  if (engineBytes(1, M, C, S, false, precision) > BASIS_CACHE_BYTES) return (a) => bhattacharyyaSync(a, basis, { showProgress: false, precision });
+  const job: PairJob = { rows: new Float32Array(S * C), cols: basis.probs, rowCount: 1, colCount: M, samples: S, classes: C, block: S, precision, sums: new Float64Array(M) };
   let engine: BlockEngine;
   try {
     engine = new BlockEngine(kernelModule(), job);
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
-    return (a) => bhattacharyyaSync(a, basis, { showProgress: false }); // no room for the packed basis: pack per call
+    return (a) => bhattacharyyaSync(a, basis, { showProgress: false, precision }); // no room for the packed basis: pack per call
   }
   engine.packColumns();
   return (a) => {

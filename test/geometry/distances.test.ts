@@ -246,6 +246,13 @@ describe("bhattacharyyaTo: distances to a fixed basis, its roots computed once",
       expect(Number.isFinite(D.get(i, j))).toBe(true);
     }
     expect(D.get(0, 0)).toBeLessThan(1e-12); // a model and itself
+    // float32 coefficients: exactly the f32 kernel's numbers, within 1e-6 of the exact ones
+    const D32 = bhattacharyyaTo(basis, { precision: "f32" })(set);
+    const K32 = bhattacharyyaSync(set, basis, { precision: "f32" });
+    for (let i = 0; i < 4; i++) for (let j = 0; j < 37; j++) {
+      expect(D32.get(i, j)).toBe(K32.get(i, j));
+      expect(Math.abs(D32.get(i, j) - D.get(i, j))).toBeLessThan(1e-6 * Math.max(1, D.get(i, j)));
+    }
   });
 
   it("refuses a set on other samples, naming both", () => {
