@@ -35,16 +35,17 @@ export function coordinatesBlock(split: string, set: PredictionSet, emb: Embeddi
   const M = set.models;
   if (emb.points !== M) throw new Error(`coordinatesBlock: ${emb.points} embedded points for ${M} checkpoints`);
   const runs: string[] = [];
+  const firstRow: number[] = [];
   const index = new Map<string, number>();
-  const run = set.meta.map((m) => {
+  const run = set.meta.map((m, i) => {
     let k = index.get(m.run);
     if (k === undefined) {
       index.set(m.run, (k = runs.length));
       runs.push(m.run);
+      firstRow.push(i);
     }
     return k;
   });
-  const firstRow = runs.map((r) => set.meta.findIndex((m) => m.run === r));
   const config: Record<string, (ConfigValue | null)[]> = {};
   // configuration values proper (`config`), not top-level fields of the same name
   for (const k of configFields) config[k] = firstRow.map((i) => (set.meta[i]!.config?.[k] ?? null) as ConfigValue | null);

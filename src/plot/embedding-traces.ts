@@ -155,7 +155,7 @@ export function modelTraces(emb: Embedding, axes: readonly number[], parts: Embe
     if (all.length === 0) return;
     const styles = [...new Set(all.map(styleOf))].sort((a, b) => (a === null ? -1 : b === null ? 1 : a < b ? -1 : a > b ? 1 : 0));
     // per-point colours (a continuous field) line up with `every`: they follow their points into each trace
-    const at = new Map(every.map((i, j) => [i, j]));
+    let at: Map<number, number> | null = null;
     let scaleShown = false;
     for (const style of styles) {
       const members = styles.length === 1 ? all : all.filter((i) => styleOf(i) === style);
@@ -163,7 +163,9 @@ export function modelTraces(emb: Embedding, axes: readonly number[], parts: Embe
       const group = style === null ? group0 : `${group0}|${style}`;
       let colorSpec = colorSpec0;
       if (typeof colorSpec0["color"] !== "string" && members.length !== every.length) {
-        colorSpec = { ...colorSpec0, color: members.map((i) => (colorSpec0["color"] as ArrayLike<unknown>)[at.get(i)!]) };
+        at ??= new Map(every.map((i, j) => [i, j]));
+        const position = at;
+        colorSpec = { ...colorSpec0, color: members.map((i) => (colorSpec0["color"] as ArrayLike<unknown>)[position.get(i)!]) };
       }
       // one colour bar, on the first trace drawn
       if (colorSpec["showscale"]) {

@@ -2,7 +2,7 @@
 import { PredictionSet, type ModelPoint } from "../../src/core/index.js";
 import { normal, uniform } from "../../src/linalg/random.js";
 import type { Embedding } from "../../src/geometry/embedding.js";
-import { saveZoo } from "../../src/io/zoo.js";
+import { saveZoo, type Zoo } from "../../src/io/zoo.js";
 
 /**
  * M model-points on S samples and C classes: logits = strength · (one-hot label) + noise, so that some points are
@@ -128,4 +128,29 @@ export function axisErrors(a: Embedding, b: Embedding, k: number): number[] {
     for (let i = 0; i < b.points; i++) e += (a.coord(i, ax) - s * b.coord(i, ax)) ** 2;
     return Math.sqrt(e / nb);
   });
+}
+
+/**
+ * The largest gap, over every checkpoint of a split, between the arg-max error recomputed here from a zoo's stored
+ * predictions and the error recorded while training (ties go to the lower class, as the recorder counts them).
+ */
+export function worstRecordedErrorGap(zoo: Zoo, split: "train" | "test"): { worst: number; samples: number } {
+  const set = zoo.predictions(split);
+  const labels = set.labels!;
+  const { samples: S, classes: C } = set;
+  let worst = 0;
+  set.meta.forEach((p, m) => {
+    let wrong = 0;
+    for (let n = 0; n < S; n++) {
+      const o = (m * S + n) * C;
+      let best = 0;
+      for (let c = 1; c < C; c++) if (set.probs[o + c]! > set.probs[o + best]!) best = c;
+      if (best !== labels[n]) wrong++;
+    }
+    const run = zoo.runs.find((r) => r.id === p.run)!;
+    const ck = run.checkpoints.find((c) => c.step === p.step)!;
+    const recorded = split === "train" ? ck.trainError : ck.testError;
+    worst = Math.max(worst, Math.abs(wrong / S - (recorded as number)));
+  });
+  return { worst, samples: S };
 }
