@@ -9,13 +9,14 @@
  * `bhattacharyya` spreads the work over worker threads (one per core) and shows progress; `bhattacharyyaSync`
  * runs the same kernel on the calling thread. Both give bit-identical matrices.
  */
+import { Worker } from "node:worker_threads";
 import { DistanceMatrix, type DivergenceKind } from "../core/distance-matrix.js";
 import { InpcaAbortError, InpcaInputError } from "../core/errors.js";
 import { assertSameSamples, type PredictionSet } from "../core/prediction-set.js";
 import { operationSignal, reporter, type ProgressOptions } from "../core/progress.js";
 import { BlockEngine, assignPairs, chooseBlock, engineBytes, finishMatrix, rowPairs, type PairJob, type Precision } from "./pairwise/engine.js";
 import { defaultThreads, runOnWorkers } from "./pairwise/pool.js";
-import { kernelModule } from "./pairwise/runtime.js";
+import { kernelModule, workerFile } from "./pairwise/runtime.js";
 
 /** Options of the distance functions. */
 export interface DistanceOptions extends ProgressOptions {
@@ -118,6 +119,80 @@ export function bhattacharyyaTo(basis: PredictionSet, options: { precision?: Pre
       out.set(job.sums, i * M);
     }
     return new DistanceMatrix({ data: out, rows: a.models, cols: M, kind: "bhattacharyya", rowMeta: a.meta, colMeta: basis.meta, symmetric: false });
+  };
+}
+
+/**
+ * `bhattacharyyaTo` on a worker thread of its own, for a caller that must not wait: the basis (M model-points,
+ * S samples, C classes) is copied to the worker and packed there once; `distances(row)` sends one model-point's
+ * S·C probabilities (row-major [sample][class], on the basis's samples) and resolves with its M distances to the
+ * basis (Float64Array, nats per sample, bit-identical to `bhattacharyyaTo`), answering requests in the order they
+ * were made. The calling thread only copies the row (S·C floats) and receives M doubles, so a training loop on it
+ * goes on while the worker computes. `ready` resolves when the basis is packed; `close()` ends the worker (pending
+ * requests reject). An idle worker does not keep Node or a notebook kernel from exiting. Throws InpcaInputError on
+ * a row of the wrong length; rejects when the basis does not fit the worker's kernel memory.
+ */
+export interface OffThreadDistances {
+  readonly ready: Promise<void>;
+  distances(row: Float32Array): Promise<Float64Array>;
+  close(): Promise<void>;
+}
+
+/** See `OffThreadDistances`. */
+export function bhattacharyyaToOffThread(basis: PredictionSet, options: { precision?: Precision } = {}): OffThreadDistances {
+  const { models: M, samples: S, classes: C } = basis;
+  // a view into a larger buffer would be cloned whole: send exactly the basis's probabilities
+  const cols = basis.probs.byteLength === basis.probs.buffer.byteLength ? basis.probs : basis.probs.slice();
+  const job: PairJob = { rows: new Float32Array(S * C), cols, rowCount: 1, colCount: M, samples: S, classes: C, block: S, precision: options.precision ?? "f64", sums: new Float64Array(M) };
+  const worker = new Worker(workerFile());
+  worker.unref();
+  const waiting = new Map<number, { resolve: (d: Float64Array) => void; reject: (e: Error) => void }>();
+  let next = 0;
+  let closed = false;
+  let settleReady: { resolve: () => void; reject: (e: Error) => void };
+  const ready = new Promise<void>((resolve, reject) => (settleReady = { resolve, reject }));
+  ready.catch(() => { /* reported through distances() */ });
+  const failAll = (e: Error) => {
+    for (const w of waiting.values()) w.reject(e);
+    waiting.clear();
+    worker.unref();
+  };
+  worker.on("message", (m: { ready?: boolean; id?: number; distances?: Float64Array; error?: string }) => {
+    if (m.ready) return settleReady.resolve();
+    if (m.id === undefined) {
+      const e = new Error(`inpca: the distance worker failed: ${m.error}`);
+      settleReady.reject(e);
+      return failAll(e);
+    }
+    const w = waiting.get(m.id);
+    waiting.delete(m.id);
+    if (waiting.size === 0) worker.unref();
+    if (!w) return;
+    if (m.error !== undefined) w.reject(new Error(`inpca: the distance worker failed: ${m.error}`));
+    else w.resolve(m.distances!);
+  });
+  worker.on("error", (e) => {
+    settleReady.reject(e);
+    failAll(e);
+  });
+  worker.postMessage({ basis: { module: kernelModule(), job } });
+  return {
+    ready,
+    distances(row: Float32Array): Promise<Float64Array> {
+      if (row.length !== S * C) throw new InpcaInputError(`bhattacharyyaToOffThread: a row has ${row.length} probabilities; the basis's samples need ${S} samples × ${C} classes = ${S * C}`);
+      if (closed) return Promise.reject(new Error("bhattacharyyaToOffThread: closed"));
+      const id = next++;
+      return new Promise<Float64Array>((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        worker.ref();
+        worker.postMessage({ id, row });
+      });
+    },
+    async close(): Promise<void> {
+      closed = true;
+      failAll(new Error("bhattacharyyaToOffThread: closed"));
+      await worker.terminate();
+    },
   };
 }
 

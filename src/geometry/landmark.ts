@@ -68,8 +68,10 @@ export interface LandmarkOptions extends ProgressOptions {
  * summary. The sign conventions are those of `inpca`; the result is deterministic for a given seed.
  * - eigenvalues and spectrum: the whole set's leading eigenvalues, from W ≈ X J Xᵀ on the 2·dims (at least
  *   dims + 7) placed axes;
- * - explainedStress: ES(k) from those and an estimate of ‖W‖²_F from `stressPoints` random model-points, with a
- *   95 % interval for ES(dims) in `landmark.stress`.
+ * - explainedStress: ES(k) of the placed coordinates themselves, 1 − √(‖W − X̂ S X̂ᵀ‖² / ‖W‖²) on the first k axes,
+ *   measured on the exact distances between `stressPoints` random model-points (W double-centred among them), with
+ *   a jackknife 95 % interval for ES(dims) in `landmark.stress`. It is at most the exact InPCA's ES(k) up to that
+ *   sampling error (notebook 13: 0.8715, interval 0.857–0.889, against 0.885 on all pairs and 0.890 exact).
  * Throws InpcaInputError when L exceeds M or is below dims + 1, or when the memory budget cannot hold the
  * landmarks and one chunk; InpcaAbortError on `signal`.
  */

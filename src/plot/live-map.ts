@@ -11,17 +11,19 @@
  * ```
  *
  * Cost per checkpoint: M·S·C multiply-adds in the WebAssembly kernel for the distances to the M fitted points,
- * whose square roots are packed once (`bhattacharyyaTo`), and, when a redraw is due, the JSON of the live run only
- * (the map's traces are frozen and serialised once). Measured in notebook 12 (864 × 500 × 10 map, 5,340 points):
- * 3.9 ms a checkpoint, 22 ms a redraw, 3.4 % of the training's wall time at the default interval (4.1 % with two
- * other processes on the two cores); before these two changes 24–50 ms and 83 ms, 12–25 %. `placeSeconds` and
- * `drawSeconds` say what it cost.
+ * whose square roots are packed once, on a worker thread of the map's own (`bhattacharyyaToOffThread`), so the
+ * training thread only hands over the S·C probabilities and applies the out-of-sample formula when the distances
+ * come back; and, when a redraw is due, the JSON of the live run only (the map's traces are frozen and serialised
+ * once). Measured in notebook 12 (1,462 × 500 × 10 map): 0.5 ms of the training's thread a checkpoint, 23 ms a
+ * redraw, 1.9 % of the training's wall time at the default interval; with the distances on the training's thread
+ * (before 2026-12-02) 7–11 ms a checkpoint and 4.6–7.4 %, and before the basis was packed once 24–50 ms, 12–25 %.
+ * `placeSeconds`, `drawSeconds` and `workerSeconds` say what it cost.
  */
 import { InpcaInputError } from "../core/errors.js";
 import type { ModelPoint } from "../core/meta.js";
 import { PredictionSet } from "../core/prediction-set.js";
-import type { DistanceMatrix } from "../core/distance-matrix.js";
-import { bhattacharyyaTo } from "../geometry/distances.js";
+import { DistanceMatrix } from "../core/distance-matrix.js";
+import { bhattacharyyaTo, bhattacharyyaToOffThread, type OffThreadDistances } from "../geometry/distances.js";
 import type { Embedding } from "../geometry/embedding.js";
 import type { ZooCheckpoint } from "../io/zoo.js";
 import { showLive, type LiveOutput } from "./display.js";
@@ -46,6 +48,12 @@ export interface LiveMapOptions extends TriplotOptions, Omit<Trajectories3dOptio
   color?: string;
   /** Show the map when created (default true); false: draw it yourself with `figure()`. */
   display?: boolean;
+  /**
+   * Compute the distances of the checkpoints that arrive through `checkpoint` (the recorder's hook) on a worker
+   * thread of the map's own, so that the training does not wait for them (default true). They are placed, and the
+   * map redrawn, when the worker answers; `done()` waits for the last one. `add` always places on the calling thread.
+   */
+  thread?: boolean;
 }
 
 /** A live map (see the module comment): `add` places checkpoints, `done` draws the final state. */
@@ -58,14 +66,23 @@ export class LiveMap implements CheckpointListener {
   private readonly placed: number[][] = [];
   private readonly metas: ModelPoint[] = [];
   private output: LiveOutput | null = null;
-  /** Distances to the basis, its square roots computed once. */
-  private readonly distances: (a: PredictionSet) => DistanceMatrix;
+  /** Distances to the basis on the calling thread, its square roots computed once (made when first needed). */
+  private distancesHere: ((a: PredictionSet) => DistanceMatrix) | null = null;
+  /** The same on the map's worker thread (null with `thread: false`, after `done()`, or when the worker failed). */
+  private offThread: OffThreadDistances | null = null;
+  /** The checkpoints sent to the worker, placed in order. */
+  private pending: Promise<void> = Promise.resolve();
   private lastDraw = 0;
   /** Redraws so far (the first display included). */
   redraws = 0;
-  /** Seconds spent placing checkpoints (distances to the basis and the out-of-sample formula), and redrawing. */
+  /**
+   * Seconds the calling thread spent placing checkpoints (the distances to the basis, unless they run on the worker,
+   * and the out-of-sample formula), and redrawing: what watching costs the training.
+   */
   placeSeconds = 0;
   drawSeconds = 0;
+  /** Seconds from sending a checkpoint to the worker to its distances coming back, summed (0 without the worker). */
+  workerSeconds = 0;
 
   /**
    * `embedding`: the map (exact or landmark InPCA); `basis`: the prediction set it was fitted on (for a landmark
@@ -77,7 +94,7 @@ export class LiveMap implements CheckpointListener {
       throw new InpcaInputError(`liveMap: the basis set has ${basis.models} model-points but the embedding was fitted on ${embedding.basis.size}${embedding.landmark ? " (a landmark embedding: pass set.select(emb.landmark.landmarks))" : ""}`);
     }
     if (embedding.dims < 2) throw new InpcaInputError(`liveMap: the embedding has ${embedding.dims} axis; it needs at least 2`);
-    this.distances = bhattacharyyaTo(basis);
+    if (options.thread !== false) this.offThread = bhattacharyyaToOffThread(basis);
     this.label = options.label ?? "live";
     this.interval = options.interval ?? 2000;
     this.color = options.color ?? "#111111";
@@ -113,19 +130,28 @@ export class LiveMap implements CheckpointListener {
    * Redraws when the last redraw is at least `interval` ms old. Returns the checkpoint's coordinates.
    */
   add(predictions: Float32Array | PredictionSet, meta: Partial<ModelPoint> = {}): Float64Array {
+    const t0 = performance.now();
+    const one = this.checkpointSet(predictions, meta);
+    const cross = (this.distancesHere ??= bhattacharyyaTo(this.basis))(one);
+    return this.place(cross.data, one.meta[0]!, t0);
+  }
+
+  /** One checkpoint as a one-model PredictionSet on the basis's samples, with its meta row. */
+  private checkpointSet(predictions: Float32Array | PredictionSet, meta: Partial<ModelPoint>): PredictionSet {
     const { samples: S, classes: C } = this.basis;
     const row: ModelPoint = { ...meta, run: this.label, step: typeof meta.step === "number" ? meta.step : this.placed.length, kind: "model" };
-    let one: PredictionSet;
     if (predictions instanceof PredictionSet) {
       if (predictions.models !== 1) throw new InpcaInputError(`liveMap.add: one checkpoint at a time, got ${predictions.models} model-points`);
-      one = predictions.withMeta([row]);
-    } else {
-      if (predictions.length !== S * C) throw new InpcaInputError(`liveMap.add: checkpoint ${row.step} has ${predictions.length} probabilities; the map's samples need ${S} samples × ${C} classes = ${S * C}`);
-      one = new PredictionSet({ probs: predictions, models: 1, samples: S, classes: C, labels: this.basis.labels, meta: [row], split: this.basis.split }, { source: `liveMap checkpoint ${row.step}` });
+      return predictions.withMeta([row]);
     }
-    const t0 = performance.now();
-    const cross = this.distances(one);
-    const placed = this.embedding.addPoints(cross, [row]);
+    if (predictions.length !== S * C) throw new InpcaInputError(`liveMap.add: checkpoint ${row.step} has ${predictions.length} probabilities; the map's samples need ${S} samples × ${C} classes = ${S * C}`);
+    return new PredictionSet({ probs: predictions, models: 1, samples: S, classes: C, labels: this.basis.labels, meta: [row], split: this.basis.split }, { source: `liveMap checkpoint ${row.step}` });
+  }
+
+  /** The out-of-sample formula for one checkpoint's distances to the basis; redraws when due. */
+  private place(cross: Float64Array, row: ModelPoint, t0: number): Float64Array {
+    const matrix = new DistanceMatrix({ data: cross, rows: 1, cols: this.basis.models, kind: "bhattacharyya", rowMeta: [row], colMeta: this.basis.meta, symmetric: false });
+    const placed = this.embedding.addPoints(matrix, [row]);
     const K = placed.dims;
     const x = Float64Array.from({ length: K }, (_, k) => placed.coord(placed.points - 1, k));
     this.placed.push(Array.from(x));
@@ -135,18 +161,59 @@ export class LiveMap implements CheckpointListener {
     return x;
   }
 
+  /**
+   * Places one checkpoint without waiting for it: its distances are computed on the map's worker thread, and it is
+   * placed (in order) when they come back; without the worker, at once, as `add`. Errors of the worker fall back to
+   * the calling thread.
+   */
+  private addOffThread(predictions: Float32Array, meta: Partial<ModelPoint>): void {
+    const worker = this.offThread;
+    if (!worker) {
+      this.add(predictions, meta);
+      return;
+    }
+    const t0 = performance.now();
+    const one = this.checkpointSet(predictions, meta);
+    const sent = performance.now();
+    const answer = worker.distances(one.probs);
+    this.placeSeconds += (performance.now() - t0) / 1000;
+    answer.catch(() => { /* handled in order below */ });
+    this.pending = this.pending.then(async () => {
+      let cross: Float64Array;
+      try {
+        cross = await answer;
+        this.workerSeconds += (performance.now() - sent) / 1000;
+      } catch {
+        // the worker could not take the basis (memory) or failed: place here from now on
+        if (this.offThread === worker) this.offThread = null;
+        void worker.close();
+        const t1 = performance.now();
+        cross = (this.distancesHere ??= bhattacharyyaTo(this.basis))(one).data;
+        this.placeSeconds += (performance.now() - t1) / 1000;
+      }
+      this.place(cross, one.meta[0]!, performance.now());
+    });
+  }
+
   /** The `recordPredictions` hook: places `predictions[split]` with the checkpoint's step, epoch and error. */
   checkpoint(checkpoint: ZooCheckpoint, predictions: Record<string, Float32Array>): void {
     const split = this.options.split ?? (this.basis.split && predictions[this.basis.split] ? this.basis.split : Object.keys(predictions)[0]);
     const p = split === undefined ? undefined : predictions[split];
     if (!p) throw new InpcaInputError(`liveMap: no predictions for split "${split}" (recorded: ${Object.keys(predictions).join(", ") || "none"})`);
     const error = checkpoint[`${split}Error`];
-    this.add(p, { step: checkpoint.step, epoch: checkpoint.epoch, ...(typeof error === "number" ? { error } : {}) });
+    this.addOffThread(p, { step: checkpoint.step, epoch: checkpoint.epoch, ...(typeof error === "number" ? { error } : {}) });
   }
 
-  /** Draws the final state (always, whatever the interval). */
-  done(): void {
+  /**
+   * Waits for the checkpoints still on the worker, draws the final state (always, whatever the interval) and ends
+   * the worker (later checkpoints are placed on the calling thread). The recorder awaits it when training ends.
+   */
+  async done(): Promise<void> {
+    await this.pending;
     if (this.output) this.draw();
+    const worker = this.offThread;
+    this.offThread = null;
+    await worker?.close();
   }
 
   /**

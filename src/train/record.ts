@@ -103,7 +103,8 @@ export interface RecordOptions {
 export interface CheckpointListener {
   /** `checkpoint`: step, epoch and per-split errors and losses; `predictions[split]`: S·C probabilities, row-major. */
   checkpoint(checkpoint: ZooCheckpoint, predictions: Record<string, Float32Array>): void;
-  done?(): void;
+  /** Training has ended: a listener that works off the training thread finishes here (awaited). */
+  done?(): void | Promise<void>;
 }
 
 /**
@@ -146,7 +147,7 @@ export function recordPredictions(model: tf.LayersModel, data: EvaluationSets, s
     },
     onTrainEnd: async () => {
       run?.finish({ wallSeconds: (Date.now() - started) / 1000, backend: tf.getBackend() });
-      options.live?.done?.();
+      await options.live?.done?.();
     },
   });
   return callback;

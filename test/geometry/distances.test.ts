@@ -5,7 +5,7 @@ import { shutdownPool } from "../../src/geometry/pairwise/pool.js";
 import { kernelModule } from "../../src/geometry/pairwise/runtime.js";
 import { BlockEngine, finishMatrix, rowPairs } from "../../src/geometry/pairwise/engine.js";
 import { naiveBhattacharyya, randomSet } from "../helpers/data.js";
-import { bhattacharyyaTo } from "../../src/geometry/distances.js";
+import { bhattacharyyaTo, bhattacharyyaToOffThread } from "../../src/geometry/distances.js";
 
 afterAll(() => shutdownPool());
 
@@ -257,6 +257,33 @@ describe("bhattacharyyaTo: distances to a fixed basis, its roots computed once",
 
   it("refuses a set on other samples, naming both", () => {
     expect(() => bhattacharyyaTo(randomSet(3, 10, 4, 1))(randomSet(1, 9, 4, 2))).toThrow(InpcaInputError);
+  });
+});
+
+describe("bhattacharyyaToOffThread: the same distances, computed on a worker thread", () => {
+  it("answers every row, in order, bit-identical to the calling thread's kernel; a basis that is a view of a larger set works", async () => {
+    const big = randomSet(60, 23, 5, 21, { zeros: 0.3 });
+    const basis = big.select(Array.from({ length: 37 }, (_, i) => 5 + i)); // may share the larger buffer
+    const r = randomSet(6, 23, 5, 22, { zeros: 0.3 });
+    const a = new PredictionSet({ probs: r.probs, models: 6, samples: 23, classes: 5, labels: basis.labels, meta: r.meta });
+    const here = bhattacharyyaSync(a, basis);
+    const worker = bhattacharyyaToOffThread(basis);
+    try {
+      await worker.ready;
+      const S = 23 * 5;
+      // all six sent before any answer is read: the answers must come back matched to their rows
+      const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => worker.distances(a.probs.slice(i * S, (i + 1) * S))));
+      answers.forEach((d, i) => {
+        expect(d).toHaveLength(37);
+        for (let j = 0; j < 37; j++) expect(d[j]).toBe(here.get(i, j));
+      });
+      // and the naive formula, independently
+      for (let j = 0; j < 37; j++) expect(Math.abs(answers[2]![j]! - naiveBhattacharyya(a, 2, basis, j))).toBeLessThan(1e-12);
+      expect(() => worker.distances(new Float32Array(7))).toThrow(/7 probabilities; the basis's samples need 23 samples × 5 classes = 115/);
+    } finally {
+      await worker.close();
+    }
+    await expect(worker.distances(new Float32Array(115))).rejects.toThrow(/closed/);
   });
 });
 

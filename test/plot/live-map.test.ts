@@ -38,15 +38,48 @@ describe("liveMap", () => {
     expect(live.figure().data.length).toBe(fig.data.length); // the base figure is not mutated by redraws
   });
 
-  it("takes recordPredictions' checkpoints (split, step, epoch, error) and draws 3-D too", () => {
+  it("takes recordPredictions' checkpoints (split, step, epoch, error) and draws 3-D too", async () => {
     const live = liveMap(emb, set, { display: false, view: "3d" });
     live.checkpoint({ step: 4, epoch: 0.5, trainError: 0.25 }, { train: probsOf(3) });
+    await live.done();
     const fig = live.figure();
     const run = fig.data.find((t) => t["name"] === "live")!;
     expect(run["type"]).toBe("scatter3d");
     expect((run["z"] as number[])[0]).toBeCloseTo(emb.coord(3, 2), 9);
     expect((run["text"] as string[])[0]).toContain("error 0.250");
     expect(() => live.checkpoint({ step: 5, epoch: 1 }, {})).toThrow(/no predictions for split/);
+  });
+
+  it("places the recorder's checkpoints off the training thread: checkpoint() returns at once, done() waits for them, in order", async () => {
+    const live = liveMap(emb, set, { display: false });
+    const order = [5, 33, 12, 48, 0];
+    for (const [t, m] of order.entries()) live.checkpoint({ step: t, epoch: t / 2 }, { train: probsOf(m) });
+    expect(live.points).toBe(0); // nothing placed yet: the distances are on the worker
+    await live.done();
+    expect(live.points).toBe(order.length);
+    order.forEach((m, t) => { for (let k = 0; k < 3; k++) expect(live.coords[t]![k]).toBeCloseTo(emb.coord(m, k), 9); });
+    expect(live.workerSeconds).toBeGreaterThan(0);
+    // after done() the worker is gone: later checkpoints are placed on the calling thread, at once
+    live.checkpoint({ step: 9, epoch: 5 }, { train: probsOf(7) });
+    expect(live.points).toBe(order.length + 1);
+    expect(live.coords[order.length]![1]).toBeCloseTo(emb.coord(7, 1), 9);
+    // thread: false places at once too
+    const here = liveMap(emb, set, { display: false, thread: false });
+    here.checkpoint({ step: 0, epoch: 0 }, { train: probsOf(21) });
+    expect(here.points).toBe(1);
+    expect(here.coords[0]![2]).toBeCloseTo(emb.coord(21, 2), 9);
+  });
+
+  it("falls back to the calling thread when the worker fails, placing every checkpoint still", async () => {
+    const live = liveMap(emb, set, { display: false });
+    const failing = { ready: Promise.resolve(), distances: () => Promise.reject(new Error("no room")), close: async () => {} };
+    (live as unknown as { offThread: unknown }).offThread = failing;
+    live.checkpoint({ step: 0, epoch: 0 }, { train: probsOf(40) });
+    live.checkpoint({ step: 1, epoch: 1 }, { train: probsOf(41) });
+    await live.done();
+    expect(live.points).toBe(2);
+    expect(live.coords[1]![0]).toBeCloseTo(emb.coord(41, 0), 9);
+    expect(live.workerSeconds).toBe(0);
   });
 
   it("redraws one output in place, at most every `interval` ms, and always at done()", async () => {
@@ -61,7 +94,7 @@ describe("liveMap", () => {
       }
       expect(slow.redraws).toBe(1); // shown once; the next redraw is not due for a minute
       expect(readdirSync(figures).map((f) => readFileSync(join(figures, f), "utf8")).some((h) => h.includes("slow: now"))).toBe(false);
-      slow.done();
+      await slow.done();
       expect(slow.redraws).toBe(2);
       expect(fast.redraws).toBe(6); // shown, then redrawn at every checkpoint
       const pages = readdirSync(figures).filter((f) => f.endsWith(".html")).map((f) => readFileSync(join(figures, f), "utf8"));
