@@ -18,6 +18,14 @@ export async function screenshotFigures(html, dir) {
     await page.route(/^(?!file:)/, (route) => route.abort());
     await page.goto(pathToFileURL(html).href, { waitUntil: "load" });
     await page.waitForTimeout(1500);
+    // the export typesets its Markdown with the system's MathJax (file: URLs); while its fonts load it shows a
+    // "Loading [MathJax]…" box fixed at the bottom left, over the figure being screenshot: wait for it to go
+    // (what a reader sees a moment after opening the page), and hide it if it lingers
+    await page.waitForFunction(() => {
+      const m = document.getElementById("MathJax_Message");
+      return !m || m.style.display === "none" || m.textContent === "";
+    }, null, { timeout: 15000 }).catch(() => {});
+    await page.addStyleTag({ content: "#MathJax_Message { display: none !important; }" });
     const figures = await page.$$(".js-plotly-plot");
     mkdirSync(dir, { recursive: true });
     let k = 0;

@@ -58,7 +58,11 @@ export function heatmap(D: DistanceMatrix, options: HeatmapOptions = {}): Figure
     const m = meta[i]!;
     return `${m.run}:${m.step}`;
   };
+  // labels on both axes up to 60 rows and columns; up to 100 rows, on the row axis only, in a smaller font (the
+  // same labels label the columns, in the same order, for a square matrix), so that a 74-run map stays readable
+  // at a notebook's width; beyond that, hover only
   const showTicks = rows.length <= 60 && cols.length <= 60;
+  const rowTicks = showTicks || rows.length <= 100;
   const units = D.kind === "bhattacharyya" ? "d<sub>B</sub> (nats)" : D.kind === "trajectory" ? "d<sub>traj</sub> (nats)" : D.kind === "symmetricKL" ? "sym. KL (nats)" : D.kind === "hellinger" ? "Hellinger" : "distance";
   // category labels on both axes carry the hover text (no per-cell data: a 600×600 map stays a few MB)
   const unique = (idx: number[], meta: typeof D.rowMeta): string[] => {
@@ -77,13 +81,14 @@ export function heatmap(D: DistanceMatrix, options: HeatmapOptions = {}): Figure
     hovertemplate: "%{y} ↔ %{x}<br>%{z:.4~g}<extra></extra>",
     colorbar: { title: { text: options.colorbarTitle ?? units, side: "right", font: font(13) }, thickness: 14, outlinewidth: 0, tickfont: font(11) },
   }];
-  const tick = showTicks ? { type: "category" } : { type: "category", showticklabels: false, ticks: "" };
+  const hidden = { type: "category", showticklabels: false, ticks: "" };
+  const small = rows.length > 40 ? { tickfont: font(8) } : {};
   const size = options.height ?? 560;
   const layout = baseLayout(options.title, {
     height: size,
-    width: options.width ?? size + (showTicks ? 200 : 110),
-    xaxis: { ...axis2d(""), ...tick, showline: false, mirror: false, constrain: "domain", tickangle: -60 },
-    yaxis: { ...axis2d(""), ...tick, showline: false, mirror: false, autorange: "reversed", scaleanchor: "x", scaleratio: 1, constrain: "domain" },
+    width: options.width ?? size + (showTicks ? 200 : rowTicks ? 160 : 110),
+    xaxis: { ...axis2d(""), ...(showTicks ? { type: "category", ...small } : hidden), showline: false, mirror: false, constrain: "domain", tickangle: -60 },
+    yaxis: { ...axis2d(""), ...(rowTicks ? { type: "category", ...small } : hidden), showline: false, mirror: false, autorange: "reversed", scaleanchor: "x", scaleratio: 1, constrain: "domain" },
   });
   return new Figure("heatmap", { data, layout, config: baseConfig("inpca-heatmap", options.width ?? size + 100, size) });
 }

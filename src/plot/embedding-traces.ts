@@ -151,7 +151,8 @@ export function modelTraces(emb: Embedding, axes: readonly number[], parts: Embe
   const addGroup = (every: number[], name0: string, colorSpec0: Record<string, unknown>, lineColor: string, group0: string, showInLegend: boolean) => {
     const means = every.filter(isMean);
     const all = means.length ? every.filter((i) => !isMean(i)) : every;
-    if (means.length) addMean(means, `${name0} (mean)`, lineColor === "#b4b4b4" ? "#444444" : lineColor, group0);
+    // "(mean)" only tells a mean from its category's runs: a category of means alone keeps its name
+    if (means.length) addMean(means, all.length ? `${name0} (mean)` : name0, lineColor === "#b4b4b4" ? "#444444" : lineColor, group0);
     if (all.length === 0) return;
     const styles = [...new Set(all.map(styleOf))].sort((a, b) => (a === null ? -1 : b === null ? 1 : a < b ? -1 : a > b ? 1 : 0));
     // per-point colours (a continuous field) line up with `every`: they follow their points into each trace

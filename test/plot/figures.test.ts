@@ -61,6 +61,15 @@ describe("averaged trajectories (kind \"average\") drawn bold over the runs", ()
     }
   });
 
+  it("a category of means alone keeps its name (no \"(mean)\" when there are no runs to tell it from)", () => {
+    const meansOnly = new Embedding({ ...emb, coords: emb.coords.slice(base.points * 3), points: 4, meta: extra, basis: { ...emb.basis, size: 4 } } as ConstructorParameters<typeof Embedding>[0]);
+    const fig = plot.trajectories3d(meansOnly, { colorBy: "arch" });
+    expect(byName(fig.data, "mlp (mean)")).toHaveLength(0);
+    const named = byName(fig.data, "mlp");
+    expect(named.length).toBe(1);
+    expect(named[0]!["line"]).toMatchObject({ width: 7 });
+  });
+
   it("with a continuous colour, the runs' points keep their own values (the means do not shift them)", () => {
     const fig = plot.trajectories3d(emb, { colorBy: "epoch" });
     const runs = fig.data.filter((t) => t["mode"] === "markers" && t["name"] !== "P₀ ignorance, P* truth");
