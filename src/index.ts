@@ -85,7 +85,7 @@ export type { Claim } from "./notebook/claims.js";
 export * as plot from "./plot/index.js";
 export { show, showLive, save } from "./plot/display.js";
 export type { ShowOptions, SaveOptions, LiveOutput } from "./plot/display.js";
-export { liveMap, LiveMap } from "./plot/live-map.js";
+export { liveMap, LiveMap, LIVE_COLOR } from "./plot/live-map.js";
 export type { LiveMapOptions } from "./plot/live-map.js";
 export const version = "0.1.0";
 

@@ -237,9 +237,10 @@ export function scatter(x: ArrayLike<number>, y: ArrayLike<number>, options: Sca
     yaxis: { ...axis2d(options.yTitle ?? ""), ...(equal ? { scaleanchor: "x", scaleratio: 1 } : {}) },
     showlegend: c.type === "categorical" || !!options.diagonal,
     // beside the plot for categories; inside the top-left corner when a colour bar takes the right side
+    // (over the base legend: its constant-size symbols, not the 2–3 px markers of a dense scatter)
     legend: c.type === "continuous"
-      ? { x: 0.02, y: 0.98, xanchor: "left", yanchor: "top", bgcolor: "rgba(255,255,255,0.8)" }
-      : { x: 1.02, y: 1, xanchor: "left", yanchor: "top", title: { text: c.type === "categorical" ? fieldTitle(c.name) : "" } },
+      ? { ...(baseLayout(undefined).legend as object), x: 0.02, y: 0.98, xanchor: "left", yanchor: "top", bgcolor: "rgba(255,255,255,0.8)" }
+      : { ...(baseLayout(undefined).legend as object), x: 1.02, y: 1, xanchor: "left", yanchor: "top", title: { text: c.type === "categorical" ? fieldTitle(c.name) : "" } },
   });
   return new Figure("scatter", { data, layout, config: baseConfig("inpca-scatter", options.width ?? 700, height) });
 }

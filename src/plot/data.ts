@@ -40,6 +40,8 @@ export interface ColoringOptions {
   colors?: Record<string, string>;
   /** Order of the categories in the legend (default: order of first appearance). */
   order?: readonly string[];
+  /** Name of the colouring when `colorBy` is an array (its colour bar's or legend's title; default "value"). */
+  colorTitle?: string;
 }
 
 /**
@@ -49,7 +51,7 @@ export interface ColoringOptions {
  */
 export function coloring(meta: readonly ModelPoint[], indices: readonly number[], colorBy: string | ArrayLike<number | string> | undefined, options: ColoringOptions = {}): Coloring {
   if (colorBy === undefined) return { type: "none" };
-  const name = typeof colorBy === "string" ? colorBy : "value";
+  const name = typeof colorBy === "string" ? colorBy : options.colorTitle ?? "value";
   const raw: unknown[] = typeof colorBy === "string"
     ? indices.map((i) => field(meta[i]!, colorBy))
     : indices.map((i) => {

@@ -114,10 +114,12 @@ export function modelTraces(emb: Embedding, axes: readonly number[], parts: Embe
   const compactHover = (options.hover ?? (models.length > 10_000 ? "minimal" : "full")) === "minimal";
   // many runs in 3-D: thin translucent lines and small markers (the paper draws its runs at opacity 0.25), so the
   // geodesic and P0/P* stay visible through the cloud
-  const manyRuns = place.kind === "3d" && groupRuns(meta, models).length > 12;
+  // (in 2-D panels too: opaque lines let the architecture drawn last hide the others and the geodesic)
+  const runCount = groupRuns(meta, models).length;
+  const manyRuns = place.kind === "3d" && runCount > 12;
   const size = options.markerSize ?? (models.length > 5000 || manyRuns ? 2.5 : 4);
   const lineWidth = options.lineWidth ?? (place.kind === "3d" ? (manyRuns ? 1.5 : 2.5) : 1.2);
-  const lineOpacity = options.lineOpacity ?? (manyRuns ? 0.35 : undefined);
+  const lineOpacity = options.lineOpacity ?? (manyRuns ? 0.35 : runCount > 12 ? 0.5 : undefined);
   const maxLine = options.maxLinePoints ?? 20_000;
   const traces: PlotTrace[] = [];
   const type = place.kind === "3d" ? "scatter3d" : place.webgl ? "scattergl" : "scatter";

@@ -34,6 +34,9 @@ import { triplot, type TriplotOptions } from "./triplot.js";
 import type { PlotTrace } from "./types.js";
 import type { CheckpointListener } from "../train/record.js";
 
+/** Default colour of the live run: a deep gold, unlike the geodesic (black), P₀/P* (red) and the palette's first colours. */
+export const LIVE_COLOR = "#d4a000";
+
 /** Options of `liveMap`: the base figure's (triplot or trajectories3d) and the live run's. */
 export interface LiveMapOptions extends TriplotOptions, Omit<Trajectories3dOptions, keyof TriplotOptions> {
   /** "2d" (triplot panels, default: cheap to redraw) or "3d". */
@@ -44,7 +47,10 @@ export interface LiveMapOptions extends TriplotOptions, Omit<Trajectories3dOptio
   interval?: number;
   /** Split of the recorded predictions to place (default: the basis set's split, else the first recorded). */
   split?: string;
-  /** Colour of the live run (default near-black, so it stands out from any palette). */
+  /**
+   * Colour of the live run (default a deep gold, `LIVE_COLOR`: apart from the black geodesic, the red P₀/P* and the
+   * zoo's architecture colours).
+   */
   color?: string;
   /** Show the map when created (default true); false: draw it yourself with `figure()`. */
   display?: boolean;
@@ -97,7 +103,7 @@ export class LiveMap implements CheckpointListener {
     if (options.thread !== false) this.offThread = bhattacharyyaToOffThread(basis);
     this.label = options.label ?? "live";
     this.interval = options.interval ?? 2000;
-    this.color = options.color ?? "#111111";
+    this.color = options.color ?? LIVE_COLOR;
     const view = options.view ?? "2d";
     if (view === "3d" && embedding.dims < 3) throw new InpcaInputError("liveMap: view \"3d\" needs an embedding of 3 axes or more");
     this.pairs = view === "3d" ? [] : (options.pairs ?? (embedding.dims >= 3 ? [[0, 1], [0, 2], [1, 2]] : [[0, 1]]));

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { DistanceMatrix, InpcaInputError, PredictionSet, Trajectory, type ModelPoint } from "../../src/core/index.js";
 import {
-  bhattacharyyaSync, distanceToGeodesic, geodesic, geodesicBetween, groupDistances, pairedBhattacharyya, pointToTrajectory,
+  bhattacharyyaSync, distanceToGeodesic, geodesic, geodesicProgress, geodesicBetween, groupDistances, pairedBhattacharyya, pointToTrajectory,
   riemannianLength, segmentLengths, smoothedTrajectoryDistance, smoothedTrajectoryDistances, trajectoryDistances, tubeWidth,
 } from "../../src/geometry/index.js";
 import { shutdownPool } from "../../src/geometry/pairwise/pool.js";
@@ -176,8 +176,22 @@ describe("distance to the geodesic", () => {
       for (let k = 1; k < row.length; k++) if (row[k]! < row[best]!) best = k;
       expect(r.distance[m]).toBeLessThanOrEqual(row[best]! + 1e-12);
       expect(row[best]! - r.distance[m]!).toBeLessThan(1e-6);
-      expect(Math.abs(r.progress[m]! - best / 4000)).toBeLessThanOrEqual(1 / 4000);
+      expect(Math.abs(r.nearest[m]! - best / 4000)).toBeLessThanOrEqual(1 / 4000);
     }
+  });
+
+  it("reports progress as geodesicProgress does (the angle λ*, one number in every figure), not the nearest point's λ", () => {
+    const set = randomSet(6, 40, 4, 9, { zeros: 0.2 });
+    const r = distanceToGeodesic(set, set.labels);
+    const lam = geodesicProgress(set);
+    for (let m = 0; m < 6; m++) {
+      expect(r.progress[m]).toBe(lam[m]);
+      expect(r.meta[m]!.lambda).toBe(lam[m]);
+    }
+    // the two differ on such a set (else this test would not tell them apart)
+    expect(Math.max(...Array.from(r.progress, (p, m) => Math.abs(p - r.nearest[m]!)))).toBeGreaterThan(1e-3);
+    // and progressMethod picks another variable
+    expect(distanceToGeodesic(set, set.labels, { progressMethod: "bhattacharyya" }).progress).toEqual(r.nearest);
   });
 });
 

@@ -483,3 +483,13 @@ describe("3-D with many runs", () => {
     expect((markers["marker"] as { size: number }).size).toBe(2.5);
   });
 });
+
+describe("colorTitle names a colouring given as an array", () => {
+  it("the colour bar of a continuous array is titled by colorTitle (was \"value\")", () => {
+    const emb = handEmbedding();
+    const values = Array.from({ length: emb.points }, (_, i) => i / emb.points);
+    const title = (fig: { data: PlotTrace[] }) => fig.data.map((t) => (t["marker"] as { colorbar?: { title?: { text?: string } } } | undefined)?.colorbar?.title?.text).find((x) => x !== undefined);
+    expect(title(plot.triplot(emb, { colorBy: values, colorType: "continuous" }))).toBe("value");
+    expect(title(plot.triplot(emb, { colorBy: values, colorType: "continuous", colorTitle: "progress λ*" }))).toBe("progress λ*");
+  });
+});
