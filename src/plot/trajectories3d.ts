@@ -62,6 +62,8 @@ export function trajectories3d(emb: Embedding, options: Trajectories3dOptions = 
     ...(options.references !== false && parts.endpoints.length ? { annotations: endpointAnnotations(emb, axes, parts) } : {}),
     dragmode: "turntable",
     bgcolor: "#ffffff",
+    // the legend sits at the top left, beside the scene rather than over its ticks and axis titles
+    domain: { x: [0.19, 1], y: [0, 1] },
   };
   const layout = baseLayout(options.title, {
     height,
