@@ -14,7 +14,7 @@ import { DistanceMatrix, type DivergenceKind } from "../core/distance-matrix.js"
 import { InpcaAbortError, InpcaInputError } from "../core/errors.js";
 import { assertSameSamples, type PredictionSet } from "../core/prediction-set.js";
 import { operationSignal, reporter, type ProgressOptions } from "../core/progress.js";
-import { BlockEngine, assignPairs, chooseBlock, engineBytes, finishMatrix, rowPairs, type PairJob, type Precision } from "./pairwise/engine.js";
+import { BlockEngine, assignPairs, basisJob, chooseBlock, engineBytes, finishMatrix, rowPairs, type PairJob, type Precision } from "./pairwise/engine.js";
 import { defaultThreads, runOnWorkers } from "./pairwise/pool.js";
 import { kernelModule, workerFile } from "./pairwise/runtime.js";
 
@@ -99,7 +99,7 @@ export function bhattacharyyaTo(basis: PredictionSet, options: { precision?: Pre
   const { models: M, samples: S, classes: C } = basis;
   const precision = options.precision ?? "f64";
   if (engineBytes(1, M, C, S, false, precision) > BASIS_CACHE_BYTES) return (a) => bhattacharyyaSync(a, basis, { showProgress: false, precision });
-  const job: PairJob = { rows: new Float32Array(S * C), cols: basis.probs, rowCount: 1, colCount: M, samples: S, classes: C, block: S, precision, sums: new Float64Array(M) };
+  const job = basisJob(basis.probs, M, S, C, precision);
   let engine: BlockEngine;
   try {
     engine = new BlockEngine(kernelModule(), job);
@@ -111,13 +111,7 @@ export function bhattacharyyaTo(basis: PredictionSet, options: { precision?: Pre
   return (a) => {
     assertSameSamples(a, basis, "bhattacharyyaTo: the new model-points and the basis");
     const out = new Float64Array(a.models * M);
-    for (let i = 0; i < a.models; i++) {
-      job.rows.set(a.probs.subarray(i * S * C, (i + 1) * S * C));
-      job.sums.fill(0);
-      engine.crossRows();
-      finishMatrix(job.sums, 1, M, S, false);
-      out.set(job.sums, i * M);
-    }
+    for (let i = 0; i < a.models; i++) out.set(engine.distancesOfRow(a.probs.subarray(i * S * C, (i + 1) * S * C)), i * M);
     return new DistanceMatrix({ data: out, rows: a.models, cols: M, kind: "bhattacharyya", rowMeta: a.meta, colMeta: basis.meta, symmetric: false });
   };
 }
@@ -143,7 +137,7 @@ export function bhattacharyyaToOffThread(basis: PredictionSet, options: { precis
   const { models: M, samples: S, classes: C } = basis;
   // a view into a larger buffer would be cloned whole: send exactly the basis's probabilities
   const cols = basis.probs.byteLength === basis.probs.buffer.byteLength ? basis.probs : basis.probs.slice();
-  const job: PairJob = { rows: new Float32Array(S * C), cols, rowCount: 1, colCount: M, samples: S, classes: C, block: S, precision: options.precision ?? "f64", sums: new Float64Array(M) };
+  const job = basisJob(cols, M, S, C, options.precision ?? "f64");
   const worker = new Worker(workerFile());
   worker.unref();
   const waiting = new Map<number, { resolve: (d: Float64Array) => void; reject: (e: Error) => void }>();

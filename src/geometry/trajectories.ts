@@ -306,9 +306,9 @@ export function distanceToGeodesic(set: PredictionSet, labels?: LabelSource | nu
   const C = set.classes;
   const from = ignorance(source, { classes: C });
   const to = truth(source, { classes: C });
-  const { progressMethod, ...rest } = options;
-  const nearest = geodesicProgress(set, { ...rest, method: rest.method ?? "bhattacharyya", from, to });
-  const progress = (progressMethod ?? "angle") === (rest.method ?? "bhattacharyya") ? nearest : geodesicProgress(set, { ...rest, method: progressMethod ?? "angle", from, to });
+  const { progressMethod = "angle", method = "bhattacharyya", ...rest } = options;
+  const nearest = geodesicProgress(set, { ...rest, method, from, to });
+  const progress = progressMethod === method ? nearest : geodesicProgress(set, { ...rest, method: progressMethod, from, to });
   const points = geodesic(source, { classes: C, lambdas: nearest });
   const distance = pairedBhattacharyya(set, points.derive(points.probs, points.models, set.meta));
   return { distance, progress, nearest, meta: set.meta.map((p, m) => ({ ...p, lambda: progress[m]! })) };

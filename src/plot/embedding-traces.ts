@@ -130,7 +130,7 @@ export function modelTraces(emb: Embedding, axes: readonly number[], parts: Embe
     columns(emb, axes, idx).forEach((col, a) => { trace[coordKeys[a]!] = col; });
   };
   // every run gets the same share of the vertex budget
-  const per = Math.max(2, Math.floor(maxLine / Math.max(1, groupRuns(meta, models).length)));
+  const per = Math.max(2, Math.floor(maxLine / Math.max(1, runCount)));
   const lineIndices = (members: readonly number[]): (number | null)[] => {
     const runs = groupRuns(meta, members);
     const out: (number | null)[] = [];

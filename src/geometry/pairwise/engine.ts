@@ -33,6 +33,14 @@ export interface PairJob {
   sums: Float64Array;
 }
 
+/**
+ * A one-row cross job against a fixed set of M model-points (`cols`, [M, S, C] probabilities), all S samples in
+ * one block: what `packColumns` and `distancesOfRow` need (`bhattacharyyaTo`, and its worker-thread form).
+ */
+export function basisJob(cols: Float32Array, M: number, S: number, C: number, precision: Precision): PairJob {
+  return { rows: new Float32Array(S * C), cols, rowCount: 1, colCount: M, samples: S, classes: C, block: S, precision, sums: new Float64Array(M) };
+}
+
 /** Arithmetic of the Bhattacharyya coefficients (see PairJob.precision). */
 export type Precision = "f64" | "f32";
 
@@ -126,6 +134,19 @@ export class BlockEngine {
   packColumns(): void {
     if (this.job.block !== this.job.samples || this.job.cols === null) throw new Error("packColumns: needs a cross job of one block (block = samples)");
     this.pack(0, this.job.samples);
+  }
+
+  /**
+   * For a job of `basisJob` after `packColumns`: the distances of one model-point (`row`, S·C probabilities) to
+   * every column, nats per sample. Returns `job.sums`, overwritten by the next call (copy it to keep it).
+   */
+  distancesOfRow(row: Float32Array): Float64Array {
+    const job = this.job;
+    job.rows.set(row);
+    job.sums.fill(0);
+    this.crossRows();
+    finishMatrix(job.sums, 1, job.colCount, job.samples, false);
+    return job.sums;
   }
 
   /** See `packColumns`. */

@@ -8,7 +8,7 @@
  *   `{ id, distances }` (Float64Array of the basis size, nats per sample), in the order received.
  */
 import { parentPort } from "node:worker_threads";
-import { BlockEngine, finishMatrix, type PairJob } from "./engine.js";
+import { BlockEngine, type PairJob } from "./engine.js";
 
 interface JobMessage {
   module: WebAssembly.Module;
@@ -24,7 +24,7 @@ interface RowMessage {
   row: Float32Array;
 }
 
-let basis: { engine: BlockEngine; job: PairJob } | null = null;
+let basis: { engine: BlockEngine } | null = null;
 
 const post = (m: object, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(m, transfer);
 const failure = (error: unknown) => (error instanceof Error ? error.stack ?? error.message : String(error));
@@ -34,7 +34,7 @@ parentPort!.on("message", (msg: JobMessage | BasisMessage | RowMessage) => {
     try {
       const engine = new BlockEngine(msg.basis.module, msg.basis.job);
       engine.packColumns();
-      basis = { engine, job: msg.basis.job };
+      basis = { engine };
       post({ ready: true });
     } catch (error) {
       post({ error: failure(error) });
@@ -44,12 +44,7 @@ parentPort!.on("message", (msg: JobMessage | BasisMessage | RowMessage) => {
   if ("row" in msg) {
     try {
       if (!basis) throw new Error("no basis: send { basis } first");
-      const { engine, job } = basis;
-      job.rows.set(msg.row);
-      job.sums.fill(0);
-      engine.crossRows();
-      finishMatrix(job.sums, 1, job.colCount, job.samples, false);
-      const distances = job.sums.slice();
+      const distances = basis.engine.distancesOfRow(msg.row).slice();
       post({ id: msg.id, distances }, [distances.buffer]);
     } catch (error) {
       post({ id: msg.id, error: failure(error) });
