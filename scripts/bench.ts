@@ -16,6 +16,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PredictionSet, bhattacharyya, doubleCenter, inpca, lanczos, shutdownPool, writeNpy, type ModelPoint } from "../src/index.js";
+import { defaultPython } from "../src/cli/kernel.js";
 import { matVec } from "../src/linalg/dense.js";
 import { normal, uniform } from "../src/linalg/random.js";
 
@@ -28,6 +29,8 @@ const HARD = 0.8;
 const DETOUR = 11;
 const SCRIPT_DIR = __dirname; // tsx runs this file as CommonJS
 const REFERENCE = path.join(SCRIPT_DIR, "reference.py");
+/** Debian's python3 (which has NumPy) before the python3 on PATH, which may be a pyenv or conda one without it. */
+const PYTHON = defaultPython();
 
 interface Options {
   sizes: number[];
@@ -142,18 +145,18 @@ function syntheticSet(M: number, S: number, C: number, seed: number): Prediction
 
 /** numpy's version, or the reason the reference cannot run. */
 function probeNumpy(): { version: string } | { reason: string } {
-  const r = spawnSync("python3", ["-c", "import numpy, sys; print(numpy.__version__)"], { encoding: "utf8" });
-  if (r.error) return { reason: `python3 not found (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})` };
+  const r = spawnSync(PYTHON, ["-c", "import numpy, sys; print(numpy.__version__)"], { encoding: "utf8" });
+  if (r.error) return { reason: `${PYTHON} not found (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})` };
   if (r.status !== 0) {
     const last = (r.stderr || "").trim().split("\n").pop() ?? "";
-    return { reason: `python3 cannot import numpy (${last || `exit ${r.status}`})` };
+    return { reason: `${PYTHON} cannot import numpy (${last || `exit ${r.status}`})` };
   }
   return { version: r.stdout.trim() };
 }
 
 /** Median seconds of the reference's distance computation, or the reason it failed. */
 function numpyTime(file: string): { median: number; times: number[] } | { reason: string } {
-  const r = spawnSync("python3", [REFERENCE, "time", file, "--repeat", String(REPEAT)], { encoding: "utf8", maxBuffer: 1 << 20 });
+  const r = spawnSync(PYTHON, [REFERENCE, "time", file, "--repeat", String(REPEAT)], { encoding: "utf8", maxBuffer: 1 << 20 });
   if (r.error) return { reason: r.error.message };
   if (r.status !== 0) return { reason: `reference.py exited ${r.status ?? r.signal}: ${(r.stderr || "").trim().split("\n").pop()}` };
   try {

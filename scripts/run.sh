@@ -25,7 +25,7 @@ if [ "$major" -lt 20 ]; then echo "inpca: Node.js >= 20 is needed, this is $(nod
 bash scripts/system-deps.sh
 
 # 3. npm dependencies (npm ci when node_modules is missing or older than the lockfile; it also builds dist/)
-# onnxruntime-node (a devDependency) must not download CUDA libraries at install (also set in .npmrc)
+# onnxruntime-node (a devDependency) must not download CUDA libraries at install under npm 10 (npm 11 skips its script: package.json allowScripts denies it)
 export ONNXRUNTIME_NODE_INSTALL=skip
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ ! -f dist/index.js ]; then
   npm ci --no-audit --no-fund

@@ -12,19 +12,12 @@ import { bhattacharyya, inpca } from "../src/geometry/index.js";
 import { shutdownPool } from "../src/geometry/pairwise/pool.js";
 import { randomSet } from "./helpers/data.js";
 import { writeNpy } from "../src/io/npy.js";
+import { python, pythonMissing } from "./helpers/python.js";
 
 const script = join(__dirname, "..", "scripts", "reference.py");
 
-function numpyStatus(): string | null {
-  try {
-    execFileSync("python3", ["-c", "import numpy"], { stdio: "pipe" });
-    return null;
-  } catch (e) {
-    return `python3 with numpy is not available (${(e as Error).message.split("\n")[0]})`;
-  }
-}
-
-const missing = numpyStatus();
+// Debian's python3 first: the python3 on PATH may be a pyenv or conda one without NumPy
+const missing = pythonMissing;
 if (missing) console.warn(`NumPy cross-check SKIPPED: ${missing}`);
 
 interface Reference {
@@ -47,7 +40,7 @@ describe.skipIf(missing !== null)("cross-check against NumPy (scripts/reference.
       const file = join(dir, `p${M}.npy`);
       writeFileSync(file, writeNpy(set.probs, [M, S, C]));
       const out = join(dir, `r${M}.json`);
-      execFileSync("python3", [script, "check", file, out, "--dims", "3"], { stdio: "pipe" });
+      execFileSync(python!, [script, "check", file, out, "--dims", "3"], { stdio: "pipe" });
       const ref = JSON.parse(readFileSync(out, "utf8")) as Reference;
       const D = await bhattacharyya(set, { threads: 2, showProgress: false });
       let maxAbs = 0;

@@ -8,8 +8,9 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 /** The launcher stored in the kernel spec's folder: plain CommonJS, run by the node that registered it. */
 export const LAUNCHER = `// inpca's tslab launcher (written by \`inpca kernel\`): starts the tslab of the project this notebook is in.
@@ -49,6 +50,36 @@ export interface KernelOptions {
 /** The Python used when none is given: Debian's, which has Jupyter, before whatever `python3` is on PATH. */
 export function defaultPython(): string {
   return existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+}
+
+/**
+ * Why the kernel could not talk to Jupyter from `project` (a folder with node_modules/tslab), or null when it can:
+ * tslab speaks through zeromq's native addon. zeromq ships prebuilt addons for Linux, macOS and Windows on x64 and
+ * arm64 and loads one of them; its install script only checks that and builds from source where none fits. npm ≥
+ * 11.19 skips dependencies' install scripts unless the project approves them, which is harmless where a prebuilt
+ * addon fits (every platform above) and leaves the others without an addon: this says so, with the fix.
+ */
+export function kernelTransportProblem(project: string): string | null {
+  const tslab = join(project, "node_modules", "tslab", "package.json");
+  if (!existsSync(tslab)) return `no tslab in ${join(project, "node_modules")} (npm install inpca, which depends on it)`;
+  try {
+    const fromTslab = createRequire(tslab);
+    const zeromq = fromTslab.resolve("zeromq");
+    // loading the addon is what the kernel does at start-up; a load that fails names the missing binary
+    createRequire(zeromq)(zeromq);
+    return null;
+  } catch (e) {
+    const first = (e as Error).message.split("\n")[0];
+    return `tslab's zeromq has no native addon that loads on ${process.platform}-${process.arch} (${first}). Its install script builds one from source (it needs cmake and a C++ compiler); npm 11.19 and later skip install scripts until you approve them: run \`npm install-scripts approve zeromq\` then \`npm rebuild zeromq\` in ${project}`;
+  }
+}
+
+/** The nearest folder at or above `dir` that holds node_modules/tslab, or null. */
+export function tslabProject(dir: string): string | null {
+  for (let d = dir; ; d = dirname(d)) {
+    if (existsSync(join(d, "node_modules", "tslab", "package.json"))) return d;
+    if (dirname(d) === d) return null;
+  }
 }
 
 /** The kernel.json of the launcher kernel. */

@@ -12,7 +12,7 @@ import { InpcaAbortError, InpcaInputError } from "../core/errors.js";
 import { formatSeconds } from "../core/progress.js";
 import { shutdownPool } from "../geometry/pairwise/pool.js";
 import { describeOsError, writeFileAtomic } from "../io/atomic.js";
-import { defaultPython, registerKernel } from "./kernel.js";
+import { defaultPython, kernelTransportProblem, registerKernel, tslabProject } from "./kernel.js";
 import { buildReport, EXACT_LIMIT, type ReportSplit } from "./report.js";
 import { jobsMain, JOBS_USAGE } from "./jobs.js";
 
@@ -125,6 +125,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     try {
       const dir = registerKernel({ python: o.python ?? defaultPython(), prefix: o.prefix ? resolve(o.prefix) : undefined, user: o.user });
       process.stdout.write(`${dir}\n`);
+      // the kernel runs the tslab of the notebook's project: check, from here, that it can talk to Jupyter
+      const project = tslabProject(process.cwd());
+      const problem = project ? kernelTransportProblem(project) : null;
+      if (problem) err(`inpca kernel: registered, but notebooks here will not start: ${problem}`);
       return 0;
     } catch (e) {
       err(`inpca: ${(e as Error).message}`);

@@ -59,7 +59,11 @@ export async function bhattacharyya(a: PredictionSet, b?: PredictionSet | Distan
   const timer = setInterval(() => bar.update(Atomics.load(control, 1)), 200);
   try {
     const complete = await runOnWorkers(kernelModule(), job, assignPairs(job, threads), control);
-    if (!complete) throw new InpcaAbortError("bhattacharyya");
+    // the work units finished when it stopped (onProgress sees them: how far it got, not how long it took)
+    if (!complete) {
+      bar.update(Atomics.load(control, 1));
+      throw new InpcaAbortError("bhattacharyya");
+    }
   } finally {
     clearInterval(timer);
     op.signal.removeEventListener("abort", stop);

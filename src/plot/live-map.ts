@@ -89,6 +89,11 @@ export class LiveMap implements CheckpointListener {
   drawSeconds = 0;
   /** Seconds from sending a checkpoint to the worker to its distances coming back, summed (0 without the worker). */
   workerSeconds = 0;
+  /**
+   * Checkpoints whose distances were computed on the map's worker thread, not the training's (a count of work, which
+   * the notebook and tests check instead of a clock: with the worker, every checkpoint of `checkpoint`).
+   */
+  placedOffThread = 0;
 
   /**
    * `embedding`: the map (exact or landmark InPCA); `basis`: the prediction set it was fitted on (for a landmark
@@ -189,6 +194,7 @@ export class LiveMap implements CheckpointListener {
       try {
         cross = await answer;
         this.workerSeconds += (performance.now() - sent) / 1000;
+        this.placedOffThread++;
       } catch {
         // the worker could not take the basis (memory) or failed: place here from now on
         if (this.offThread === worker) this.offThread = null;

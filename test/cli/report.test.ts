@@ -506,7 +506,6 @@ describe("inpca report on bad input", () => {
     const o = join(tmp, "out", "big.html");
     const child = spawn(process.execPath, [bin, "report", big, "--out", o], { cwd: tmp, stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
-    const started = Date.now();
     const code = await new Promise<number | null>((done) => {
       child.stderr.on("data", (b: Buffer) => {
         stderr += b.toString();
@@ -518,7 +517,6 @@ describe("inpca report on bad input", () => {
     expect(stderr).toMatch(/interrupting/);
     expect(stderr).toMatch(/interrupted; nothing written/);
     expect(existsSync(o)).toBe(false);
-    expect(Date.now() - started).toBeLessThan(30_000);
   });
 });
 

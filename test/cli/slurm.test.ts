@@ -8,6 +8,7 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -42,6 +43,18 @@ async function until(done: () => boolean, ms: number, what: string): Promise<voi
   }
 }
 
+/** A TCP port free on loopback now (the kernel picks it): the test's daemons never meet another Slurm's. */
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.on("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
 /** The states of the job's tasks still known to slurmctld (PENDING, RUNNING, COMPLETED, CANCELLED, ...). */
 function states(job: string): string[] {
   const r = run("scontrol", ["show", "job", job, "-o"]);
@@ -62,8 +75,12 @@ function sbatch(args: string[]): string {
 beforeAll(async () => {
   if (reason) return;
   for (const d of ["state", "spool", "log"]) mkdirSync(join(dir, d), { recursive: true });
+  // ports chosen now, not fixed: a Slurm left running by an earlier (killed) run, or another on this machine, keeps its own
+  const ctldPort = await freePort();
+  let dPort = await freePort();
+  while (dPort === ctldPort) dPort = await freePort();
   writeFileSync(conf, [
-    "ClusterName=inpca-test", "SlurmctldHost=localhost", "SlurmctldPort=16817", "SlurmdPort=16818", "AuthType=auth/munge",
+    "ClusterName=inpca-test", "SlurmctldHost=localhost", `SlurmctldPort=${ctldPort}`, `SlurmdPort=${dPort}`, "AuthType=auth/munge",
     "ProctrackType=proctrack/linuxproc", "TaskPlugin=task/none", "SelectType=select/cons_tres", "SelectTypeParameters=CR_CPU", "DefMemPerCPU=200", "SlurmUser=root", "SlurmdUser=root",
     `StateSaveLocation=${dir}/state`, `SlurmdSpoolDir=${dir}/spool`, `SlurmctldPidFile=${dir}/slurmctld.pid`, `SlurmdPidFile=${dir}/slurmd.pid`,
     `SlurmctldLogFile=${dir}/log/slurmctld.log`, `SlurmdLogFile=${dir}/log/slurmd.log`, "ReturnToService=2", "MinJobAge=600",
@@ -72,7 +89,8 @@ beforeAll(async () => {
   // munge: reuse a running daemon, else start one (key and socket folder as the Debian package expects)
   if (spawnSync("pgrep", ["-x", "munged"]).status !== 0) {
     if (!existsSync("/etc/munge/munge.key")) execFileSync("sh", ["-c", "dd if=/dev/urandom of=/etc/munge/munge.key bs=1024 count=1 2>/dev/null && chown munge:munge /etc/munge/munge.key && chmod 400 /etc/munge/munge.key"]);
-    execFileSync("sh", ["-c", "mkdir -p /run/munge && chown munge:munge /run/munge && chmod 755 /run/munge"]);
+    // a pid file left by a munged that is gone would be read as ours (and its number signalled at the end)
+    execFileSync("sh", ["-c", "mkdir -p /run/munge && chown munge:munge /run/munge && chmod 755 /run/munge && rm -f /run/munge/munged.pid"]);
     execFileSync(sbin("munged"), ["--force"], { stdio: "ignore" });
     await until(() => existsSync("/run/munge/munged.pid"), 10_000, "munged");
     startedMunge = Number(readFileSync("/run/munge/munged.pid", "utf8"));
@@ -101,9 +119,10 @@ describe.skipIf(!!reason)("the job array on Slurm (single node on localhost)", (
     const node = process.execPath;
     expect(spawnSync(node, [bin, "plan", zoo, "--out", work, "--tasks", "4", "--landmarks", "40", "--quiet"]).status).toBe(0);
     const t0 = Date.now();
-    // task 1 waits 60 s first, so that it can be cancelled while running; the others start at once
+    // task 1 waits for a file that is never written, so it is still waiting (or pending) when it is cancelled, however
+    // fast or busy the machine; the others start at once
     const job = sbatch(["--array=0-3", "-o", join(work, "slurm-%a.out"), "--wrap",
-      `[ "$SLURM_ARRAY_TASK_ID" = 1 ] && sleep 60; exec ${node} ${bin} distances ${work} --task $SLURM_ARRAY_TASK_ID`]);
+      `[ "$SLURM_ARRAY_TASK_ID" = 1 ] && while [ ! -e ${join(work, "never")} ]; do sleep 1; done; exec ${node} ${bin} distances ${work} --task $SLURM_ARRAY_TASK_ID`]);
     await until(() => ["0", "2", "3"].every((t) => existsSync(join(work, "tasks", `task-0000${t}.json`))), 120_000, "tasks 0, 2, 3");
     const arrayed = (Date.now() - t0) / 1000;
     expect(run("scancel", [`${job}_1`]).status).toBe(0);

@@ -238,7 +238,6 @@ describe("size", () => {
     expect(set.shape).toEqual([200, S, C]);
     expect(set.meta.map((m) => m.step)).toEqual(Array.from({ length: 200 }, (_, k) => (k + 1) * 50));
     for (let m = 0; m < 200; m++) expect(set.probs[m * S * C + (m % C)]).toBe(0.5);
-    expect(ms).toBeLessThan(10_000);
   });
 });
 

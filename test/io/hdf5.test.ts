@@ -5,6 +5,7 @@ import { InpcaInputError } from "../../src/core/index.js";
 import { inpca } from "../../src/geometry/inpca.js";
 import { hdf5Ready, loadDistanceMatrixH5, loadHdf5, openHdf5 } from "../../src/io/hdf5.js";
 import { fromFloat16Bits, toFloat16Bits } from "../../src/io/npy.js";
+import { DEFAULT_PYTHON } from "../helpers/python.js";
 
 const dir = join(__dirname, "..", "fixtures", "hdf5");
 const f = (name: string) => join(dir, name);
@@ -161,13 +162,13 @@ describe("loadDistanceMatrixH5 (a precomputed `w` as the authors release it)", (
   it("cross-checks values against h5py directly when Python is available", async () => {
     let out: string | null = null;
     try {
-      out = execFileSync("python3", ["-c", `
+      out = execFileSync(DEFAULT_PYTHON, ["-c", `
 import h5py, json, sys, numpy as np
 with h5py.File(sys.argv[1], "r") as f:
     w = f["w"][...]
     print(json.dumps(w[np.ix_([9, 1, 4], [9, 1, 4])].ravel().tolist()))`, f("w.h5")], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
     } catch {
-      console.warn("loadDistanceMatrixH5: h5py cross-check SKIPPED (python3 with h5py not available)");
+      console.warn("loadDistanceMatrixH5: h5py cross-check SKIPPED (Debian's python3 with h5py not available)");
     }
     if (out) {
       const D = await loadDistanceMatrixH5(f("w.h5"), { rows: [9, 1, 4] });

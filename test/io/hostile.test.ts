@@ -193,9 +193,8 @@ describe("walks, shards and sizes stay bounded", () => {
     writeFileSync(join(root, "run", "sub", "step_2.npy"), writeNpy(new Float32Array([0.25, 0.75]), [1, 2]));
     symlinkSync(root, join(root, "run", "sub", "up"), "dir");
     symlinkSync(join(root, "run"), join(root, "run", "self"), "dir");
-    const t0 = Date.now();
+    // it ends (a cycle followed would never end: the test's own time-out is the guard), each file once
     const set = await loadCheckpoints(`${root}/**/step_*.npy`, { log: false });
-    expect(Date.now() - t0).toBeLessThan(5000);
     expect(set.meta.map((m) => m.step).sort()).toEqual([1, 2]);
   });
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { InpcaInputError } from "../../src/core/index.js";
 import { fromFloat16Bits, loadNpy, readNpy, toFloat16Bits, writeNpy } from "../../src/io/npy.js";
-import { python, pythonMissing } from "../helpers/python.js";
+import { DEFAULT_PYTHON, python, pythonMissing } from "../helpers/python.js";
 
 const dir = join(__dirname, "..", "fixtures", "npy");
 const expected = Array.from({ length: 24 }, (_, i) => i / 7);
@@ -72,7 +72,7 @@ describe("writeNpy", () => {
       expect(readNpy(cases[1][1]).shape).toEqual([4, 6]);
       let numpy: string | null = null;
       try {
-        numpy = execFileSync("python3", ["-c", `
+        numpy = execFileSync(DEFAULT_PYTHON, ["-c", `
 import numpy as np, json, sys
 d = sys.argv[1]
 out = {}
@@ -81,7 +81,7 @@ for n in "abcd":
     out[n] = {"dtype": a.dtype.str, "shape": list(a.shape), "values": a.astype(float).ravel().tolist()}
 print(json.dumps(out))`, tmp], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
       } catch {
-        console.warn("writeNpy: NumPy read-back SKIPPED (python3 with numpy not available)");
+        console.warn("writeNpy: NumPy read-back SKIPPED (a python3 with numpy not available)");
       }
       if (numpy) {
         const r = JSON.parse(numpy);

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { InpcaInputError } from "../../src/core/index.js";
 import { fromFloat16Bits, loadNpy, toFloat16Bits } from "../../src/io/npy.js";
+import { DEFAULT_PYTHON } from "../helpers/python.js";
 import {
   fromBfloat16Bits, loadSafetensors, loadSafetensorsHeader, loadSafetensorsTensor, readSafetensors, toBfloat16Bits, writeSafetensors,
 } from "../../src/io/safetensors.js";
@@ -99,7 +100,7 @@ describe("writeSafetensors", () => {
       expect(Array.from(readSafetensors(readFileSync(path)).tensors.v!.data)).toEqual(Array.from(v));
       let out: string | null = null;
       try {
-        out = execFileSync("python3", ["-c", `
+        out = execFileSync(DEFAULT_PYTHON, ["-c", `
 import json, struct, sys, numpy as np
 raw = open(sys.argv[1], "rb").read()
 n = struct.unpack("<Q", raw[:8])[0]
@@ -112,7 +113,7 @@ bits = np.frombuffer(buf[b:e], "<u2").astype("<u4") << 16
 print(json.dumps({"meta": h["__metadata__"], "shape": list(v.shape), "v": v.astype(float).ravel().tolist(),
                   "h": bits.view("<f4").astype(float).tolist(), "pad": n % 8}))`, path], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
       } catch {
-        console.warn("writeSafetensors: NumPy read-back SKIPPED (python3 with numpy not available)");
+        console.warn("writeSafetensors: NumPy read-back SKIPPED (a python3 with numpy not available)");
       }
       if (out) {
         const r = JSON.parse(out);

@@ -58,7 +58,7 @@ describe("liveMap", () => {
     await live.done();
     expect(live.points).toBe(order.length);
     order.forEach((m, t) => { for (let k = 0; k < 3; k++) expect(live.coords[t]![k]).toBeCloseTo(emb.coord(m, k), 9); });
-    expect(live.workerSeconds).toBeGreaterThan(0);
+    expect(live.placedOffThread).toBe(order.length); // every one's distances computed on the worker
     // after done() the worker is gone: later checkpoints are placed on the calling thread, at once
     live.checkpoint({ step: 9, epoch: 5 }, { train: probsOf(7) });
     expect(live.points).toBe(order.length + 1);
@@ -68,6 +68,8 @@ describe("liveMap", () => {
     here.checkpoint({ step: 0, epoch: 0 }, { train: probsOf(21) });
     expect(here.points).toBe(1);
     expect(here.coords[0]![2]).toBeCloseTo(emb.coord(21, 2), 9);
+    expect(here.placedOffThread).toBe(0);
+    expect(live.placedOffThread).toBe(order.length); // the one after done() was placed here
   });
 
   it("falls back to the calling thread when the worker fails, placing every checkpoint still", async () => {
@@ -79,6 +81,7 @@ describe("liveMap", () => {
     await live.done();
     expect(live.points).toBe(2);
     expect(live.coords[1]![0]).toBeCloseTo(emb.coord(41, 0), 9);
+    expect(live.placedOffThread).toBe(0);
     expect(live.workerSeconds).toBe(0);
   });
 
