@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 
 /** The launcher stored in the kernel spec's folder: plain CommonJS, run by the node that registered it. */
 export const LAUNCHER = `// inpca's tslab launcher (written by \`inpca kernel\`): starts the tslab of the project this notebook is in.
@@ -74,10 +74,14 @@ export function kernelTransportProblem(project: string): string | null {
   }
 }
 
-/** The nearest folder at or above `dir` that holds node_modules/tslab, or null. */
+/**
+ * The project whose tslab the launcher (LAUNCHER) starts for a notebook in `dir`: the nearest folder at or above it,
+ * not itself named node_modules, that holds node_modules/tslab/dist/main.js; null when there is none. The same
+ * rule as the launcher's, so that the check runs against the tslab the kernel will run.
+ */
 export function tslabProject(dir: string): string | null {
   for (let d = dir; ; d = dirname(d)) {
-    if (existsSync(join(d, "node_modules", "tslab", "package.json"))) return d;
+    if (basename(d) !== "node_modules" && existsSync(join(d, "node_modules", "tslab", "dist", "main.js"))) return d;
     if (dirname(d) === d) return null;
   }
 }
