@@ -5,6 +5,9 @@
  *   npm run bench                      M ∈ {500, 1000, 2000}, S = 1000, C = 10; eigen-solver row at M = 5000
  *   npm run bench -- --quick           smoke run: M ∈ {200, 400}, S = 200; eigen-solver row at M = 1000
  *   npm run bench -- --sizes 500,1000  other model counts (S stays 1000, or 200 with --quick)
+ *   npm run bench -- --live [--pairs 5] only the live section (scripts/bench-live.ts): the training's wall time
+ *                                      with and without a live map, in interleaved pairs (also at the end of a
+ *                                      full run; --quick: 1 epoch a run)
  *
  * Columns: our Bhattacharyya distance time (all cores, median of 3), the NumPy reference on the same inputs
  * (median of 3, run by `python3 scripts/reference.py time` on a .npy written here), their ratio, `inpca`
@@ -17,6 +20,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { PredictionSet, bhattacharyya, doubleCenter, inpca, lanczos, shutdownPool, writeNpy, type ModelPoint } from "../src/index.js";
 import { defaultPython } from "../src/cli/kernel.js";
+import { liveSection } from "./bench-live.js";
 import { matVec } from "../src/linalg/dense.js";
 import { normal, uniform } from "../src/linalg/random.js";
 
@@ -37,25 +41,41 @@ interface Options {
   samples: number;
   eigenSize: number;
   eigenSamples: number;
+  /** Only the live section. */
+  liveOnly: boolean;
+  /** Pairs of live runs (with and without the map). */
+  pairs: number;
+  /** Epochs of each live run. */
+  liveEpochs: number;
 }
 
 function parseArgs(argv: string[]): Options {
   const quick = argv.includes("--quick");
   const opts: Options = quick
-    ? { sizes: [200, 400], samples: 200, eigenSize: 1000, eigenSamples: 100 }
-    : { sizes: [500, 1000, 2000], samples: 1000, eigenSize: 5000, eigenSamples: 200 };
+    ? { sizes: [200, 400], samples: 200, eigenSize: 1000, eigenSamples: 100, liveOnly: false, pairs: 5, liveEpochs: 1 }
+    : { sizes: [500, 1000, 2000], samples: 1000, eigenSize: 5000, eigenSamples: 200, liveOnly: false, pairs: 5, liveEpochs: 5 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "--quick") continue;
+    if (a === "--live") {
+      opts.liveOnly = true;
+      continue;
+    }
+    if (a === "--pairs") {
+      const v = Number(argv[++i]);
+      if (!Number.isInteger(v) || v < 1) fail(`--pairs needs an integer ≥ 1, got ${argv[i]}`);
+      opts.pairs = v;
+      continue;
+    }
     if (a === "--sizes") {
       const v = argv[++i];
       const sizes = (v ?? "").split(",").map((s) => Number(s.trim()));
       if (!v || sizes.some((m) => !Number.isInteger(m) || m < 2)) fail(`--sizes needs a comma-separated list of integers ≥ 2, got ${v}`);
       opts.sizes = sizes;
     } else if (a === "--help" || a === "-h") {
-      console.log("usage: tsx scripts/bench.ts [--quick] [--sizes 500,1000,2000]");
+      console.log("usage: tsx scripts/bench.ts [--quick] [--sizes 500,1000,2000] [--live] [--pairs 5]");
       process.exit(0);
-    } else fail(`unknown argument ${a} (expected --quick or --sizes 500,1000)`);
+    } else fail(`unknown argument ${a} (expected --quick, --sizes 500,1000, --live or --pairs N)`);
   }
   return opts;
 }
@@ -221,6 +241,14 @@ async function main() {
   console.log(`- CPU: ${cpus[0]?.model ?? "unknown"} × ${cpus.length} cores (${os.platform()} ${os.arch()}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB)`);
   console.log(`- Node ${process.version}`);
   console.log("version" in numpy ? `- NumPy ${numpy.version} (python3 scripts/reference.py)` : `- NumPy reference: not available (${numpy.reason})`);
+  if (!opts.liveOnly) await distanceSection(opts, numpy, cpus);
+  else console.log("");
+  for (const line of await liveSection({ pairs: opts.pairs, epochs: opts.liveEpochs, zooDir: path.join(SCRIPT_DIR, "..", "data", "zoo"), log })) console.log(line);
+  await shutdownPool();
+}
+
+/** The distance and eigen-solver table against the NumPy reference. */
+async function distanceSection(opts: Options, numpy: ReturnType<typeof probeNumpy>, cpus: os.CpuInfo[]) {
   console.log(`- Synthetic predictions: ${RUNS} runs, C = ${CLASSES}, seeded; medians of ${REPEAT} runs\n`);
   if (!("version" in numpy)) log(`NumPy reference: not available (${numpy.reason}); those cells will be n/a`);
 
@@ -307,7 +335,7 @@ async function main() {
   console.log("Peak RSS: process-wide maximum of this Node process so far (process.resourceUsage().maxRSS), not per step; excludes python3.");
   if (!("version" in numpy)) console.log(`\nNumPy reference: not available (${numpy.reason}).`);
   for (const n of notes) console.log(`\n${n}`);
-  await shutdownPool();
+  console.log("");
 }
 
 main().catch(async (e) => {

@@ -14,9 +14,10 @@
  * whose square roots are packed once, on a worker thread of the map's own (`bhattacharyyaToOffThread`), so the
  * training thread only hands over the S·C probabilities and applies the out-of-sample formula when the distances
  * come back; and, when a redraw is due, the JSON of the live run only (the map's traces are frozen and serialised
- * once). Measured in notebook 12 (1,548 × 500 × 10 map): 0.7 ms of the training's thread a checkpoint, 29 ms a
- * redraw, 2.5 % of the training's wall time at the default interval (1.9–3.5 % over five runs); with the distances on the training's thread
- * (before 2026-12-02) 7–11 ms a checkpoint and 4.6–7.4 %, and before the basis was packed once 24–50 ms, 12–25 %.
+ * once). `npm run bench -- --live` (notebook 12's 1,608-point map, 500 samples × 10 classes, 5 interleaved pairs of
+ * runs on a 2-core machine): the map held the training's thread 3.0 % of its wall time (median; 2.9–3.8 %) and the
+ * training took 10.6 % longer (3.1–23.8 %); with the distances on the training's thread (before 2026-12-02)
+ * 4.6–7.4 % of the thread, and before the basis was packed once 12–25 %.
  * `placeSeconds`, `drawSeconds` and `workerSeconds` say what it cost.
  */
 import { InpcaInputError } from "../core/errors.js";
