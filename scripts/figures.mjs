@@ -79,7 +79,7 @@ for (const nb of notebooks) {
   process.stdout.write(`${name} ... `);
   // --allow-errors: the executed notebook is written even when a cell fails, so the error and the claims made
   // before it are read from the outputs and reported (a failed claim prints its line, then throws)
-  const r = spawnSync(python, ["-m", "nbconvert", "--to", "notebook", "--execute", "--allow-errors", "--ExecutePreprocessor.timeout=1200", "--ExecutePreprocessor.iopub_timeout=60", "--ExecutePreprocessor.kernel_name=tslab", "--output-dir", out, "--output", `${name}.ipynb`, nb], { encoding: "utf8", cwd: dirname(nb), env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: "1" } });
+  const r = spawnSync(python, ["-m", "nbconvert", "--to", "notebook", "--execute", "--allow-errors", "--ExecutePreprocessor.timeout=1200", "--ExecutePreprocessor.iopub_timeout=60", "--ExecutePreprocessor.startup_timeout=600", "--ExecutePreprocessor.kernel_name=tslab", "--output-dir", out, "--output", `${name}.ipynb`, nb], { encoding: "utf8", cwd: dirname(nb), env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: "1" } });
   const seconds = (Date.now() - t0) / 1000;
   const executed = join(out, `${name}.ipynb`);
   let status = r.status === 0 ? "ok" : "FAILED";

@@ -17,7 +17,7 @@ import { InpcaInputError } from "../core/errors.js";
 import { formatSeconds, reporter } from "../core/progress.js";
 import type { PredictionSource } from "../core/source.js";
 import { bhattacharyya } from "../geometry/distances.js";
-import { finishLandmarks, fitLandmarks, placeRows, planLandmarks, streamChunks, type LandmarkPlan, type LandmarkSelection } from "../geometry/landmark.js";
+import { finishLandmarks, fitLandmarks, placedAxes, placeRows, planLandmarks, streamChunks, type LandmarkPlan, type LandmarkSelection } from "../geometry/landmark.js";
 import type { Precision } from "../geometry/pairwise/engine.js";
 import { writeFileAtomic } from "../io/atomic.js";
 import { saveEmbedding } from "../io/embedding-files.js";
@@ -49,7 +49,7 @@ interface PlanFile extends Omit<LandmarkPlan, "samples" | "seconds"> {
 }
 
 export const JOBS_USAGE = `inpca plan SOURCE --out WORK --tasks N [--split train] [--dataset NAME] [--landmarks L]
-           [--dims K] [--samples n] [--seed s] [--select spread|farthest|random] [--precision f32|f64]
+           [--dims K] [--samples n] [--seed s] [--select pivoted|spread|farthest|random] [--precision f32|f64]
 inpca distances WORK --task i        (i = $SLURM_ARRAY_TASK_ID or $JOB_COMPLETION_INDEX)
 inpca embed WORK --out DIR [--report FILE.html]
 
@@ -195,7 +195,7 @@ async function plan(source: string, work: string, o: { tasks: number; split?: st
   const spec = sourceSpec(source, o.split, o.dataset);
   const src = await openSource(spec);
   if (o.tasks > src.models) throw new InpcaInputError(`${o.tasks} tasks for ${src.models} model-points; use at most one task per model-point`);
-  log(`${src.models} model-points of ${src.name}: choosing ${o.landmarks ?? Math.min(2000, src.models)} landmarks (${o.select ?? "spread"})`);
+  log(`${src.models} model-points of ${src.name}: choosing ${o.landmarks ?? Math.min(2000, src.models)} landmarks (${o.select ?? "pivoted"})`);
   const p = await planLandmarks(src, { landmarks: o.landmarks, dims: o.dims, samples: o.samples, seed: o.seed, select: o.select, precision: o.precision, showProgress: false });
   const tasks: [number, number][] = [];
   for (let t = 0; t < o.tasks; t++) tasks.push([Math.floor((t * src.models) / o.tasks), Math.floor(((t + 1) * src.models) / o.tasks)]);
@@ -260,7 +260,7 @@ async function embed(work: string, out: string, log: (l: string) => void, report
   if (problems.length) throw new InpcaInputError(`${problems.length} task output${problems.length === 1 ? " is" : "s are"} not usable; re-run them (nothing was written):\n  ${problems.join("\n  ")}`, { file: work });
   const src = await openSource(p.source);
   const lp = planOf(p);
-  const basis = fitLandmarks(new DistanceMatrix({ data: DLL as Float64Array, rows: L, cols: L, kind: "bhattacharyya", symmetric: true }), p.dims);
+  const basis = fitLandmarks(new DistanceMatrix({ data: DLL as Float64Array, rows: L, cols: L, kind: "bhattacharyya", symmetric: true }), p.dims, undefined, placedAxes(p.select, L, p.dims, p.models));
   const raw = new Float64Array(p.models * basis.axes);
   p.tasks.forEach(([s, e], i) => placeRows(basis, parts[i] as Float64Array, e - s, raw, s));
   const emb = await finishLandmarks(src, lp, basis, raw, { distance: { precision: p.precision, showProgress: false }, marks: null, resumed: 0, seconds: {}, started: t0 });

@@ -23,6 +23,9 @@ export interface EmbeddingInit {
 }
 
 /** What `landmarkInpca` did: the landmarks, the samples used, the error bars it can give, and its timings. */
+export type { LandmarkCheck } from "./landmark-check.js";
+import type { LandmarkCheck } from "./landmark-check.js";
+
 export interface LandmarkSummary {
   /** Indices (in the source) of the L landmarks, ascending; the basis rows. */
   landmarks: Int32Array;
@@ -40,6 +43,13 @@ export interface LandmarkSummary {
   distanceError: { median: number; p90: number; relative: number; pairs: number } | null;
   /** Explained stress ES(dims) of the whole set, estimated, with a 95 % interval, from `points` random model-points. */
   stress: { explained: number; low: number; high: number; points: number };
+  /**
+   * How far the embedding is estimated to be from exact InPCA (sampled exact columns and first-order perturbation,
+   * `landmarkCheck`), with 95 % intervals; null when not checked (`checkColumns: 0`, or every point a landmark).
+   */
+  check?: LandmarkCheck | null;
+  /** The warning given when the estimated distance error was above `warnAbove`, else null. */
+  warning?: string | null;
   /** Rows whose cross-distances came from the cache (a resumed run). */
   resumedRows: number;
   /** Model-points per streaming chunk. */
@@ -48,6 +58,17 @@ export interface LandmarkSummary {
   seconds: Record<string, number>;
   /** The source's name. */
   source: string;
+}
+
+/**
+ * The check of a landmark embedding in words: its 95 % upper bounds, which on data/zoo held the measured error in
+ * all 20 cases of L = 100…2,000, pivoted and spread, both splits (the point estimates are noisy: 0.3 % against a
+ * measured 0.06 %, and 0 against 11 % for spread landmarks, whose estimate's interval reached 62 %).
+ */
+export function landmarkCheckText(check: LandmarkCheck, dims: number): string {
+  const pct = (x: number) => `${(100 * x).toFixed(x < 0.1 ? 2 : 1)} %`;
+  const d = check.distanceError;
+  return `distance from exact InPCA, estimated from ${check.columns} sampled exact columns: ${dims}-D signed distances at most ${pct(d.high)} (95 % upper bound; estimate ${pct(d.estimate)}), axes at most ${check.axisError.map((a) => pct(a.high)).join(", ")}`;
 }
 
 /** What out-of-sample placement needs from the original fit (METHODS §5). */
@@ -197,7 +218,7 @@ export class Embedding {
     const lm = this.landmark;
     if (lm) {
       const se = lm.distanceError ? `; ${lm.samples} of ${lm.totalSamples} samples: d_B standard error ${lm.distanceError.median.toExponential(2)} nats (median, ${(100 * lm.distanceError.relative).toFixed(2)} % of d)` : "";
-      return `Embedding ${this.points} points × ${this.dims} axes by landmark InPCA (${lm.landmarks.length} landmarks, ${lm.select}, ${lm.precision}): ${axes}; ${lm.stress.points >= this.points ? `explained stress ${lm.stress.explained.toFixed(4)} (from all ${lm.stress.points} points)` : `explained stress ≈ ${lm.stress.explained.toFixed(4)} (95 % ${lm.stress.low.toFixed(4)}–${lm.stress.high.toFixed(4)}, from ${lm.stress.points} points)`}${se}; ${lm.seconds.total!.toFixed(1)} s`;
+      return `Embedding ${this.points} points × ${this.dims} axes by landmark InPCA (${lm.landmarks.length} landmarks, ${lm.select}, ${lm.precision}): ${axes}; ${lm.stress.points >= this.points ? `explained stress ${lm.stress.explained.toFixed(4)} (from all ${lm.stress.points} points)` : `explained stress ≈ ${lm.stress.explained.toFixed(4)} (95 % ${lm.stress.low.toFixed(4)}–${lm.stress.high.toFixed(4)}, from ${lm.stress.points} points)`}${se}${lm.check ? `; ${landmarkCheckText(lm.check, this.dims)}` : ""}${lm.warning ? `; WARNING: ${lm.warning}` : ""}; ${lm.seconds.total!.toFixed(1)} s`;
     }
     const added = this.points - this.basis.size;
     return `Embedding ${this.points} points${added ? ` (${added} placed out of sample)` : ""} × ${this.dims} axes: ${axes}; explained stress ${es === undefined ? "?" : es.toFixed(4)}`;

@@ -20,6 +20,8 @@ import { ignorance, truth } from "./geodesic.js";
 import { inpca } from "./inpca.js";
 import type { Precision } from "./pairwise/engine.js";
 import { sampleSubset } from "./subsample.js";
+import { pivotedPick } from "./pivoted.js";
+import { landmarkCheck } from "./landmark-check.js";
 
 /** Finished chunks of cross-distances kept between calls, so that an interrupted run resumes (see io's `chunkCache`). */
 export interface ChunkCache {
@@ -30,13 +32,17 @@ export interface ChunkCache {
 }
 
 /** How landmarks are chosen when only their number is given. */
-export type LandmarkSelection = "spread" | "farthest" | "random";
+export type LandmarkSelection = "pivoted" | "spread" | "farthest" | "random";
 
 export interface LandmarkOptions extends ProgressOptions {
   /** Number of landmarks L (default min(2000, M)), or the indices of the model-points to use. */
   landmarks?: number | ArrayLike<number>;
   /**
-   * "spread" (default): the same number per run, spread evenly over each run's progress (the share of the way
+   * "pivoted" (default): randomly pivoted Cholesky on the model-points' Gram (`pivotedPick`): each next landmark is
+   * drawn ∝ how badly the landmarks so far reconstruct a point's distances, so the few checkpoints that carry an
+   * axis (a time-like excursion) are taken; over every model-point when their predictions fit half the memory
+   * budget, else over a pool spread over runs and progress that does. Placed on up to 128 landmark axes.
+   * "spread": the same number per run, spread evenly over each run's progress (the share of the way
    * from ignorance to truth, d_B(P0, u) / (d_B(P0, u) + d_B(u, P*)); over its checkpoints when there are no
    * labels). "farthest": farthest-point sampling on d_B over a seeded pool of up to 4L model-points.
    * "random": seeded uniform (oversamples the dense late checkpoints; for comparison).
@@ -60,6 +66,16 @@ export interface LandmarkOptions extends ProgressOptions {
   stressPoints?: number;
   /** Total memory of the machine in bytes (default: os.totalmem()), for the default budget. */
   totalMemory?: number;
+  /**
+   * Exact columns of D drawn to estimate how far the embedding is from exact InPCA (`landmark.check`; default 64,
+   * 0: no check). Costs columns·M distances, one more read of the source.
+   */
+  checkColumns?: number;
+  /**
+   * Warn (console.warn and `landmark.warning`) when the 95 % upper bound of the estimated relative error of the
+   * dims-D signed distances against exact InPCA (`landmark.check.distanceError.high`) is above this (default 0.03).
+   */
+  warnAbove?: number;
 }
 
 /**
@@ -68,7 +84,10 @@ export interface LandmarkOptions extends ProgressOptions {
  * summary. The sign conventions are those of `inpca`; the result is deterministic for a given seed.
  * - eigenvalues and spectrum: the whole set's leading eigenvalues, from W ≈ X J Xᵀ on the 2·dims (at least
  *   dims + 7) placed axes;
- * - explainedStress: ES(k) of the placed coordinates themselves, 1 − √(‖W − X̂ S X̂ᵀ‖² / ‖W‖²) on the first k axes,
+ * - explainedStress: ES(k) of the whole set from its eigenvalues and ‖W‖²_F (the placed axes' Σλ² and what they miss,
+ *   estimated on `stressPoints` random model-points: `stressEstimate`), with a jackknife 95 % interval for ES(dims)
+ *   in `landmark.stress` (older text below: the estimate used to be the placed coordinates' own ES on those points);
+ * - (before 2026-12-07) ES(k) of the placed coordinates themselves, 1 − √(‖W − X̂ S X̂ᵀ‖² / ‖W‖²) on the first k axes,
  *   measured on the exact distances between `stressPoints` random model-points (W double-centred among them), with
  *   a jackknife 95 % interval for ES(dims) in `landmark.stress`. It is at most the exact InPCA's ES(k) up to that
  *   sampling error (notebook 13: 0.8715, interval 0.857–0.889, against 0.885 on all pairs and 0.890 exact).
@@ -91,7 +110,7 @@ export async function landmarkInpca(input: PredictionSet | PredictionSource, opt
   // 2. exact InPCA of the landmarks
   let t0 = Date.now();
   const marks = await src.read(chosen, samples);
-  const basis = fitLandmarks(await bhattacharyya(marks, distance), plan.dims, options.signal);
+  const basis = fitLandmarks(await bhattacharyya(marks, distance), plan.dims, options.signal, placedAxes(plan.select, L, plan.dims, M));
   const seconds: Record<string, number> = { select: plan.seconds, landmarks: (Date.now() - t0) / 1000 };
 
   // 3. one streaming pass: cross-distances to the landmarks, then the out-of-sample formula on Kp ≥ dims axes
@@ -116,7 +135,7 @@ export async function landmarkInpca(input: PredictionSet | PredictionSource, opt
   });
   bar.done();
   seconds.placement = (Date.now() - t0) / 1000;
-  return finishLandmarks(src, plan, basis, raw, { distance, marks, resumed, seconds, started });
+  return finishLandmarks(src, plan, basis, raw, { distance, marks, resumed, seconds, started, checkColumns: options.checkColumns, warnAbove: options.warnAbove });
 }
 
 /** What `planLandmarks` decides: everything the later stages (in this process or in a job array) need. */
@@ -163,16 +182,26 @@ export async function planLandmarks(src: PredictionSource, options: LandmarkOpti
   // two chunks are resident while streaming (one computed, the next read), hence half the remaining budget each
   const chunk = Math.min(M, rowsPerChunk(S, C, (budget - landmarkBytes) / 2, L * 8 * 2, "landmark InPCA after its landmarks"), 4096);
   const distance = { precision, threads: options.threads, showProgress: false as const, signal: options.signal };
-  const select = options.select ?? "spread";
+  const select = options.select ?? "pivoted";
+  let selected: string = select;
   let chosen: number[];
   if (typeof options.landmarks === "object") chosen = checkIndices(options.landmarks, M);
   else if (select === "random") chosen = randomPick(M, L, seed);
   else if (select === "farthest") chosen = await farthestPick(src, L, seed, samples, budget - landmarkBytes, distance);
   else if (select === "spread") chosen = spreadPick(src.meta, L, await progressProxy(src, samples, chunk, distance, options));
-  else throw new InpcaInputError(`landmarkInpca: select must be "spread", "farthest" or "random", got ${JSON.stringify(select)}`);
+  else if (select === "pivoted") {
+    // the default falls back to "spread" when not even L model-points' predictions fit half the budget
+    const picked = await pivotedLandmarks(src, L, seed, samples, budget - landmarkBytes, chunk, distance, options, options.select === "pivoted");
+    if (picked) chosen = picked;
+    else {
+      chosen = spreadPick(src.meta, L, await progressProxy(src, samples, chunk, distance, options));
+      selected = "spread";
+    }
+  }
+  else throw new InpcaInputError(`landmarkInpca: select must be "pivoted", "spread", "farthest" or "random", got ${JSON.stringify(select)}`);
   chosen.sort((a, b) => a - b);
   return {
-    landmarks: chosen, samples, dims, seed, precision, select: typeof options.landmarks === "object" ? "given" : select, chunk,
+    landmarks: chosen, samples, dims, seed, precision, select: typeof options.landmarks === "object" ? "given" : selected, chunk,
     stressPoints: Math.min(M, options.stressPoints ?? 400), seconds: (Date.now() - t0) / 1000,
   };
 }
@@ -187,13 +216,27 @@ export interface LandmarkBasis {
   scale: Float64Array;
 }
 
-/** Stage 2: the exact InPCA of the landmarks' distance matrix D_LL (L×L), on more axes than asked for. */
-export function fitLandmarks(DLL: DistanceMatrix, dims: number, signal?: AbortSignal): LandmarkBasis {
+/**
+ * Landmark axes to place on: pivoted landmarks are well conditioned (each one was far from the span of the ones
+ * before), so up to 128 of their axes carry signal (on data/zoo 128 axes: 0.06 % off exact in 3-D, 10 axes 5 %);
+ * landmarks chosen without looking at the residual include near-duplicates whose small eigenvalues amplify noise,
+ * so they keep 2·dims (at least dims + 7).
+ */
+export function placedAxes(select: string, L: number, dims: number, M = Infinity): number {
+  // every model-point a landmark: the landmark fit is the exact InPCA, nothing to recover from more axes
+  if (L >= M) return Math.min(L - 1, Math.max(2 * dims, dims + 7));
+  return Math.min(L - 1, select === "pivoted" ? Math.max(128, 2 * dims) : Math.max(2 * dims, dims + 7));
+}
+
+/** Stage 2: the exact InPCA of the landmarks' distance matrix D_LL (L×L), on `axes` axes (more than asked for). */
+export function fitLandmarks(DLL: DistanceMatrix, dims: number, signal?: AbortSignal, axes?: number): LandmarkBasis {
   const L = DLL.rows;
-  const K = Math.min(L - 1, Math.max(2 * dims, dims + 7));
+  const K = Math.min(L - 1, axes ?? Math.max(2 * dims, dims + 7));
   // more axes than asked for, so that the whole set's leading axes can be recovered from the placed subspace
   const fit = inpca(DLL, { dims: K, spectrum: K, signal });
-  return { fit, axes: fit.dims, scale: Float64Array.from(fit.eigenvalues, (l) => (l === 0 ? 0 : 1 / (Math.sign(l) * Math.sqrt(Math.abs(l))))) };
+  // axes of numerically zero eigenvalue (duplicate landmarks) are not placed on
+  const floor = 1e-10 * Math.abs(fit.eigenvalues[0] ?? 0);
+  return { fit, axes: fit.dims, scale: Float64Array.from(fit.eigenvalues, (l) => (Math.abs(l) <= floor ? 0 : 1 / (Math.sign(l) * Math.sqrt(Math.abs(l))))) };
 }
 
 /**
@@ -220,7 +263,7 @@ export function placeRows(basis: LandmarkBasis, cross: Float64Array, rows: numbe
  */
 export async function finishLandmarks(
   src: PredictionSource, plan: LandmarkPlan, basis: LandmarkBasis, raw: Float64Array,
-  context: { distance: object; marks: PredictionSet | null; resumed: number; seconds: Record<string, number>; started: number },
+  context: { distance: object; marks: PredictionSet | null; resumed: number; seconds: Record<string, number>; started: number; checkColumns?: number; warnAbove?: number },
 ): Promise<Embedding> {
   const t0 = Date.now();
   const M = src.models;
@@ -256,6 +299,27 @@ export async function finishLandmarks(
   const spectrum = values.slice();
   const stress = await stressEstimate(src, all, M, Kp, values, K, plan.stressPoints, seed, samples, distance);
   lap("stress", t0);
+  const t1 = Date.now();
+  const H = context.checkColumns ?? 64;
+  if (!(Number.isInteger(H) && H >= 0)) throw new InpcaInputError(`landmarkInpca: checkColumns must be a non-negative integer, got ${H}`);
+  const check = H >= 2 && L < M
+    ? await landmarkCheck(src, all, M, Kp, values, dims, H, seed, samples, distance, (compute) => streamChunks(src, 0, M, chunk, samples, () => null, compute))
+    : null;
+  if (H >= 2 && L < M) lap("check", t1);
+  if (check) {
+    // the eigenvalues' estimated first-order error moves ES as well: the interval also holds ES at λ(1 + δλ/|λ|)
+    let moved = 0;
+    for (let k = 0; k < K; k++) moved += (values[k]! + Math.abs(values[k]!) * check.eigenvalueError[k]!.estimate) ** 2;
+    const es = 1 - Math.sqrt(Math.max(0, 1 - moved / stress.frobenius2));
+    const centre = stress.explained[K - 1]!;
+    stress.low = Math.min(stress.low, es - (centre - stress.low));
+    stress.high = Math.max(stress.high, es + (stress.high - centre));
+  }
+  const limit = context.warnAbove ?? 0.03;
+  const warning = check && check.distanceError.high > limit
+    ? `landmark InPCA: the ${K}-D signed distances may be up to ${(100 * check.distanceError.high).toFixed(1)} % from exact InPCA (95 % upper bound of the estimate from ${check.columns} sampled exact columns), above ${(100 * limit).toFixed(1)} %: use more landmarks (now ${L})${select === "pivoted" ? "" : ', or select: "pivoted"'}`
+    : null;
+  if (warning) console.warn(warning);
   // new points: x = (w·V·diag(scale) − offset)·T·diag(flip), folded into one L×K projection
   const projection = new Float64Array(L * K);
   for (let j = 0; j < L; j++) for (let k = 0; k < K; k++) {
@@ -278,6 +342,8 @@ export async function finishLandmarks(
     precision,
     distanceError: samples ? samplingError(context.marks ?? (await src.read(chosen, samples)), seed) : null,
     stress: { explained: stress.explained[K - 1]!, low: stress.low, high: stress.high, points: stress.points },
+    check,
+    warning,
     resumedRows: resumed,
     chunkRows: chunk,
     seconds: { ...times, total: (Date.now() - started) / 1000 },
@@ -446,6 +512,32 @@ export function spreadPick(meta: readonly ModelPoint[], L: number, progress: Flo
   return out;
 }
 
+/**
+ * "pivoted": `pivotedPick` over every model-point when their predictions fit half of `budget`, else over a pool
+ * of as many as fit, spread over runs and progress (`spreadPick`). Returns source rows.
+ */
+async function pivotedLandmarks(
+  src: PredictionSource, L: number, seed: number, samples: Int32Array | undefined, budget: number, chunk: number,
+  distance: { precision: Precision; threads?: number; showProgress: false; signal?: AbortSignal }, options: ProgressOptions, explicit: boolean,
+): Promise<number[] | null> {
+  const S = samples ? samples.length : src.samples;
+  const M = src.models;
+  const fits = Math.floor(budget / 2 / (S * src.classes * 4 + 8 * L + 64));
+  if (fits < L && !explicit) return null;
+  if (fits < L) throw new InpcaInputError(`landmarkInpca: the pivoted selection needs the predictions of at least ${L} model-points in half the memory budget (${(budget / 2 ** 21).toFixed(0)} MiB holds ${fits}); raise \`memory\`, or lower \`landmarks\` or \`samples\`, or use select: "spread"`);
+  const pool = fits >= M ? Array.from({ length: M }, (_, i) => i) : spreadPick(src.meta, fits, await progressProxy(src, samples, chunk, distance, options)).sort((a, b) => a - b);
+  const set = await src.read(pool, samples);
+  const bar = reporter("landmarks: pivoted", L, options);
+  const picked = await pivotedPick(set, L, { seed, distance, progress: (n) => bar.update(n) });
+  bar.done();
+  // fewer than L distinct points span the pool (identical model-points): the rest in a seeded order
+  if (picked.length < L) {
+    const have = new Set(picked);
+    for (const i of randomPick(set.models, set.models, seed + 3)) if (picked.length < L && !have.has(i)) picked.push(i);
+  }
+  return picked.map((i) => pool[i]!);
+}
+
 /** Farthest-point sampling on d_B over a seeded pool of up to 4L model-points (as many as the budget holds). */
 async function farthestPick(src: PredictionSource, L: number, seed: number, samples: Int32Array | undefined, budget: number, distance: object): Promise<number[]> {
   const S = samples ? samples.length : src.samples;
@@ -541,11 +633,12 @@ function axisSigns(X: Float64Array, N: number, K: number): Float64Array {
 }
 
 /**
- * Explained stress of the whole set from P random model-points: exact D_PP, W_PP = -½ J D_PP J, and the rank-k
- * reconstruction Ŵ_k = X_c J_k X_cᵀ from their placed coordinates (centred on the P points); the ratio
- * ‖W_PP − Ŵ_k‖²/‖W_PP‖² estimates ‖W − W_k‖²/‖W‖² of the whole set, so ES(k) = 1 − sqrt(ratio) needs no
- * estimate of ‖W‖²_F itself to be precise (ES near 1 is a small residual). 95 % interval of ES(dims) by the
- * jackknife over the points. ‖W‖²_F of the whole set ≈ M(M−1)·mean_{i≠j} W_ij² + M·mean_i W_ii².
+ * Explained stress of the whole set, ES(k) = 1 − √(1 − Σ_{i≤k} λ_i² / ‖W‖²_F) as `inpca` computes it, with the
+ * whole set's eigenvalues λ from the placed axes and ‖W‖²_F = ‖Ŵ‖²_F + Δ: ‖Ŵ‖²_F = Σ λ_a² over all Kp placed axes
+ * (exact for the placed coordinates), and Δ = ‖W‖² − ‖Ŵ‖², what the placed axes miss, estimated from P random
+ * model-points: their exact D_PP against the D̂_PP of their placed coordinates, both double-centred among the P
+ * points, Δ ≈ M(M−1)/(P(P−1)) · Δ_off + M/P · Δ_diag (a control variate: the sampling error is that of the
+ * small difference, not of ‖W‖² itself). 95 % interval of ES(dims) by the jackknife over the points.
  */
 async function stressEstimate(
   src: PredictionSource, X: Float64Array, M: number, K: number, values: Float64Array, dims: number, P: number, seed: number,
@@ -553,7 +646,10 @@ async function stressEstimate(
 ): Promise<{ explained: Float64Array; low: number; high: number; frobenius2: number; points: number }> {
   const pick = randomPick(M, P, seed + 5).sort((a, b) => a - b);
   const D = (await bhattacharyya(await src.read(pick, samples), distance)).data;
-  const residuals = (ix: number[], upTo: number): { ratio: Float64Array; f2: number; diag: number } => {
+  let placed2 = 0;
+  for (let a = 0; a < K; a++) placed2 += values[a]! ** 2;
+  /** Δ_off and Δ_diag over the points `ix` (indices into pick). */
+  const missing = (ix: number[]): { off: number; diag: number } => {
     const n = ix.length;
     const sub = new Float64Array(n * n);
     for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) sub[a * n + b] = D[ix[a]! * P + ix[b]!]!;
@@ -561,37 +657,40 @@ async function stressEstimate(
     const mean = new Float64Array(K);
     for (const i of ix) for (let k = 0; k < K; k++) mean[k] += X[pick[i]! * K + k]! / n;
     const xc = new Float64Array(n * K);
-    ix.forEach((i, a) => { for (let k = 0; k < K; k++) xc[a * K + k] = X[pick[i]! * K + k]! - mean[k]!; });
-    const r = new Float64Array(upTo);
-    let f2 = 0, diag = 0;
-    for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) {
-      const wab = W[a * n + b]!;
-      f2 += wab * wab;
-      if (a === b) diag += wab * wab;
+    ix.forEach((i, a) => { for (let k = 0; k < K; k++) xc[a * K + k] = (X[pick[i]! * K + k]! - mean[k]!) * (k === 0 ? 1 : 1); });
+    const sg = Float64Array.from({ length: K }, (_, k) => (values[k]! < 0 ? -1 : 1));
+    let off = 0, diag = 0;
+    for (let a = 0; a < n; a++) for (let b = a; b < n; b++) {
       let hat = 0;
-      for (let k = 0; k < upTo; k++) {
-        hat += (values[k]! < 0 ? -1 : 1) * xc[a * K + k]! * xc[b * K + k]!;
-        r[k] += (wab - hat) ** 2;
-      }
+      for (let k = 0; k < K; k++) hat += sg[k]! * xc[a * K + k]! * xc[b * K + k]!;
+      const wab = W[a * n + b]!;
+      const d = wab * wab - hat * hat;
+      if (a === b) diag += d;
+      else off += 2 * d;
     }
-    return { ratio: r.map((v) => (f2 > 0 ? v / f2 : 0)), f2, diag };
+    return { off: off / Math.max(1, n * (n - 1)), diag: diag / n };
   };
+  // not below what the placed axes hold: a sampled Δ < 0 is sampling error (‖W‖² ≥ ‖Ŵ‖² for the best rank-Kp Ŵ)
+  const f2Of = (m: { off: number; diag: number }) => placed2 + M * (M - 1) * m.off + M * m.diag;
+  const top = (k: number) => { let t = 0; for (let a = 0; a < k; a++) t += values[a]! ** 2; return t; };
+  // identical model-points (‖W‖ = 0): nothing is missing, ES = 1
+  const esOf = (k: number, f2: number) => (f2 > 0 ? 1 - Math.sqrt(Math.max(0, 1 - top(k) / Math.max(f2, placed2))) : 1);
   const everyone = Array.from({ length: P }, (_, i) => i);
-  const whole = residuals(everyone, K);
-  const explained = whole.ratio.map((q) => 1 - Math.sqrt(Math.min(1, q)));
-  const f2 = (M * (M - 1) * (whole.f2 - whole.diag)) / Math.max(1, P * (P - 1)) + (M * whole.diag) / P;
+  const f2 = Math.max(placed2, f2Of(missing(everyone)));
+  const explained = Float64Array.from({ length: K }, (_, k) => esOf(k + 1, f2));
   if (P < 3 || P === M) return { explained, low: explained[dims - 1]!, high: explained[dims - 1]!, frobenius2: f2, points: P };
   const leave = Math.min(P, 50);
   const est: number[] = [];
   for (let t = 0; t < leave; t++) {
     const out = Math.floor((t * P) / leave);
-    est.push(residuals(everyone.filter((i) => i !== out), dims).ratio[dims - 1]!);
+    // unclamped, so that the spread of Δ shows even when it lies around 0
+    const f = f2Of(missing(everyone.filter((i) => i !== out)));
+    est.push(f > 0 ? 1 - Math.sqrt(Math.max(0, 1 - top(dims) / f)) : 1);
   }
   const mean = est.reduce((a, b) => a + b, 0) / leave;
   const se = Math.sqrt(((P - 1) / P) * (P / leave) * est.reduce((a, e) => a + (e - mean) ** 2, 0));
-  const q = whole.ratio[dims - 1]!;
-  const esOf = (x: number) => 1 - Math.sqrt(Math.min(1, Math.max(0, x)));
-  return { explained, low: esOf(q + 1.96 * se), high: esOf(q - 1.96 * se), frobenius2: f2, points: P };
+  const es = explained[dims - 1]!;
+  return { explained, low: Math.max(0, es - 1.96 * se), high: Math.min(1, es + 1.96 * se), frobenius2: f2, points: P };
 }
 
 /**

@@ -103,7 +103,7 @@ describe("inpca plan / distances / embed", () => {
       expect(r.status, r.stderr).toBe(0);
       const html = readFileSync(page, "utf8");
       expect(html).toMatch(/<h1>Landmark InPCA of /);
-      expect(html).toMatch(/by landmark InPCA \(3 landmarks, spread, f32\)/);
+      expect(html).toMatch(/by landmark InPCA \(3 landmarks, pivoted, f32\)/);
       expect((html.match(/class="inpca-figure"/g) ?? []).length).toBe(2);
       expect(loadEmbedding(join(w, "emb")).points).toBe(extra.length ? 4 : 6);
     }

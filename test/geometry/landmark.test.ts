@@ -43,7 +43,7 @@ describe("landmarkInpca", () => {
     expect(lm.landmark!.stress.low).toBeLessThanOrEqual(exact.explainedStress[2]!);
     expect(lm.landmark!.stress.high).toBeGreaterThanOrEqual(exact.explainedStress[2]!);
     expect(lm.landmark!.landmarks.length).toBe(1500);
-    expect(String(lm)).toMatch(/landmark InPCA \(1500 landmarks, spread, f32\)/);
+    expect(String(lm)).toMatch(/landmark InPCA \(1500 landmarks, pivoted, f32\)/);
   }, 300_000);
 
   it("with every model-point a landmark (f64) it is exact InPCA; addPoints places a point from its landmark distances", async () => {
@@ -95,8 +95,9 @@ describe("landmarkInpca", () => {
       expect(part.probs[(q * 3 + n) * 4 + c]).toBe(whole.probs[(r * whole.samples + s) * 4 + c]);
     }
     expect(part.meta.map((m) => m.step)).toEqual(rows.map((r) => whole.meta[r]!.step));
-    const fromDisk = await landmarkInpca(src, { landmarks: 30, memory: 30 * 25 * 16 + 3 * 30 * 30 * 8 + 2 * 10 * (25 * 16 + 480) });
-    const fromMemory = await landmarkInpca(whole, { landmarks: 30 });
+    // a budget of 10 rows a chunk, too small for the pivoted selection's pool: spread on both sides
+    const fromDisk = await landmarkInpca(src, { landmarks: 30, select: "spread", memory: 30 * 25 * 16 + 3 * 30 * 30 * 8 + 2 * 10 * (25 * 16 + 480) });
+    const fromMemory = await landmarkInpca(whole, { landmarks: 30, select: "spread" });
     expect(fromDisk.landmark!.chunkRows).toBe(10);
     expect(Array.from(fromDisk.coords)).toEqual(Array.from(fromMemory.coords));
     await expect(src.read([5, 3])).rejects.toThrow(/ascending order \(5 then 3\)/);
