@@ -154,3 +154,36 @@ export function worstRecordedErrorGap(zoo: Zoo, split: "train" | "test"): { wors
   });
   return { worst, samples: S };
 }
+
+/**
+ * `set` with sparse excursions: in `runs` runs (evenly through the set), checkpoints 1..`length` leave the
+ * manifold toward a run-specific random labelling (each sample leans, with strength rising then falling, to a class
+ * drawn per run and sample), as the random-label corners of the zoo do: a few points, far from everything, that
+ * carry axes of their own (time-like among them). Returns a new PredictionSet with the same meta.
+ */
+export function withExcursions(set: PredictionSet, runs: number, length: number, seed = 1, strength = 6): PredictionSet {
+  const u = uniform(seed * 5 + 1);
+  const { samples: S, classes: C } = set;
+  const probs = Float32Array.from(set.probs);
+  const byRun = new Map<string, number[]>();
+  set.meta.forEach((p, i) => byRun.set(p.run, [...(byRun.get(p.run) ?? []), i]));
+  const all = [...byRun.values()];
+  for (let k = 0; k < runs; k++) {
+    const rows = all[Math.floor((k * all.length) / runs)]!;
+    const target = Int32Array.from({ length: S }, () => Math.floor(u() * C));
+    for (let j = 1; j <= length && j < rows.length; j++) {
+      const a = strength * Math.sin((Math.PI * j) / (length + 1));
+      const m = rows[j]!;
+      for (let n = 0; n < S; n++) {
+        let sum = 0;
+        for (let c = 0; c < C; c++) {
+          const q = probs[(m * S + n) * C + c]! * (c === target[n] ? Math.exp(a) : 1);
+          probs[(m * S + n) * C + c] = q;
+          sum += q;
+        }
+        for (let c = 0; c < C; c++) probs[(m * S + n) * C + c]! /= sum;
+      }
+    }
+  }
+  return PredictionSet.fromProbabilities(probs, [set.models, S, C], { labels: set.labels, meta: set.meta });
+}
