@@ -26,7 +26,7 @@ import { zooSource } from "../io/zoo-source.js";
 import { arrayFormatOf } from "../io/formats.js";
 import { hdf5Source } from "../io/hdf5-source.js";
 import { checkpointSource } from "../io/checkpoint-source.js";
-import type { Embedding } from "../geometry/embedding.js";
+import { landmarkCheckText, type Embedding } from "../geometry/embedding.js";
 import { explainedStress } from "../plot/explained-stress.js";
 import { escapeHtml, htmlPage, outputHtml } from "../plot/html.js";
 import { trajectories3d } from "../plot/trajectories3d.js";
@@ -266,7 +266,7 @@ async function embed(work: string, out: string, log: (l: string) => void, report
   const emb = await finishLandmarks(src, lp, basis, raw, { distance: { precision: p.precision, showProgress: false }, marks: null, resumed: 0, seconds: {}, started: t0 });
   saveEmbedding(out, emb);
   if (report) writeFileAtomic(report, reportPage(emb, src.name));
-  log(`wrote ${out}: ${emb.points} model-points × ${emb.dims} axes, ES(3) ≈ ${emb.landmark!.stress.explained.toFixed(4)} (${formatSeconds((Date.now() - t0) / 1000)})`);
+  log(`wrote ${out}: ${emb.points} model-points × ${emb.dims} axes, ES(3) ≈ ${emb.landmark!.stress.explained.toFixed(4)}${emb.landmark!.check ? `; ${landmarkCheckText(emb.landmark!.check, emb.dims)}` : ""} (${formatSeconds((Date.now() - t0) / 1000)})`);
 }
 
 /**

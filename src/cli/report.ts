@@ -14,7 +14,7 @@ import { field, type ModelPoint } from "../core/meta.js";
 import type { PredictionSet } from "../core/prediction-set.js";
 import { formatSeconds } from "../core/progress.js";
 import { bhattacharyya } from "../geometry/distances.js";
-import type { Embedding } from "../geometry/embedding.js";
+import { landmarkCheckText, type Embedding } from "../geometry/embedding.js";
 import { geodesic } from "../geometry/geodesic.js";
 import { distanceToGeodesic } from "../geometry/trajectories.js";
 import { inpca } from "../geometry/inpca.js";
@@ -493,7 +493,9 @@ function splitSection(summary: SplitSummary, set: PredictionSet, emb: Embedding,
     ? ` Embedded by landmark InPCA: ${fmtInt(emb.landmark.landmarks.length)} landmarks (${emb.landmark.select}), every checkpoint placed from its distances to them; ` +
       (emb.landmark.stress.points >= summary.embedded
         ? `explained stress from all ${fmtInt(emb.landmark.stress.points)} checkpoints, ES(3) = ${emb.landmark.stress.explained.toFixed(3)}.`
-        : `explained stress estimated from ${fmtInt(emb.landmark.stress.points)} random checkpoints, ES(3) ≈ ${emb.landmark.stress.explained.toFixed(3)} (95 % ${emb.landmark.stress.low.toFixed(3)}–${emb.landmark.stress.high.toFixed(3)}).`)
+        : `explained stress estimated from ${fmtInt(emb.landmark.stress.points)} random checkpoints, ES(3) ≈ ${emb.landmark.stress.explained.toFixed(3)} (95 % ${emb.landmark.stress.low.toFixed(3)}–${emb.landmark.stress.high.toFixed(3)}).`) +
+      (emb.landmark.check ? ` The ${escapeHtml(landmarkCheckText(emb.landmark.check, emb.dims))}.` : "") +
+      (emb.landmark.warning ? ` <strong>${escapeHtml(emb.landmark.warning)}</strong>` : "")
     : " Embedded by exact InPCA of the full distance matrix.";
   const head = `<p class="lead">${fmtInt(summary.embedded)} checkpoints${thinned} of ${fmtInt(summary.runs)} run${summary.runs === 1 ? "" : "s"} on ${fmtInt(summary.samples)} ${split} samples, ${summary.classes} classes.${how}</p>`;
   const figures = figs.map((f) => [
