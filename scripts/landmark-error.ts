@@ -1,60 +1,72 @@
 /**
  * `npx tsx scripts/landmark-error.ts [--out docs/figures]`: how far landmark InPCA is from exact InPCA as the
- * number of landmarks L grows, on the 12,000 model-points of test/geometry/landmark.test.ts (400 runs × 30 checkpoints of
- * smooth synthetic trajectories in six groups, 40 samples, 10 classes), for "spread" and "random" landmarks.
- * Prints a Markdown table (per-axis relative error after sign alignment, ES(3) estimated with its 95 % interval
- * against the exact value, seconds) and writes `landmark-error.png` into --out: a log–log figure of the axis
- * errors against L, taken in headless Chromium (the page itself stays in the temporary folder). A measurement, not a test.
+ * number of landmarks L grows, on the shipped zoo (data/zoo, finished runs, 3,707 checkpoints a split, 500 samples,
+ * 10 classes), for "pivoted" (the default) and "spread" landmarks, both splits. Prints a Markdown table (relative
+ * error of the 3-D signed distances between all pairs; the embedding's own estimate of it with its 95 % upper
+ * bound; the three axes' errors after sign alignment; ES(3) against exact; seconds) and writes
+ * `landmark-error.png` into --out: the measured error and the estimate's upper bound against L, log–log, taken in
+ * headless Chromium. A measurement, not a test.
  */
-import { writeFileSync } from "node:fs";
+import { copyFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bhattacharyya, inpca, landmarkInpca, shutdownPool } from "../src/index";
+import { bhattacharyya, inpca, landmarkInpca, loadZoo, shutdownPool, zooSource, type Embedding } from "../src/index";
 import { standaloneHtml } from "../src/plot/html";
-import { axisErrors, trajectorySet } from "../test/helpers/data";
+import { axisErrors } from "../test/helpers/data";
 
 const out = process.argv.includes("--out") ? process.argv[process.argv.indexOf("--out") + 1]! : "docs/figures";
-const SIZES = [100, 200, 500, 1000, 1500, 3000];
-const SELECT = ["spread", "random"] as const;
+const SIZES = [100, 200, 400, 1000, 2000];
+const SELECT = ["pivoted", "spread"] as const;
+const SPLITS = ["train", "test"] as const;
+
+function distanceError(a: Embedding, b: Embedding): number {
+  const A = a.signedDistances(3).data, B = b.signedDistances(3).data;
+  let e = 0, n = 0;
+  for (let i = 0; i < A.length; i++) {
+    e += (A[i]! - B[i]!) ** 2;
+    n += B[i]! ** 2;
+  }
+  return Math.sqrt(e / n);
+}
 
 (async () => {
-  const set = trajectorySet(400, 30, 40, 10, 3);
-  let t = Date.now();
-  const exact = inpca(await bhattacharyya(set, { showProgress: false }), { dims: 3 });
-  const exactSeconds = (Date.now() - t) / 1000;
+  const zoo = loadZoo(join(__dirname, "..", "data", "zoo"));
+  const finished = { where: (r: { finished?: boolean }) => r.finished !== false };
   const pct = (x: number) => `${(100 * x).toFixed(x < 0.01 ? 2 : 1)} %`;
   const rows: string[] = [];
-  const series: Record<string, { L: number[]; err: number[][] }> = {};
-  for (const select of SELECT) {
-    series[select] = { L: [], err: [[], [], []] };
-    for (const L of SIZES) {
-      t = Date.now();
-      const lm = await landmarkInpca(set, { landmarks: L, dims: 3, select, showProgress: false });
-      const seconds = (Date.now() - t) / 1000;
-      const err = axisErrors(lm, exact, 3);
-      const s = lm.landmark!.stress;
-      series[select]!.L.push(L);
-      err.forEach((e, k) => series[select]!.err[k]!.push(e));
-      rows.push(`| ${L.toLocaleString("en")} | ${select} | ${err.map(pct).join(" | ")} | ${s.explained.toFixed(3)} (${s.low.toFixed(3)}–${s.high.toFixed(3)}) | ${exact.explainedStress[2]!.toFixed(3)} | ${seconds.toFixed(1)} |`);
-      process.stderr.write(`${rows.at(-1)}\n`);
+  const series: { name: string; x: number[]; y: number[]; dash: string; color: string }[] = [];
+  const colors = { pivoted: "#4269d0", spread: "#ff725c" };
+  for (const split of SPLITS) {
+    const exact = inpca(await bhattacharyya(zoo.predictions(split, finished), { showProgress: false }), { dims: 3 });
+    for (const select of SELECT) {
+      const measured: number[] = [], bound: number[] = [];
+      for (const L of SIZES) {
+        const t = Date.now();
+        const lm = await landmarkInpca(zooSource(zoo, split, finished), { landmarks: L, select, showProgress: false, warnAbove: Infinity });
+        const seconds = (Date.now() - t) / 1000;
+        const d = distanceError(lm, exact), c = lm.landmark!.check!.distanceError;
+        measured.push(d);
+        bound.push(c.high);
+        rows.push(`| ${L.toLocaleString("en")} | ${split} | ${select} | ${pct(d)} | ${pct(c.estimate)} (≤ ${pct(c.high)}) | ${axisErrors(lm, exact, 3).map(pct).join(", ")} | ${lm.explainedStress[2]!.toFixed(4)} / ${exact.explainedStress[2]!.toFixed(4)} | ${seconds.toFixed(1)} |`);
+        process.stderr.write(`${rows.at(-1)}\n`);
+      }
+      series.push({ name: `${select}, ${split}: measured`, x: SIZES, y: measured, dash: split === "train" ? "solid" : "dash", color: colors[select] });
+      series.push({ name: `${select}, ${split}: estimate's 95 % bound`, x: SIZES, y: bound, dash: "dot", color: colors[select] });
     }
   }
-  console.log(`12,000 model-points × 40 samples × 10 classes; exact InPCA ${exactSeconds.toFixed(0)} s\n`);
-  console.log("| landmarks | selection | axis 1 | axis 2 | axis 3 | ES(3) landmark (95 %) | ES(3) exact | seconds |");
-  console.log("|---:|---|---:|---:|---:|---|---:|---:|");
+  console.log("| landmarks | split | selection | 3-D distances | estimate (≤ 95 % bound) | axes 1, 2, 3 | ES(3) landmark / exact | seconds |");
+  console.log("|---:|---|---|---:|---|---|---|---:|");
   for (const r of rows) console.log(r);
-  const dash = { spread: "solid", random: "dot" } as const;
-  const colors = ["#4269d0", "#efb118", "#ff725c"];
-  const data = SELECT.flatMap((select) => [0, 1, 2].map((k) => ({
-    type: "scatter", mode: "lines+markers", name: `axis ${k + 1}, ${select}`, x: series[select]!.L, y: series[select]!.err[k],
-    line: { color: colors[k], dash: dash[select], width: 2 }, marker: { size: 6 },
-  })));
   const spec = {
-    data,
+    data: series.map((s) => ({ type: "scatter", mode: "lines+markers", name: s.name, x: s.x, y: s.y, line: { color: s.color, dash: s.dash, width: s.dash === "dot" ? 1.5 : 2.5 }, marker: { size: s.dash === "dot" ? 4 : 7 } })),
     layout: {
-      title: { text: "Landmark InPCA against exact InPCA: 12,000 model-points" }, width: 760, height: 480,
-      xaxis: { type: "log", title: { text: "landmarks L" } }, yaxis: { type: "log", title: { text: "relative error of the axis (after sign alignment)" }, exponentformat: "power" },
-      legend: { x: 1.02, y: 1 }, margin: { l: 80, r: 20, t: 60, b: 60 }, template: { layout: { font: { family: "Helvetica, Arial, sans-serif", size: 13 } } },
+      title: { text: "Landmark InPCA against exact InPCA on the shipped zoo (3,707 checkpoints a split)" }, width: 900, height: 520,
+      xaxis: { type: "log", title: { text: "landmarks L" } },
+      yaxis: { type: "log", title: { text: "relative error of the 3-D signed distances" }, exponentformat: "power" },
+      legend: { x: 1.02, y: 1 }, margin: { l: 80, r: 20, t: 60, b: 60 },
+      shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 0.03, y1: 0.03, line: { color: "#888", width: 1, dash: "dash" } }],
+      annotations: [{ xref: "paper", x: 0.01, y: Math.log10(0.03), yref: "y", text: "3 %", showarrow: false, yshift: 8, font: { color: "#666" } }],
+      template: { layout: { font: { family: "Helvetica, Arial, sans-serif", size: 13 } } },
     },
   };
   const html = join(tmpdir(), "inpca-landmark-error.html");
@@ -63,7 +75,6 @@ const SELECT = ["spread", "random"] as const;
     const { screenshotFigures } = await import("./figure-pngs.mjs" as string);
     const dir = join(tmpdir(), "inpca-landmark-error");
     await screenshotFigures(html, dir);
-    const { copyFileSync, rmSync } = await import("node:fs");
     copyFileSync(join(dir, "fig-01.png"), join(out, "landmark-error.png"));
     rmSync(dir, { recursive: true, force: true });
   } catch (e) {

@@ -347,7 +347,7 @@ describe("inpca report on a zoo", () => {
       expect([sp.method, sp.landmarks]).toEqual(["landmark", 9]);
     }
     // 18 checkpoints a split, fewer than the 400 drawn for the stress estimate: it uses them all, and says so
-    expect(h).toMatch(/Embedded by landmark InPCA: 9 landmarks \(spread\), every checkpoint placed from its distances to them; explained stress from all 18 checkpoints, ES\(3\) = 0\.\d{3}\./);
+    expect(h).toMatch(/Embedded by landmark InPCA: 9 landmarks \(pivoted\), every checkpoint placed from its distances to them; explained stress from all 18 checkpoints, ES\(3\) = 0\.\d{3}\. The distance from exact InPCA, estimated from 64 sampled exact columns: 3-D signed distances at most [\d.]+ %/);
     expect(cli(["report", zooDir, "-o", o, "--method", "fast"]).stderr).toMatch(/--method must be exact, landmark or auto, got "fast"/);
   });
 
