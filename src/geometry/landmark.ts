@@ -719,7 +719,7 @@ async function stressEstimate(
     const mean = new Float64Array(K);
     for (const i of ix) for (let k = 0; k < K; k++) mean[k] += X[pick[i]! * K + k]! / n;
     const xc = new Float64Array(n * K);
-    ix.forEach((i, a) => { for (let k = 0; k < K; k++) xc[a * K + k] = (X[pick[i]! * K + k]! - mean[k]!) * (k === 0 ? 1 : 1); });
+    ix.forEach((i, a) => { for (let k = 0; k < K; k++) xc[a * K + k] = X[pick[i]! * K + k]! - mean[k]!; });
     const sg = Float64Array.from({ length: K }, (_, k) => (values[k]! < 0 ? -1 : 1));
     let off = 0, diag = 0;
     for (let a = 0; a < n; a++) for (let b = a; b < n; b++) {
