@@ -10,7 +10,7 @@ import { rowsByRun, type ModelPoint } from "../core/meta.js";
 import { reporter, type ProgressOptions } from "../core/progress.js";
 import { PredictionSet } from "../core/prediction-set.js";
 import { TERM_CAP } from "../core/rows.js";
-import { defaultMemoryBudget, rowsPerChunk, sourceOf, type PredictionSource } from "../core/source.js";
+import { defaultMemoryBudget, rowsPerChunk, sharedFloats, sourceOf, type PredictionSource } from "../core/source.js";
 import { denseEigen, doubleCenter } from "../linalg/dense.js";
 import { uniform } from "../linalg/random.js";
 import { bhattacharyya } from "./distances.js";
@@ -525,21 +525,21 @@ async function pivotedLandmarks(
   const fits = Math.floor(budget / 2 / (S * src.classes * 4 + 8 * L + 64));
   if (fits < L && !explicit) return null;
   if (fits < L) throw new InpcaInputError(`landmarkInpca: the pivoted selection needs the predictions of at least ${L} model-points in half the memory budget (${(budget / 2 ** 21).toFixed(0)} MiB holds ${fits}); raise \`memory\`, or lower \`landmarks\` or \`samples\`, or use select: "spread"`);
-  const progress = fits >= M ? null : await progressProxy(src, samples, chunk, distance, options);
-  let pool = fits >= M ? Array.from({ length: M }, (_, i) => i) : spreadPick(src.meta, fits, progress).sort((a, b) => a - b);
-  let picked = await pivotPool(src, pool, L, seed, samples, distance, options);
-  if (fits < M) {
-    // the pool is a part of the source: the points that carry an axis may lie outside it. One pass over every
-    // point measures its residual against the first (up to 100) pivots; the pool is remade of the points the
-    // pivots reach worst (half) and spread points (half), and pivoted again (on data/zoo with a 64 MiB budget: a
-    // spread pool alone gave 7.3 % in 3-D, the remade one 0.1 %)
-    const residual = await poolResiduals(src, picked.slice(0, Math.min(100, picked.length)).map((i) => pool[i]!).sort((a, b) => a - b), samples, chunk, distance, options);
-    const worst = Array.from({ length: M }, (_, i) => i).sort((a, b) => Math.abs(residual[b]!) - Math.abs(residual[a]!) || a - b).slice(0, fits >> 1);
-    const chosen = new Set(worst);
-    for (const i of spreadPick(src.meta, fits, progress)) if (chosen.size < fits) chosen.add(i);
-    pool = [...chosen].sort((a, b) => a - b);
-    picked = await pivotPool(src, pool, L, seed, samples, distance, options);
-  }
+  if (fits >= M) return pivotPool(src, Array.from({ length: M }, (_, i) => i), L, seed, samples, distance, options);
+  // The pool is a part of the source, and the points that carry an axis may lie outside any part chosen blind. A
+  // probe of (up to) 100 pivots of a small pool spread over the runs; one pass over every point measures its
+  // residual against the probe (and its progress); the pool is made of the points the probe reaches worst (half)
+  // and points spread over runs and progress (half), and pivoted once. On data/zoo with a 64 MiB budget a spread
+  // pool alone gave 7.3 % in 3-D.
+  const probeSize = Math.min(100, L);
+  const probePool = spreadPick(src.meta, Math.min(fits, M, 4 * probeSize), null).sort((a, b) => a - b);
+  const probe = (await pivotPool(src, probePool, probeSize, seed + 7, samples, distance, options)).map((i) => probePool[i]!).sort((a, b) => a - b);
+  const { residual, progress } = await poolResiduals(src, probe, samples, chunk, distance, options);
+  const worst = Array.from({ length: M }, (_, i) => i).sort((a, b) => Math.abs(residual[b]!) - Math.abs(residual[a]!) || a - b).slice(0, fits >> 1);
+  const chosen = new Set(worst);
+  for (const i of spreadPick(src.meta, fits, progress)) if (chosen.size < fits) chosen.add(i);
+  const pool = [...chosen].sort((a, b) => a - b);
+  const picked = await pivotPool(src, pool, L, seed, samples, distance, options);
   return picked.map((i) => pool[i]!);
 }
 
@@ -548,7 +548,8 @@ async function pivotPool(
   src: PredictionSource, pool: number[], L: number, seed: number, samples: Int32Array | undefined,
   distance: { precision: Precision; threads?: number; showProgress: false; signal?: AbortSignal }, options: ProgressOptions,
 ): Promise<number[]> {
-  const set = await src.read(pool, samples);
+  // read into shared memory, so that the distance workers use the pool without a copy
+  const set = await src.read(pool, samples, sharedFloats(pool.length * (samples ? samples.length : src.samples) * src.classes));
   const bar = reporter("landmarks: pivoted", L, options);
   const picked = await pivotedPick(set, L, { seed, distance, progress: (n) => bar.update(n) });
   bar.done();
@@ -562,13 +563,14 @@ async function pivotPool(
 
 /**
  * Every model-point's residual against the landmarks `probe` (source rows): B(u,u) − Σ_k sign(λ_k) x_uk² over all
- * the probe's axes (landmark-centred Gram, eigenvalues below 1e-10 of the largest dropped), in one streaming pass:
- * the signed squared distance of u from the probe's affine span.
+ * the probe's axes (landmark-centred Gram, eigenvalues below 1e-10 of the largest dropped), the signed squared
+ * distance of u from the probe's affine span; and, with labels, its progress as `progressProxy` measures it (null
+ * without). One streaming pass (probe + 2 distances a point).
  */
 async function poolResiduals(
   src: PredictionSource, probe: number[], samples: Int32Array | undefined, chunk: number,
   distance: { precision: Precision; threads?: number; showProgress: false; signal?: AbortSignal }, options: ProgressOptions,
-): Promise<Float64Array> {
+): Promise<{ residual: Float64Array; progress: Float64Array | null }> {
   const marks = await src.read(probe, samples);
   const n = probe.length;
   const DLL = (await bhattacharyya(marks, distance)).data;
@@ -576,28 +578,37 @@ async function poolResiduals(
   const e = denseEigen(W, n);
   const floor = 1e-10 * Math.max(...Array.from(e.values, Math.abs));
   const axes = Array.from({ length: n }, (_, k) => k).filter((k) => Math.abs(e.values[k]!) > floor);
-  const out = new Float64Array(src.models);
+  // the probe and, with labels, ignorance and truth as columns of one distance call
+  const columns = src.labels ? PredictionSet.concat([marks, ignorance(marks), truth(marks)]) : marks;
+  const width = columns.models;
+  const residual = new Float64Array(src.models);
+  const progress = src.labels ? new Float64Array(src.models) : null;
   const w = new Float64Array(n);
   const bar = reporter("landmarks: residuals", src.models, options);
   await streamChunks(src, 0, src.models, chunk, samples, () => null, async (rows, start, end) => {
     if (options.signal?.aborted) throw new InpcaAbortError("landmarkInpca");
-    const d = (await bhattacharyya(rows, marks, distance)).data;
+    const d = (await bhattacharyya(rows, columns, distance)).data;
     for (let a = 0; a < end - start; a++) {
+      const at = a * width;
       let mean = 0;
-      for (let j = 0; j < n; j++) mean += d[a * n + j]! / n;
-      for (let j = 0; j < n; j++) w[j] = -0.5 * (d[a * n + j]! - mean - m[j]! + g);
+      for (let j = 0; j < n; j++) mean += d[at + j]! / n;
+      for (let j = 0; j < n; j++) w[j] = -0.5 * (d[at + j]! - mean - m[j]! + g);
       let hat = 0;
       for (const k of axes) {
         let s = 0;
         for (let j = 0; j < n; j++) s += w[j]! * e.vectors[j * n + k]!;
         hat += (s * s) / e.values[k]!;
       }
-      out[start + a] = mean - g / 2 - hat;
+      residual[start + a] = mean - g / 2 - hat;
+      if (progress) {
+        const d0 = d[at + n]!, d1 = d[at + n + 1]!;
+        progress[start + a] = d0 + d1 > 0 ? d0 / (d0 + d1) : 0;
+      }
     }
     bar.update(end);
   });
   bar.done();
-  return out;
+  return { residual, progress };
 }
 
 /** Farthest-point sampling on d_B over a seeded pool of up to 4L model-points (as many as the budget holds). */

@@ -14,12 +14,13 @@
  *
  * Candidates are drawn in blocks of `block` (one distance call for the block's columns); each is accepted with
  * probability |r now| / |r when drawn| (rejection keeps the distribution of one-at-a-time pivoting while the block's
- * earlier acceptances shrink its residual). Cost: pool × L distances and pool × L² / 2 multiply-adds.
+ * earlier acceptances shrink its residual). Cost: about pool × 2L distances (half the candidates are accepted) on
+ * the worker threads, with the pool square-rooted once (`bhattacharyyaResident`), and pool × L² / 2 multiply-adds.
  */
 import { InpcaAbortError } from "../core/errors.js";
 import type { PredictionSet } from "../core/prediction-set.js";
 import { uniform } from "../linalg/random.js";
-import { bhattacharyya } from "./distances.js";
+import { bhattacharyya, bhattacharyyaResident } from "./distances.js";
 
 /** Options of `pivotedPick`. */
 export interface PivotedOptions {
@@ -43,7 +44,26 @@ export async function pivotedPick(set: PredictionSet, L: number, options: Pivote
   const random = uniform(options.seed * 13 + 5);
   const block = Math.max(1, options.block ?? 32);
   const o = Math.floor(random() * P);
-  const column = async (rows: number[]) => (await bhattacharyya(set, set.select(rows), options.distance)).data; // P × rows
+  // columns of the pool, rows.length × P row-major; a pool worth the threads stays packed on them (one narrow
+  // `bhattacharyya(pool, candidates)` call per block would square-root the whole pool each time)
+  const resident = P * set.samples * set.classes >= RESIDENT_THRESHOLD && options.distance.threads !== 0
+    ? bhattacharyyaResident(set, { precision: options.distance.precision, threads: options.distance.threads }) : null;
+  const column = async (rows: number[]) => (resident ? resident.distances(set.select(rows)) : (await bhattacharyya(set.select(rows), set, options.distance)).data);
+  try {
+    return await pick(set, L, options, random, block, o, column);
+  } finally {
+    await resident?.close();
+  }
+}
+
+/** Below this many pool values (P·S·C), the columns are computed by `bhattacharyya` per call. */
+const RESIDENT_THRESHOLD = 2 ** 22;
+
+async function pick(
+  set: PredictionSet, L: number, options: PivotedOptions, random: () => number, block: number, o: number,
+  column: (rows: number[]) => Promise<Float64Array>,
+): Promise<number[]> {
+  const P = set.models;
   const dOrigin = await column([o]);
   const residual = new Float64Array(P);
   for (let u = 0; u < P; u++) residual[u] = dOrigin[u]!;
@@ -78,7 +98,7 @@ export async function pivotedPick(set: PredictionSet, L: number, options: Pivote
       drawnAt.push(Math.abs(residual[u]!));
     }
     if (cands.length === 0) break;
-    const cols = await column(cands); // P × b, row-major
+    const cols = await column(cands); // b × P, row-major
     const b = cands.length;
     for (let c = 0; c < b; c++) {
       const p = cands[c]!;
@@ -88,7 +108,7 @@ export async function pivotedPick(set: PredictionSet, L: number, options: Pivote
       // the new factor column: K(:, p) − Σ_t s_t F_t F_t[p], scaled by 1/√|g_p|
       const g = new Float64Array(P);
       const dpo = dOrigin[p]!;
-      for (let u = 0; u < P; u++) g[u] = -0.5 * (cols[u * b + c]! - dOrigin[u]! - dpo);
+      for (let u = 0; u < P; u++) g[u] = -0.5 * (cols[c * P + u]! - dOrigin[u]! - dpo);
       for (let t = 0; t < F.length; t++) {
         const f = F[t]!, w = sign[t]! * f[p]!;
         if (w === 0) continue;

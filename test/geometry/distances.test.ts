@@ -5,7 +5,7 @@ import { shutdownPool } from "../../src/geometry/pairwise/pool.js";
 import { kernelModule } from "../../src/geometry/pairwise/runtime.js";
 import { BlockEngine, finishMatrix, rowPairs } from "../../src/geometry/pairwise/engine.js";
 import { naiveBhattacharyya, randomSet } from "../helpers/data.js";
-import { bhattacharyyaTo, bhattacharyyaToOffThread } from "../../src/geometry/distances.js";
+import { bhattacharyyaResident, bhattacharyyaTo, bhattacharyyaToOffThread } from "../../src/geometry/distances.js";
 
 afterAll(() => shutdownPool());
 
@@ -291,6 +291,40 @@ describe("bhattacharyyaToOffThread: the same distances, computed on a worker thr
       await worker.close();
     }
     await expect(worker.distances(new Float32Array(115))).rejects.toThrow(/closed/);
+  });
+});
+
+describe("bhattacharyyaResident: a pool packed once, split over worker threads", () => {
+  it("gives bhattacharyya(a, basis) (rows × basis) for ordinary and shared probabilities, over 1 to 3 threads", async () => {
+    const basis = randomSet(41, 23, 5, 31, { zeros: 0.3 });
+    const r = randomSet(5, 23, 5, 32, { zeros: 0.3 });
+    const a = new PredictionSet({ probs: r.probs, models: 5, samples: 23, classes: 5, labels: basis.labels, meta: r.meta });
+    const exact = bhattacharyyaSync(a, basis);
+    const shared = new Float32Array(new SharedArrayBuffer(basis.probs.byteLength));
+    shared.set(basis.probs);
+    const sharedBasis = new PredictionSet({ probs: shared, models: 41, samples: 23, classes: 5, labels: basis.labels, meta: basis.meta });
+    for (const [set, threads] of [[basis, 1], [basis, 3], [sharedBasis, 2]] as const) {
+      const resident = bhattacharyyaResident(set, { threads });
+      try {
+        const d = await resident.distances(a);
+        expect(d).toHaveLength(5 * 41);
+        for (let i = 0; i < 5; i++) for (let j = 0; j < 41; j++) {
+          expect(Math.abs(d[i * 41 + j]! - exact.get(i, j))).toBeLessThan(1e-12 * Math.max(1, exact.get(i, j)));
+        }
+        // independently of the kernel
+        expect(Math.abs(d[3 * 41 + 40]! - naiveBhattacharyya(a, 3, basis, 40))).toBeLessThan(1e-12);
+        // a second call on the same packed pool: the same numbers
+        expect(Array.from(await resident.distances(a.select([2])))).toEqual(Array.from(d.subarray(2 * 41, 3 * 41)));
+      } finally {
+        await resident.close();
+      }
+    }
+    const resident = bhattacharyyaResident(basis, { threads: 2 });
+    try {
+      await expect(resident.distances(randomSet(1, 22, 5, 3))).rejects.toThrow(/same samples|samples/);
+    } finally {
+      await resident.close();
+    }
   });
 });
 
