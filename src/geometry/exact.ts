@@ -1,0 +1,380 @@
+/**
+ * Exact InPCA past memory (METHODS §3–4 on the full matrix, in blocks): the M×M Bhattacharyya matrix is computed
+ * as the blocks of its upper triangle (B×B model-points each, stored as float32, accumulated in float64 by the
+ * kernel), and W = −½ J D J is never formed: its row means and grand mean come from one pass over the blocks, and
+ * thick-restart Lanczos (`lanczos`) multiplies by W by streaming the blocks, of which as many as the memory
+ * budget holds stay resident. The result is `inpca(bhattacharyya(set))` up to the float32 storage of D (relative
+ * 6e-8 per entry): at 8,000 points, coordinates and eigenvalues within 1e-6 (`test/geometry/exact.test.ts`).
+ *
+ * Where the blocks live is a `BlockStore`: in memory, or a folder of checksummed files (`blockStore` in
+ * io/block-store.ts), which is what `inpca plan --exact` / `inpca distances --task` write as a job array and
+ * `exactInpca(source, { work })` writes and resumes in one process.
+ */
+import { totalmem } from "node:os";
+import { InpcaAbortError, InpcaInputError } from "../core/errors.js";
+import { reporter, type ProgressOptions } from "../core/progress.js";
+import { PredictionSet } from "../core/prediction-set.js";
+import { defaultMemoryBudget, sourceOf, type PredictionSource } from "../core/source.js";
+import { lanczos, type SymmetricOperator } from "../linalg/lanczos.js";
+import { bhattacharyya } from "./distances.js";
+import { Embedding } from "./embedding.js";
+import { explainedStress } from "./inpca.js";
+import type { Precision } from "./pairwise/engine.js";
+
+/** The block grid of the upper triangle of an M×M matrix in blocks of B: blocks (I, J) with I ≤ J, row-major. */
+export interface BlockGrid {
+  /** Model-points M. */
+  size: number;
+  /** Block edge B (the last row and column of blocks may be shorter). */
+  block: number;
+  /** Blocks along each side, ⌈M / B⌉. */
+  count: number;
+  /** Every block (I, J), I ≤ J, in row-major order. */
+  blocks: [number, number][];
+}
+
+/** The grid of `M` model-points in blocks of `B`. */
+export function blockGrid(M: number, B: number): BlockGrid {
+  if (!(Number.isInteger(M) && M >= 2)) throw new InpcaInputError(`exact InPCA: needs at least 2 model-points, got ${M}`);
+  if (!(Number.isInteger(B) && B >= 1)) throw new InpcaInputError(`exact InPCA: the block must be a positive integer, got ${B}`);
+  const count = Math.ceil(M / B);
+  const blocks: [number, number][] = [];
+  for (let I = 0; I < count; I++) for (let J = I; J < count; J++) blocks.push([I, J]);
+  return { size: M, block: B, count, blocks };
+}
+
+/** Rows [start, end) of block index I. */
+export function blockRange(grid: BlockGrid, I: number): [number, number] {
+  return [I * grid.block, Math.min(grid.size, (I + 1) * grid.block)];
+}
+
+/** Pairs a block costs the kernel (a diagonal block is a self matrix: half). */
+function blockCost(grid: BlockGrid, [I, J]: [number, number]): number {
+  const [a0, a1] = blockRange(grid, I), [b0, b1] = blockRange(grid, J);
+  return I === J ? ((a1 - a0) * (a1 - a0 - 1)) / 2 + 1 : (a1 - a0) * (b1 - b0);
+}
+
+/**
+ * The blocks split into `tasks` contiguous runs of the row-major order with about equal kernel cost (so that a task
+ * reads the rows of one block-row once for many blocks). Returns, per task, indices into `grid.blocks`.
+ */
+export function blockTasks(grid: BlockGrid, tasks: number): number[][] {
+  if (!(Number.isInteger(tasks) && tasks >= 1)) throw new InpcaInputError(`exact InPCA: tasks must be a positive integer, got ${tasks}`);
+  if (tasks > grid.blocks.length) throw new InpcaInputError(`exact InPCA: ${tasks} tasks for ${grid.blocks.length} blocks; use at most one task per block (or a smaller --block)`);
+  const cost = grid.blocks.map((b) => blockCost(grid, b));
+  const total = cost.reduce((a, b) => a + b, 0);
+  const out: number[][] = Array.from({ length: tasks }, () => []);
+  let acc = 0;
+  let t = 0;
+  for (let k = 0; k < cost.length; k++) {
+    // move on when this task has its share, leaving at least one block for each later task
+    while (t < tasks - 1 && out[t]!.length > 0 && (acc >= ((t + 1) * total) / tasks || cost.length - k <= tasks - 1 - t)) t++;
+    out[t]!.push(k);
+    acc += cost[k]!;
+  }
+  return out;
+}
+
+/**
+ * Where the blocks of D live. Block (I, J) is rows(I) × rows(J) float32, row-major (a diagonal block whole).
+ * `read` returns the block, or why it cannot be used: "missing", or "corrupt: …" (the reason names the file).
+ * `verify` (default true) checks the stored checksum; `into`, when long enough, receives the values.
+ */
+export interface BlockStore {
+  read(I: number, J: number, options?: { verify?: boolean; into?: Float32Array }): Float32Array | string;
+  write(I: number, J: number, values: Float32Array): void;
+  /** What to call block (I, J) in messages (its file). */
+  name(I: number, J: number): string;
+}
+
+/** A BlockStore in memory (for sets whose full matrix fits the budget). */
+export function memoryBlockStore(): BlockStore {
+  const blocks = new Map<string, Float32Array>();
+  const key = (I: number, J: number) => `${I},${J}`;
+  return {
+    read: (I, J) => blocks.get(key(I, J)) ?? "missing",
+    write: (I, J, v) => void blocks.set(key(I, J), v),
+    name: (I, J) => `block (${I}, ${J})`,
+  };
+}
+
+/** Options of `computeBlocks`. */
+export interface BlockComputeOptions extends ProgressOptions {
+  /** Only the sample subset (ascending indices); default all. */
+  samples?: Int32Array;
+  /** Arithmetic of the kernel (default "f64"; the values are stored as float32 either way). */
+  precision?: Precision;
+  /** Worker threads (default all cores). */
+  threads?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Computes the blocks `which` (indices into `grid.blocks`) of the source's distance matrix that `store` does not
+ * hold whole, and writes each to `store` as soon as it is done (so an interrupted run resumes block by block).
+ * Reads the rows of a block-row once for all its blocks. Returns how many were computed and how many skipped.
+ */
+export async function computeBlocks(src: PredictionSource, grid: BlockGrid, store: BlockStore, which: readonly number[], options: BlockComputeOptions = {}): Promise<{ computed: number; skipped: number }> {
+  // a block is done when it reads back whole and matches its checksum; a damaged one is computed again
+  const scratch = new Float32Array(grid.block * grid.block);
+  const todo = which.filter((k) => typeof store.read(...grid.blocks[k]!, { into: scratch }) === "string");
+  const distance = { precision: options.precision ?? "f64", threads: options.threads, showProgress: false as const, signal: options.signal };
+  const bar = reporter("exact blocks", todo.length, options);
+  let rowsI = -1;
+  let rowsSet: PredictionSet | undefined;
+  const read = async (I: number) => {
+    const [a, b] = blockRange(grid, I);
+    return src.read(Array.from({ length: b - a }, (_, i) => a + i), options.samples);
+  };
+  let done = 0;
+  for (const k of todo) {
+    if (options.signal?.aborted) throw new InpcaAbortError("exactInpca");
+    const [I, J] = grid.blocks[k]!;
+    if (rowsI !== I || !rowsSet) {
+      rowsSet = await read(I);
+      rowsI = I;
+    }
+    const d = I === J ? await bhattacharyya(rowsSet, distance) : await bhattacharyya(rowsSet, await read(J), distance);
+    store.write(I, J, Float32Array.from(d.data));
+    bar.update(++done);
+  }
+  bar.done();
+  return { computed: todo.length, skipped: which.length - todo.length };
+}
+
+/** What one pass over the blocks gives: the row means of D, its grand mean, and ‖W‖²_F of W = −½ J D J. */
+export interface BlockMoments {
+  rowMeans: Float64Array;
+  grandMean: number;
+  frobenius2: number;
+}
+
+/**
+ * One pass over every block: checks each (all bad blocks are named together, in one InpcaInputError; nothing is
+ * returned then) and accumulates the row sums and Σ D²; ‖W‖²_F = ¼ (Σ D² − 2M Σ r_i² + M² g²), r the row means
+ * and g the grand mean (expand Σ_ij (D_ij − r_i − r_j + g)²).
+ */
+export function blockMoments(grid: BlockGrid, store: BlockStore, options: ProgressOptions & { signal?: AbortSignal } = {}): BlockMoments {
+  const M = grid.size;
+  const sums = new Float64Array(M);
+  let squares = 0;
+  const problems: string[] = [];
+  const bar = reporter("exact: checking blocks", grid.blocks.length, options);
+  let buffer = new Float32Array(0);
+  grid.blocks.forEach(([I, J], k) => {
+    if (options.signal?.aborted) throw new InpcaAbortError("exactInpca");
+    const [a0, a1] = blockRange(grid, I), [b0, b1] = blockRange(grid, J);
+    const r = a1 - a0, c = b1 - b0;
+    if (buffer.length < r * c) buffer = new Float32Array(r * c);
+    const v = store.read(I, J, { into: buffer });
+    if (typeof v === "string") return void problems.push(`${store.name(I, J)}: ${v}`);
+    if (v.length !== r * c) return void problems.push(`${store.name(I, J)}: corrupt: ${v.length} values, expected ${r} × ${c}`);
+    let sq = 0;
+    for (let i = 0; i < r; i++) {
+      let s = 0;
+      const off = i * c;
+      for (let j = 0; j < c; j++) {
+        const d = v[off + j]!;
+        if (!Number.isFinite(d)) {
+          problems.push(`${store.name(I, J)}: corrupt: a non-finite distance at model-points ${a0 + i} and ${b0 + j}`);
+          return;
+        }
+        s += d;
+        sq += d * d;
+        if (I !== J) sums[b0 + j] += d;
+      }
+      sums[a0 + i] += s;
+    }
+    squares += I === J ? sq : 2 * sq;
+    bar.update(k + 1);
+  });
+  bar.done();
+  if (problems.length) {
+    throw new InpcaInputError(`${problems.length} of ${grid.blocks.length} blocks of the distance matrix ${problems.length === 1 ? "is" : "are"} not usable; re-run ${problems.length === 1 ? "its task" : "their tasks"} (nothing was written):\n  ${problems.slice(0, 20).join("\n  ")}${problems.length > 20 ? `\n  … and ${problems.length - 20} more` : ""}`);
+  }
+  const rowMeans = sums.map((s) => s / M);
+  let g = 0, r2 = 0;
+  for (let i = 0; i < M; i++) {
+    g += rowMeans[i]! / M;
+    r2 += rowMeans[i]! ** 2;
+  }
+  return { rowMeans, grandMean: g, frobenius2: Math.max(0, (squares - 2 * M * r2 + M * M * g * g) / 4) };
+}
+
+/**
+ * y = W x for W = −½ J D J, streaming D's blocks from `store` (the first ones, up to `resident` bytes, kept in
+ * memory after the first product): W x = −½ (D x − r Σx − (rᵀx) 1 + g Σx 1). Each block (I, J), I < J, serves
+ * both D_IJ x_J and D_IJᵀ x_I. Blocks are read without re-checking their checksums (`blockMoments` checked them).
+ */
+export function centredBlockOperator(grid: BlockGrid, store: BlockStore, moments: BlockMoments, resident: number): SymmetricOperator & { streamedBytes: number } {
+  const M = grid.size;
+  const kept = new Map<number, Float32Array>();
+  let room = resident;
+  const buffer = new Float32Array(grid.block * grid.block);
+  const dx = new Float64Array(M);
+  const op = {
+    size: M,
+    streamedBytes: 0,
+    apply(x: Float64Array, y: Float64Array): void {
+      dx.fill(0);
+      grid.blocks.forEach(([I, J], k) => {
+        const [a0, a1] = blockRange(grid, I), [b0, b1] = blockRange(grid, J);
+        const r = a1 - a0, c = b1 - b0;
+        let v = kept.get(k);
+        if (!v) {
+          const got = store.read(I, J, { verify: false, into: room >= r * c * 4 ? undefined : buffer });
+          if (typeof got === "string") throw new InpcaInputError(`${store.name(I, J)}: ${got} (it changed while the eigen-solver ran)`);
+          v = got;
+          if (room >= r * c * 4) {
+            kept.set(k, v);
+            room -= r * c * 4;
+          } else op.streamedBytes += r * c * 4;
+        }
+        for (let i = 0; i < r; i++) {
+          const off = i * c;
+          const xi = x[a0 + i]!;
+          let s = 0;
+          if (I === J) {
+            for (let j = 0; j < c; j++) s += v[off + j]! * x[b0 + j]!;
+          } else {
+            for (let j = 0; j < c; j++) {
+              const d = v[off + j]!;
+              s += d * x[b0 + j]!;
+              dx[b0 + j] += d * xi;
+            }
+          }
+          dx[a0 + i] += s;
+        }
+      });
+      let sx = 0, rx = 0;
+      for (let i = 0; i < M; i++) {
+        sx += x[i]!;
+        rx += moments.rowMeans[i]! * x[i]!;
+      }
+      const g = moments.grandMean;
+      for (let i = 0; i < M; i++) y[i] = -0.5 * (dx[i]! - moments.rowMeans[i]! * sx - rx + g * sx);
+    },
+  };
+  return op;
+}
+
+/** Options of `exactInpcaOfBlocks` and `exactInpca`. */
+export interface ExactSolveOptions extends ProgressOptions {
+  /** Axes to keep (default 3). */
+  dims?: number;
+  /** Eigenvalues by |λ| reported in `spectrum` and the explained stress (default 20, at least dims: each costs matrix passes). */
+  spectrum?: number;
+  /** Bytes of blocks the eigen-solver keeps in memory (default the memory budget: an eighth of the machine, at most 2 GiB). */
+  memory?: number;
+  /** Relative residual tolerance of Lanczos (default 1e-10). */
+  tol?: number;
+  /** Seed of the Lanczos start vector (default 1). */
+  seed?: number;
+  signal?: AbortSignal;
+}
+
+/** How an out-of-core solve went: matrix passes, what stayed resident, what was streamed, seconds. */
+export interface ExactSolveReport {
+  matvecs: number;
+  restarts: number;
+  residual: number;
+  residentBytes: number;
+  streamedBytes: number;
+  seconds: number;
+}
+
+/**
+ * Exact InPCA of the matrix stored as `grid`'s blocks: checks every block, computes the moments, and solves for
+ * the top |λ| eigenpairs of W out of core. `meta` holds one row per model-point. The Embedding is that of
+ * `inpca` (coordinates v √|λ|, signed eigenvalues, ES(k) against ‖W‖²_F), with the basis for `addPoints`.
+ */
+export function exactInpcaOfBlocks(grid: BlockGrid, store: BlockStore, meta: PredictionSet["meta"], options: ExactSolveOptions = {}): { embedding: Embedding; report: ExactSolveReport } {
+  const t0 = Date.now();
+  const M = grid.size;
+  const dims = Math.min(options.dims ?? 3, M);
+  if (!(Number.isInteger(dims) && dims >= 1)) throw new InpcaInputError(`exactInpca: dims must be a positive integer, got ${options.dims}`);
+  const K = Math.min(M, Math.max(dims, options.spectrum ?? 20));
+  const moments = blockMoments(grid, store, options);
+  const budget = options.memory ?? defaultMemoryBudget(totalMemory());
+  // the Krylov basis and its work vectors come first; the rest of the budget holds blocks
+  const basisBytes = (Math.max(2 * K + 20, 40) + 4) * M * 8;
+  const op = centredBlockOperator(grid, store, moments, Math.max(0, budget - basisBytes));
+  const signal = options.signal;
+  const bar = reporter("exact: eigen-solver (converged pairs)", K, options);
+  let pairs;
+  try {
+    pairs = lanczos(op, K, { tol: options.tol, seed: options.seed, shouldStop: () => signal?.aborted === true, onRestart: (_, converged) => bar.update(converged) });
+  } catch (e) {
+    if (signal?.aborted) throw new InpcaAbortError("exactInpca");
+    throw e;
+  }
+  bar.done();
+  const eigenvalues = pairs.values.slice(0, dims);
+  const eigenvectors = new Float64Array(M * dims);
+  const coords = new Float64Array(M * dims);
+  for (let i = 0; i < M; i++) {
+    for (let k = 0; k < dims; k++) {
+      const v = pairs.vectors[i * pairs.count + k]!;
+      eigenvectors[i * dims + k] = v;
+      coords[i * dims + k] = v * Math.sqrt(Math.abs(eigenvalues[k]!));
+    }
+  }
+  const residentBytes = Math.min(Math.max(0, budget - basisBytes), grid.blocks.reduce((s, [I, J]) => {
+    const [a0, a1] = blockRange(grid, I), [b0, b1] = blockRange(grid, J);
+    return s + (a1 - a0) * (b1 - b0) * 4;
+  }, 0));
+  const embedding = new Embedding({
+    coords, points: M, dims, eigenvalues,
+    spectrum: pairs.values.slice(0, K),
+    explainedStress: explainedStress(pairs.values.slice(0, K), moments.frobenius2),
+    frobenius2: moments.frobenius2,
+    meta,
+    basis: { size: M, eigenvectors, columnMeans: moments.rowMeans, grandMean: moments.grandMean },
+  });
+  return {
+    embedding,
+    report: { matvecs: pairs.matvecs, restarts: pairs.restarts, residual: pairs.residual, residentBytes, streamedBytes: op.streamedBytes, seconds: (Date.now() - t0) / 1000 },
+  };
+}
+
+function totalMemory(): number {
+  return totalmem();
+}
+
+/** Options of `exactInpca`. */
+export interface ExactOptions extends ExactSolveOptions, Omit<BlockComputeOptions, "signal" | keyof ProgressOptions> {
+  /** Model-points per block edge (default 2,000: 16 MB a float32 block). */
+  block?: number;
+  /**
+   * Where the blocks go: a BlockStore (`blockStore(dir)` for a folder, which an interrupted run resumes from).
+   * Default: in memory when the float32 upper triangle fits `memory`, else an error asking for one.
+   */
+  store?: BlockStore;
+}
+
+/**
+ * Exact InPCA of every model-point of a source (or a set), past memory: computes the blocks of the distance
+ * matrix the store lacks (resumable), then `exactInpcaOfBlocks`. Returns the Embedding; `report` says how the
+ * solve went. Throws InpcaInputError when the matrix does not fit `memory` and no store is given.
+ */
+export async function exactInpcaWithReport(input: PredictionSet | PredictionSource, options: ExactOptions = {}): Promise<{ embedding: Embedding; report: ExactSolveReport & { computed: number; skipped: number } }> {
+  const src = sourceOf(input);
+  const grid = blockGrid(src.models, options.block ?? 2000);
+  const budget = options.memory ?? defaultMemoryBudget(totalMemory());
+  const matrixBytes = (src.models * (src.models + grid.block)) * 2;
+  let store = options.store;
+  if (!store) {
+    if (matrixBytes > budget) throw new InpcaInputError(`exactInpca: the distance matrix of ${src.models} model-points takes ${(matrixBytes / 2 ** 20).toFixed(0)} MiB as float32 blocks, more than the memory budget of ${(budget / 2 ** 20).toFixed(0)} MiB; give a folder for the blocks (ip.exactInpca(source, { work: "…" })), or raise \`memory\``);
+    store = memoryBlockStore();
+  }
+  const all = grid.blocks.map((_, k) => k);
+  const { computed, skipped } = await computeBlocks(src, grid, store, all, { ...options, signal: options.signal });
+  const { embedding, report } = exactInpcaOfBlocks(grid, store, src.meta, options);
+  return { embedding, report: { ...report, computed, skipped } };
+}
+
+/** See `exactInpcaWithReport`; the Embedding alone. */
+export async function exactInpca(input: PredictionSet | PredictionSource, options: ExactOptions = {}): Promise<Embedding> {
+  return (await exactInpcaWithReport(input, options)).embedding;
+}
+
