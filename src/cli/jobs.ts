@@ -31,6 +31,9 @@ import { explainedStress } from "../plot/explained-stress.js";
 import { escapeHtml, htmlPage, outputHtml } from "../plot/html.js";
 import { trajectories3d } from "../plot/trajectories3d.js";
 import { triplot } from "../plot/triplot.js";
+import { blockGrid, blockRange, blockTasks, computeBlocks, exactInpcaOfBlocks, type BlockGrid, type BlockStore } from "../geometry/exact.js";
+import { sampleSubset } from "../geometry/subsample.js";
+import { blockStore } from "../io/block-store.js";
 
 export const PLAN_FORMAT = "inpca-landmark-plan";
 
@@ -50,8 +53,10 @@ interface PlanFile extends Omit<LandmarkPlan, "samples" | "seconds"> {
 
 export const JOBS_USAGE = `inpca plan SOURCE --out WORK --tasks N [--split train] [--dataset NAME] [--landmarks L]
            [--dims K] [--samples n] [--seed s] [--select pivoted|spread|farthest|random] [--precision f32|f64]
+inpca plan SOURCE --exact [--block B] --out WORK --tasks N [--split …] [--dataset …] [--dims K] [--samples n]
+           [--seed s] [--precision f64|f32]
 inpca distances WORK --task i        (i = $SLURM_ARRAY_TASK_ID or $JOB_COMPLETION_INDEX)
-inpca embed WORK --out DIR [--report FILE.html]
+inpca embed WORK --out DIR [--report FILE.html] [--memory BYTES]  (BYTES may end in K, M or G)
 
 Landmark InPCA as a job array on a shared filesystem. plan chooses the landmarks exactly as
 ip.landmarkInpca does and splits the model-points of SOURCE into N tasks (SOURCE: a zoo folder, a
@@ -59,7 +64,12 @@ folder of checkpoints as ip.loadCheckpoints reads it, or an .h5 file with --data
 distances task computes its model-points' distances to the landmarks (task 0 also the landmarks'
 own matrix), skips itself when already done and writes atomically; embed checks every task, runs
 the landmark InPCA and writes DIR/coords.npy and DIR/embedding.json (ip.loadEmbedding reads them),
-and with --report a self-contained HTML page of the 3-D embedding and its explained stress.`;
+and with --report a self-contained HTML page of the 3-D embedding and its explained stress.
+
+With --exact, plan splits the upper triangle of the full M×M distance matrix into blocks of
+B×B model-points (default 2000) and the blocks into N tasks; each distances task writes its
+blocks (float32, with a SHA-256 record each); embed checks every block and solves exact InPCA
+out of core (Lanczos streaming the blocks from disk, as many kept in memory as --memory holds).`;
 
 class JobUsageError extends Error {}
 
@@ -80,6 +90,7 @@ export async function jobsMain(argv: readonly string[], err: (line: string) => v
         out: { type: "string", short: "o" }, tasks: { type: "string" }, task: { type: "string" }, split: { type: "string" },
         landmarks: { type: "string" }, dims: { type: "string" }, samples: { type: "string" }, seed: { type: "string" },
         select: { type: "string" }, precision: { type: "string" }, dataset: { type: "string" }, report: { type: "string" },
+        exact: { type: "boolean" }, block: { type: "string" }, memory: { type: "string" },
         quiet: { type: "boolean", short: "q" },
       },
     });
@@ -97,6 +108,15 @@ export async function jobsMain(argv: readonly string[], err: (line: string) => v
       const tasks = int(o.tasks, "tasks", 1);
       if (tasks === undefined) throw new JobUsageError("--tasks N is required");
       if (o.precision !== undefined && o.precision !== "f32" && o.precision !== "f64") throw new JobUsageError(`--precision must be f32 or f64, got "${o.precision}"`);
+      if (o.exact) {
+        if (o.landmarks !== undefined || o.select !== undefined) throw new JobUsageError("--exact computes the full matrix: it takes no --landmarks or --select");
+        await planExact(folder, resolve(o.out), {
+          tasks, split: o.split, dataset: o.dataset, block: int(o.block, "block", 1), dims: int(o.dims, "dims", 1), samples: int(o.samples, "samples", 1),
+          seed: int(o.seed, "seed"), precision: o.precision as Precision | undefined,
+        }, log);
+        return 0;
+      }
+      if (o.block !== undefined) throw new JobUsageError("--block is for --exact plans");
       await plan(folder, resolve(o.out), {
         tasks, split: o.split, dataset: o.dataset, landmarks: int(o.landmarks, "landmarks", 2), dims: int(o.dims, "dims", 1), samples: int(o.samples, "samples", 1),
         seed: int(o.seed, "seed"), select: o.select as LandmarkSelection | undefined, precision: o.precision as Precision | undefined,
@@ -106,12 +126,15 @@ export async function jobsMain(argv: readonly string[], err: (line: string) => v
     if (command === "distances") {
       const task = int(o.task, "task");
       if (task === undefined) throw new JobUsageError("--task i is required (i from 0; $SLURM_ARRAY_TASK_ID, $JOB_COMPLETION_INDEX)");
-      await distances(folder, task, log, !o.quiet);
+      if (readAnyPlan(folder).format === EXACT_PLAN_FORMAT) await exactDistances(folder, task, log, !o.quiet);
+      else await distances(folder, task, log, !o.quiet);
       return 0;
     }
     if (command === "embed") {
       if (!o.out) throw new JobUsageError("--out DIR is required");
-      await embed(folder, resolve(o.out), log, o.report ? resolve(o.report) : undefined);
+      const memory = bytesOption(o.memory, "memory");
+      if (readAnyPlan(folder).format === EXACT_PLAN_FORMAT) await exactEmbed(folder, resolve(o.out), log, o.report ? resolve(o.report) : undefined, memory, !o.quiet);
+      else await embed(folder, resolve(o.out), log, o.report ? resolve(o.report) : undefined);
       return 0;
     }
     throw new JobUsageError(`unknown command ${command}`);
@@ -145,12 +168,26 @@ function sourceSpec(path: string, split: string | undefined, dataset: string | u
   return { kind: "checkpoints", dir: path, ...(split ? { split } : {}) };
 }
 
-function readPlan(work: string): PlanFile {
+function readAnyPlan(work: string): PlanFile | ExactPlanFile {
   const file = join(work, "plan.json");
   if (!existsSync(file)) throw new InpcaInputError("no plan.json (run `inpca plan SOURCE --out WORK --tasks N` first)", { file: work });
-  const p = parseJsonChecked(readFileSync(file, "utf8"), file) as PlanFile;
-  if (p?.format !== PLAN_FORMAT || p.version !== 1) throw new InpcaInputError(`not an inpca landmark plan (format ${JSON.stringify(p?.format)})`, { file });
+  const p = parseJsonChecked(readFileSync(file, "utf8"), file) as PlanFile | ExactPlanFile;
+  if ((p?.format !== PLAN_FORMAT && p?.format !== EXACT_PLAN_FORMAT) || p.version !== 1) throw new InpcaInputError(`not an inpca plan (format ${JSON.stringify(p?.format)})`, { file });
   return p;
+}
+
+function readPlan(work: string): PlanFile {
+  const p = readAnyPlan(work);
+  if (p.format !== PLAN_FORMAT) throw new InpcaInputError("an exact plan, not a landmark one", { file: join(work, "plan.json") });
+  return p as PlanFile;
+}
+
+/** "3G", "512M", "800000K" or a plain number of bytes. */
+function bytesOption(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d+(?:\.\d+)?)([KMG]?)$/i.exec(v);
+  if (!m) throw new JobUsageError(`--${name} must be a number of bytes, optionally ending in K, M or G; got "${v}"`);
+  return Math.floor(Number(m[1]) * 1024 ** ["", "K", "M", "G"].indexOf(m[2]!.toUpperCase()));
 }
 
 function sha256(data: Uint8Array): string {
@@ -269,17 +306,85 @@ async function embed(work: string, out: string, log: (l: string) => void, report
   log(`wrote ${out}: ${emb.points} model-points × ${emb.dims} axes, ES(3) ≈ ${emb.landmark!.stress.explained.toFixed(4)}${emb.landmark!.check ? `; ${landmarkCheckText(emb.landmark!.check, emb.dims)}` : ""} (${formatSeconds((Date.now() - t0) / 1000)})`);
 }
 
+export const EXACT_PLAN_FORMAT = "inpca-exact-plan";
+
+/** plan.json of an exact plan: the source, the sample subset, the block grid and each task's blocks. */
+interface ExactPlanFile {
+  format: typeof EXACT_PLAN_FORMAT;
+  version: 1;
+  source: PlanFile["source"];
+  models: number;
+  samples: number;
+  classes: number;
+  sampleSubset: number[] | null;
+  dims: number;
+  seed: number;
+  precision: Precision;
+  /** Block edge B (model-points). */
+  block: number;
+  /** Per task, indices into the row-major list of upper-triangle blocks (`blockGrid(models, block).blocks`). */
+  tasks: number[][];
+}
+
+function exactParts(p: ExactPlanFile, work: string): { grid: BlockGrid; store: BlockStore } {
+  const grid = blockGrid(p.models, p.block);
+  const edge = (I: number) => blockRange(grid, I)[1] - blockRange(grid, I)[0];
+  return { grid, store: blockStore(work, (I, J) => [edge(I), edge(J)]) };
+}
+
+async function planExact(source: string, work: string, o: { tasks: number; split?: string; dataset?: string; block?: number; dims?: number; samples?: number; seed?: number; precision?: Precision }, log: (l: string) => void): Promise<void> {
+  const spec = sourceSpec(source, o.split, o.dataset);
+  const src = await openSource(spec);
+  const grid = blockGrid(src.models, o.block ?? 2000);
+  const tasks = blockTasks(grid, o.tasks);
+  const seed = o.seed ?? 1;
+  const subset = o.samples !== undefined ? sampleSubset(src.samples, o.samples, src.labels, seed) : undefined;
+  const file: ExactPlanFile = {
+    format: EXACT_PLAN_FORMAT, version: 1, source: spec, models: src.models, samples: src.samples, classes: src.classes,
+    sampleSubset: subset && subset.length < src.samples ? Array.from(subset) : null, dims: o.dims ?? 3, seed, precision: o.precision ?? "f64",
+    block: grid.block, tasks,
+  };
+  mkdirSync(work, { recursive: true });
+  writeFileAtomic(join(work, "plan.json"), JSON.stringify(file));
+  const bytes = (src.models * (src.models + grid.block)) * 2;
+  log(`wrote ${join(work, "plan.json")}: exact InPCA of ${src.models} model-points of ${src.name}, ${grid.blocks.length} blocks of ${grid.block} in ${tasks.length} tasks; the blocks will take ${(bytes / 2 ** 30).toFixed(2)} GiB in ${join(work, "blocks")}`);
+}
+
+async function exactDistances(work: string, task: number, log: (l: string) => void, progress: boolean): Promise<void> {
+  const t0 = Date.now();
+  const p = readAnyPlan(work) as ExactPlanFile;
+  if (task >= p.tasks.length) throw new InpcaInputError(`task ${task} does not exist: the plan has tasks 0–${p.tasks.length - 1}`, { file: join(work, "plan.json") });
+  const { grid, store } = exactParts(p, work);
+  const src = await openSource(p.source);
+  if (src.models !== p.models || src.samples !== p.samples || src.classes !== p.classes) throw new InpcaInputError(`the source is now ${src.models} × ${src.samples} × ${src.classes}, the plan was made for ${p.models} × ${p.samples} × ${p.classes}; plan again`, { file: join(work, "plan.json") });
+  const { computed, skipped } = await computeBlocks(src, grid, store, p.tasks[task]!, {
+    samples: p.sampleSubset ? Int32Array.from(p.sampleSubset) : undefined, precision: p.precision, showProgress: progress ? "auto" : false,
+  });
+  if (computed === 0) log(`task ${task} is already done (${skipped} blocks); nothing to do`);
+  else log(`task ${task}: ${computed} blocks of ${grid.block}${skipped ? ` (${skipped} already done)` : ""} in ${formatSeconds((Date.now() - t0) / 1000)}`);
+}
+
+async function exactEmbed(work: string, out: string, log: (l: string) => void, report: string | undefined, memory: number | undefined, progress: boolean): Promise<void> {
+  const p = readAnyPlan(work) as ExactPlanFile;
+  const { grid, store } = exactParts(p, work);
+  const src = await openSource(p.source);
+  const { embedding: emb, report: r } = exactInpcaOfBlocks(grid, store, src.meta, { dims: p.dims, memory, seed: p.seed, showProgress: progress ? "auto" : false });
+  saveEmbedding(out, emb);
+  if (report) writeFileAtomic(report, reportPage(emb, src.name, "Exact InPCA"));
+  log(`wrote ${out}: ${emb.points} model-points × ${emb.dims} axes, exact; ES(${emb.dims}) = ${emb.explainedStress[emb.dims - 1]!.toFixed(4)}; ${r.matvecs} products with W (${(r.residentBytes / 2 ** 30).toFixed(2)} GiB of blocks kept in memory, ${(r.streamedBytes / 2 ** 30).toFixed(1)} GiB read from disk), largest residual ${r.residual.toExponential(1)} (${formatSeconds(r.seconds)})`);
+}
+
 /**
  * A self-contained page: the summary, the embedding (3-D, or the 2-D panel with fewer than 3 axes; coloured by
  * architecture when known) and the explained stress.
  */
-function reportPage(emb: Embedding, source: string): string {
+function reportPage(emb: Embedding, source: string, method = "Landmark InPCA"): string {
   const colorBy = emb.meta.some((m) => m.config && typeof m.config === "object" && "arch" in m.config) ? "arch" : undefined;
   return htmlPage({
-    title: `Landmark InPCA: ${source}`,
+    title: `${method}: ${source}`,
     style: "body{font:15px/1.5 system-ui,sans-serif;max-width:1100px;margin:24px auto;padding:0 16px;color:#222}",
     body: [
-      `<h1>Landmark InPCA of ${escapeHtml(source)}</h1>`,
+      `<h1>${method} of ${escapeHtml(source)}</h1>`,
       `<p>${escapeHtml(String(emb))}</p>`,
       outputHtml(emb.dims >= 3
         ? trajectories3d(emb, { colorBy, height: 640, ...(emb.points > 2000 ? { hover: "minimal" as const } : {}) })

@@ -353,11 +353,12 @@ export interface ExactOptions extends ExactSolveOptions, Omit<BlockComputeOption
 }
 
 /**
- * Exact InPCA of every model-point of a source (or a set), past memory: computes the blocks of the distance
+ * Exact InPCA of every model-point of a source (or a set), past memory (the public `exactInpca` in
+ * io/exact-inpca.ts adds a folder for the blocks): computes the blocks of the distance
  * matrix the store lacks (resumable), then `exactInpcaOfBlocks`. Returns the Embedding; `report` says how the
  * solve went. Throws InpcaInputError when the matrix does not fit `memory` and no store is given.
  */
-export async function exactInpcaWithReport(input: PredictionSet | PredictionSource, options: ExactOptions = {}): Promise<{ embedding: Embedding; report: ExactSolveReport & { computed: number; skipped: number } }> {
+export async function exactInpcaOfSource(input: PredictionSet | PredictionSource, options: ExactOptions = {}): Promise<{ embedding: Embedding; report: ExactSolveReport & { computed: number; skipped: number } }> {
   const src = sourceOf(input);
   const grid = blockGrid(src.models, options.block ?? 2000);
   const budget = options.memory ?? defaultMemoryBudget(totalMemory());
@@ -371,10 +372,5 @@ export async function exactInpcaWithReport(input: PredictionSet | PredictionSour
   const { computed, skipped } = await computeBlocks(src, grid, store, all, { ...options, signal: options.signal });
   const { embedding, report } = exactInpcaOfBlocks(grid, store, src.meta, options);
   return { embedding, report: { ...report, computed, skipped } };
-}
-
-/** See `exactInpcaWithReport`; the Embedding alone. */
-export async function exactInpca(input: PredictionSet | PredictionSource, options: ExactOptions = {}): Promise<Embedding> {
-  return (await exactInpcaWithReport(input, options)).embedding;
 }
 

@@ -9,7 +9,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileS
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { bhattacharyya } from "../../src/geometry/distances.js";
+import { inpca } from "../../src/geometry/inpca.js";
 import { landmarkInpca } from "../../src/geometry/landmark.js";
+import { exactInpca } from "../../src/io/exact-inpca.js";
 import { shutdownPool } from "../../src/geometry/pairwise/pool.js";
 import { loadEmbedding } from "../../src/io/embedding-files.js";
 import { zooSource } from "../../src/io/zoo-source.js";
@@ -118,5 +121,70 @@ describe("inpca plan / distances / embed", () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/task 9 does not exist: the plan has tasks 0–3/);
     expect(cli(["embed", join(tmp, "nowhere"), "--out", join(tmp, "o3")]).stderr).toMatch(/no plan\.json/);
+  });
+});
+
+describe("inpca plan --exact / distances / embed: exact InPCA as a job array", () => {
+  const zoo = join(tmp, "zoo-exact");
+  toyZoo(zoo);
+  const work = join(tmp, "work-exact");
+  const out = join(tmp, "out-exact");
+
+  it("in 3 tasks of 60-point blocks gives exact InPCA in one process (1e-9) and inpca(bhattacharyya) (1e-6)", async () => {
+    let r = cli(["plan", zoo, "--exact", "--block", "60", "--out", work, "--tasks", "3", "--dims", "4"]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/exact InPCA of 300 model-points .*, 15 blocks of 60 in 3 tasks/);
+    for (const t of [2, 0, 1]) {
+      r = cli(["distances", work, "--task", String(t)]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(new RegExp(`task ${t}: \\d+ blocks of 60`));
+    }
+    expect(cli(["distances", work, "--task", "1"]).stderr).toMatch(/task 1 is already done \(\d+ blocks\)/);
+    r = cli(["embed", work, "--out", out, "--memory", "100K"]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/300 model-points × 4 axes, exact; ES\(4\) = 0\.\d{4}; \d+ products with W \(0\.00 GiB of blocks kept in memory, /);
+    const jobs = loadEmbedding(out);
+    const set = await zooSource(zoo, "train").read(Array.from({ length: 300 }, (_, i) => i));
+    const one = await exactInpca(set, { dims: 4, block: 60, showProgress: false });
+    expect(relativeGap(jobs.coords, one.coords)).toBeLessThan(1e-9);
+    expect(relativeGap(jobs.eigenvalues, one.eigenvalues)).toBeLessThan(1e-9);
+    const dense = inpca(await bhattacharyya(set), { dims: 4, spectrum: 20 });
+    expect(relativeGap(jobs.eigenvalues, dense.eigenvalues)).toBeLessThan(1e-6);
+    expect(Math.abs(jobs.explainedStress[3]! - dense.explainedStress[3]!)).toBeLessThan(1e-6);
+    expect(jobs.meta.map((m) => [m.run, m.step])).toEqual(set.meta.map((m) => [m.run, m.step]));
+    expect(jobs.landmark).toBeUndefined();
+  });
+
+  it("embed names a damaged and a missing block and writes nothing; re-running their tasks mends them", () => {
+    const bad = join(tmp, "out-exact-bad");
+    const f = join(work, "blocks", "b-00000-00003.f32");
+    const bytes = readFileSync(f);
+    bytes[400] = bytes[400]! ^ 0xff;
+    writeFileSync(f, bytes);
+    rmSync(join(work, "blocks", "b-00004-00004.json"));
+    let r = cli(["embed", work, "--out", bad]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/2 of 15 blocks of the distance matrix are not usable; re-run their tasks \(nothing was written\)/);
+    expect(r.stderr).toMatch(/blocks\/b-00000-00003\.f32: corrupt: the data does not match its SHA-256/);
+    expect(r.stderr).toMatch(/blocks\/b-00004-00004\.f32: missing/);
+    expect(existsSync(bad)).toBe(false);
+    const plan = JSON.parse(readFileSync(join(work, "plan.json"), "utf8")) as { tasks: number[][] };
+    expect(plan.tasks.flat()).toHaveLength(15);
+    for (let t = 0; t < 3; t++) expect(cli(["distances", work, "--task", String(t)]).status).toBe(0);
+    r = cli(["embed", work, "--out", bad]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(Array.from(loadEmbedding(bad).coords)).toEqual(Array.from(loadEmbedding(out).coords));
+  });
+
+  it("a task killed half-way finishes when run again; bad usage is refused", () => {
+    const w = join(tmp, "work-exact-kill");
+    expect(cli(["plan", zoo, "--exact", "--block", "30", "--out", w, "--tasks", "2", "--quiet"]).status).toBe(0);
+    spawnSync(process.execPath, [bin, "distances", w, "--task", "1"], { timeout: 400, killSignal: "SIGKILL" });
+    for (const t of ["0", "1"]) expect(cli(["distances", w, "--task", t]).status).toBe(0);
+    expect(cli(["embed", w, "--out", join(tmp, "out-exact-kill")]).status).toBe(0);
+    expect(cli(["plan", zoo, "--exact", "--landmarks", "40", "--out", w, "--tasks", "2"]).stderr).toMatch(/takes no --landmarks/);
+    expect(cli(["plan", zoo, "--block", "40", "--out", join(tmp, "w-x"), "--tasks", "2"]).stderr).toMatch(/--block is for --exact plans/);
+    expect(cli(["plan", zoo, "--exact", "--block", "200", "--out", join(tmp, "w-y"), "--tasks", "4"]).stderr).toMatch(/4 tasks for 3 blocks/);
+    expect(cli(["embed", w, "--out", join(tmp, "o-z"), "--memory", "lots"]).stderr).toMatch(/--memory must be a number of bytes/);
   });
 });

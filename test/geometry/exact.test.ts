@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { InpcaInputError } from "../../src/core/errors.js";
 import { sourceOf } from "../../src/core/source.js";
 import { bhattacharyya, inpca, type Embedding } from "../../src/geometry/index.js";
-import { blockGrid, blockMoments, blockRange, blockTasks, computeBlocks, exactInpcaOfBlocks, exactInpcaWithReport, memoryBlockStore } from "../../src/geometry/exact.js";
+import { blockGrid, blockMoments, blockRange, blockTasks, computeBlocks, exactInpcaOfBlocks, exactInpcaOfSource as exactInpcaWithReport, memoryBlockStore } from "../../src/geometry/exact.js";
 import { blockStore } from "../../src/io/block-store.js";
 import { doubleCenter, frobenius2 } from "../../src/linalg/dense.js";
 import { trajectorySet } from "../helpers/data.js";
