@@ -22,6 +22,8 @@ export { bhattacharyya, bhattacharyyaSync, hellinger, symmetricKL } from "./geom
 export { inpca, explainedStress } from "./geometry/inpca.js";
 export { Embedding } from "./geometry/embedding.js";
 export { landmarkInpca } from "./geometry/landmark.js";
+export { embeddingGap } from "./geometry/embedding-gap.js";
+export type { EmbeddingGap } from "./geometry/embedding-gap.js";
 export { sampleSubset } from "./geometry/subsample.js";
 export { ignorance, truth, geodesic, geodesicBetween } from "./geometry/geodesic.js";
 export { geodesicProgress } from "./geometry/geodesic-progress.js";

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { landmarkInpca } from "../../src/geometry/landmark.js";
 import { shutdownPool } from "../../src/geometry/pairwise/pool.js";
 import { loadEmbedding } from "../../src/io/embedding-files.js";
+import { exactInpca } from "../../src/io/exact-inpca.js";
 import { zooSource } from "../../src/io/zoo-source.js";
 import { relativeGap, toyZoo } from "../helpers/data.js";
 
@@ -143,5 +144,24 @@ describe.skipIf(!!reason)("the job array on Slurm (single node on localhost)", (
     expect(relativeGap(jobs.coords, one.coords)).toBeLessThan(1e-9);
     expect(readFileSync(join(work, "slurm-0.out"), "utf8")).toMatch(/task 0: rows 0–74 × 40 landmarks/);
     console.log(`Slurm: tasks 0, 2, 3 of the array done ${arrayed.toFixed(1)} s after sbatch; whole test ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }, 300_000);
+
+  it("the exact blocks as sbatch --array=0-3 (with the documented script) give exact InPCA in one process", async () => {
+    const zoo = join(dir, "zoo-exact");
+    toyZoo(zoo);
+    const work = join(dir, "work-exact");
+    const node = process.execPath;
+    expect(spawnSync(node, [bin, "plan", zoo, "--exact", "--block", "50", "--out", work, "--tasks", "4", "--quiet"]).status).toBe(0);
+    const job = sbatch(["--array=0-3", "--cpus-per-task=1", "--mem=200M", "-o", join(work, "slurm-%a.out"), "--export", `ALL,INPCA=${node} ${bin}`, join(root, "scripts", "cluster", "inpca-array.sbatch"), work]);
+    await until(() => finished(job), 180_000, "the exact array");
+    expect(states(job).filter((x) => x === "COMPLETED")).toHaveLength(4);
+    const r = spawnSync(node, [bin, "embed", work, "--out", join(dir, "out-exact")], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    const jobs = loadEmbedding(join(dir, "out-exact"));
+    const set = await zooSource(zoo, "train").read(Array.from({ length: 300 }, (_, i) => i));
+    const one = await exactInpca(set, { dims: 3, block: 50, showProgress: false });
+    expect(relativeGap(jobs.coords, one.coords)).toBeLessThan(1e-9);
+    expect(relativeGap(jobs.eigenvalues, one.eigenvalues)).toBeLessThan(1e-9);
+    expect(readFileSync(join(work, "slurm-2.out"), "utf8")).toMatch(/task 2: \d+ blocks of 50/);
   }, 300_000);
 });
