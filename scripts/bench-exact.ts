@@ -3,7 +3,8 @@
  * beside landmark InPCA on the same synthetic zoo (write it first with `npm run bench:scale -- --dir <zoo>
  * --models 50000 --samples 1000 --write-only`). Each stage is its own process, so that each peak RSS is its own:
  *
- *   exact     ip.exactInpca(source, { work: OUT/work }) (blocks of --block, default 2,000): wall, peak RSS, disk
+ *   exact     ip.exactInpca(source, { work: OUT/work }) (blocks of --block, default 2,000; --precision f32, the
+ *             default, as landmark InPCA's, or f64): wall, peak RSS, disk
  *             of the blocks, products with W; saves OUT/exact (an embedding folder). Resumes from OUT/work.
  *   landmark  ip.landmarkInpca(source, { landmarks: --landmarks, default 2,000 }): wall, peak RSS, its check;
  *             saves OUT/landmark.
@@ -37,6 +38,7 @@ const out = arg("out");
 const stage = arg("stage");
 const block = Number(arg("block", "2000"));
 const L = Number(arg("landmarks", "2000"));
+const precision = arg("precision", "f32") as "f32" | "f64";
 const dims = 3;
 const peakMB = () => process.resourceUsage().maxRSS / 1024;
 const resultFile = (name: string) => join(out, `${name}.result.json`);
@@ -45,11 +47,11 @@ async function main(): Promise<void> {
   const source = zooSource(zoo, "train");
   const t0 = Date.now();
   if (stage === "exact") {
-    const { embedding, report } = await exactInpcaWithReport(source, { dims, block, work: join(out, "work"), spectrum: 20 });
+    const { embedding, report } = await exactInpcaWithReport(source, { dims, block, precision, work: join(out, "work"), spectrum: 20 });
     const wall = (Date.now() - t0) / 1000;
     saveEmbedding(join(out, "exact"), embedding);
     const disk = Number(execFileSync("du", ["-sb", join(out, "work", "blocks")], { encoding: "utf8" }).split("\t")[0]);
-    const r = { models: source.models, samples: source.samples, block, wall, peakMB: peakMB(), diskGB: disk / 1e9, ...report, es: embedding.explainedStress[dims - 1], eigenvalues: Array.from(embedding.eigenvalues) };
+    const r = { models: source.models, samples: source.samples, block, precision, wall, peakMB: peakMB(), diskGB: disk / 1e9, ...report, es: embedding.explainedStress[dims - 1], eigenvalues: Array.from(embedding.eigenvalues) };
     writeFileSync(resultFile("exact"), JSON.stringify(r, null, 1));
     console.log(JSON.stringify(r));
   } else if (stage === "landmark") {

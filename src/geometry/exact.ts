@@ -18,7 +18,7 @@ import { defaultMemoryBudget, sourceOf, type PredictionSource } from "../core/so
 import { lanczos, type SymmetricOperator } from "../linalg/lanczos.js";
 import { bhattacharyya } from "./distances.js";
 import { Embedding } from "./embedding.js";
-import { explainedStress } from "./inpca.js";
+import { coordinatesOf, explainedStress } from "./inpca.js";
 import type { Precision } from "./pairwise/engine.js";
 
 /** The block grid of the upper triangle of an M×M matrix in blocks of B: blocks (I, J) with I ≤ J, row-major. */
@@ -309,16 +309,7 @@ export function exactInpcaOfBlocks(grid: BlockGrid, store: BlockStore, meta: Pre
     throw e;
   }
   bar.done();
-  const eigenvalues = pairs.values.slice(0, dims);
-  const eigenvectors = new Float64Array(M * dims);
-  const coords = new Float64Array(M * dims);
-  for (let i = 0; i < M; i++) {
-    for (let k = 0; k < dims; k++) {
-      const v = pairs.vectors[i * pairs.count + k]!;
-      eigenvectors[i * dims + k] = v;
-      coords[i * dims + k] = v * Math.sqrt(Math.abs(eigenvalues[k]!));
-    }
-  }
+  const { eigenvalues, eigenvectors, coords } = coordinatesOf(pairs, M, dims);
   const residentBytes = Math.min(Math.max(0, budget - basisBytes), grid.blocks.reduce((s, [I, J]) => {
     const [a0, a1] = blockRange(grid, I), [b0, b1] = blockRange(grid, J);
     return s + (a1 - a0) * (b1 - b0) * 4;

@@ -55,6 +55,22 @@ export function inpca(D: DistanceMatrix, options: InpcaOptions = {}): Embedding 
       throw e;
     }
   }
+  const { eigenvalues, eigenvectors, coords } = coordinatesOf(pairs, M, dims);
+  return new Embedding({
+    coords, points: M, dims, eigenvalues,
+    spectrum: pairs.values.slice(0, K),
+    explainedStress: explainedStress(pairs.values.slice(0, K), f2),
+    frobenius2: f2,
+    meta: D.rowMeta,
+    basis: { size: M, eigenvectors, columnMeans, grandMean },
+  });
+}
+
+/**
+ * The first `dims` eigenpairs of `pairs` (M points) as InPCA coordinates x_ik = v_ik sqrt|λ_k|: the signed
+ * eigenvalues [dims], the unit eigenvectors and the coordinates, M × dims row-major.
+ */
+export function coordinatesOf(pairs: EigenPairs, M: number, dims: number): { eigenvalues: Float64Array; eigenvectors: Float64Array; coords: Float64Array } {
   const eigenvalues = pairs.values.slice(0, dims);
   const eigenvectors = new Float64Array(M * dims);
   const coords = new Float64Array(M * dims);
@@ -65,14 +81,7 @@ export function inpca(D: DistanceMatrix, options: InpcaOptions = {}): Embedding 
       coords[i * dims + k] = v * Math.sqrt(Math.abs(eigenvalues[k]!));
     }
   }
-  return new Embedding({
-    coords, points: M, dims, eigenvalues,
-    spectrum: pairs.values.slice(0, K),
-    explainedStress: explainedStress(pairs.values.slice(0, K), f2),
-    frobenius2: f2,
-    meta: D.rowMeta,
-    basis: { size: M, eigenvectors, columnMeans, grandMean },
-  });
+  return { eigenvalues, eigenvectors, coords };
 }
 
 /**
