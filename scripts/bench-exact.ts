@@ -40,6 +40,7 @@ const block = Number(arg("block", "2000"));
 const L = Number(arg("landmarks", "2000"));
 const precision = arg("precision", "f32") as "f32" | "f64";
 const dims = 3;
+/** Peak resident set so far, MiB (maxRSS is in KiB). */
 const peakMB = () => process.resourceUsage().maxRSS / 1024;
 const resultFile = (name: string) => join(out, `${name}.result.json`);
 
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
     writeFileSync(join(out, "compare.json"), JSON.stringify(r, null, 1));
     console.log("| model-points | exact wall | exact peak RSS | blocks on disk | products with W | landmark wall | landmark peak RSS | 3-D error measured | estimated (95 % bound) | axes measured | ES(3) exact / landmark (95 %) |");
     console.log("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
-    console.log(`| ${exact.points} | ${e.wall.toFixed(0)} s | ${(e.peakMB / 1024).toFixed(2)} GB | ${e.diskGB.toFixed(1)} GB | ${e.matvecs} | ${l ? `${l.wall.toFixed(0)} s` : "—"} | ${l ? `${(l.peakMB / 1024).toFixed(2)} GB` : "—"} | ${pct(gap.distances)} | ${pct(check.distanceError.estimate)} (≤ ${pct(check.distanceError.high)}) | ${gap.axes.map(pct).join(", ")} | ${r.esExact.toFixed(4)} / ${r.esLandmark.explained.toFixed(4)} (${r.esLandmark.low.toFixed(4)}–${r.esLandmark.high.toFixed(4)}) |`);
+    console.log(`| ${exact.points} | ${e.wall.toFixed(0)} s | ${((e.peakMB * 2 ** 20) / 1e9).toFixed(2)} GB | ${e.diskGB.toFixed(1)} GB | ${e.matvecs} | ${l ? `${l.wall.toFixed(0)} s` : "—"} | ${l ? `${((l.peakMB * 2 ** 20) / 1e9).toFixed(2)} GB` : "—"} | ${pct(gap.distances)} | ${pct(check.distanceError.estimate)} (≤ ${pct(check.distanceError.high)}) | ${gap.axes.map(pct).join(", ")} | ${r.esExact.toFixed(4)} / ${r.esLandmark.explained.toFixed(4)} (${r.esLandmark.low.toFixed(4)}–${r.esLandmark.high.toFixed(4)}) |`);
   } else {
     process.stderr.write(`bench:exact: --stage must be exact, landmark or compare, got ${stage}\n`);
     process.exit(2);
