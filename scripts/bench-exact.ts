@@ -10,12 +10,15 @@
  *             saves OUT/landmark.
  *   compare   embeddingGap(landmark, exact): per-axis and 3-D distance errors against the landmark embedding's
  *             own estimate; prints the README row and writes OUT/compare.json.
+ *   ship      --ship DIR: slim copies of both (coordinates, eigenvalues, ES, landmark summary; the run of each
+ *             point; no fit) for data/scale50k, which notebook 13 reads.
  *
  * A benchmark, not a test: the numbers go in the README (and OUT, copied to data/scale50k, feeds notebook 13).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { Embedding } from "../src/geometry/embedding";
 import { embeddingGap } from "../src/geometry/embedding-gap";
 import { landmarkInpca } from "../src/geometry/landmark";
 import { shutdownPool } from "../src/geometry/pairwise/pool";
@@ -76,8 +79,20 @@ async function main(): Promise<void> {
     console.log("| model-points | exact wall | exact peak RSS | blocks on disk | products with W | landmark wall | landmark peak RSS | 3-D error measured | estimated (95 % bound) | axes measured | ES(3) exact / landmark (95 %) |");
     console.log("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
     console.log(`| ${exact.points} | ${e.wall.toFixed(0)} s | ${((e.peakMB * 2 ** 20) / 1e9).toFixed(2)} GB | ${e.diskGB.toFixed(1)} GB | ${e.matvecs} | ${l ? `${l.wall.toFixed(0)} s` : "—"} | ${l ? `${((l.peakMB * 2 ** 20) / 1e9).toFixed(2)} GB` : "—"} | ${pct(gap.distances)} | ${pct(check.distanceError.estimate)} (≤ ${pct(check.distanceError.high)}) | ${gap.axes.map(pct).join(", ")} | ${r.esExact.toFixed(4)} / ${r.esLandmark.explained.toFixed(4)} (${r.esLandmark.low.toFixed(4)}–${r.esLandmark.high.toFixed(4)}) |`);
+  } else if (stage === "ship") {
+    // the copies notebook 13 reads from data/scale50k: coordinates, eigenvalues, ES and the landmark summary, with
+    // each point's run only and without the fit (no addPoints), so that data/ stays within its 80 MB
+    for (const name of ["exact", "landmark"]) {
+      const e = loadEmbedding(join(out, name));
+      const slim = new Embedding({
+        coords: e.coords, points: e.points, dims: e.dims, eigenvalues: e.eigenvalues, spectrum: e.spectrum, explainedStress: e.explainedStress,
+        frobenius2: e.frobenius2, meta: e.meta.map((m) => ({ run: m.run }) as typeof m),
+        basis: { size: 0, eigenvectors: new Float64Array(0), columnMeans: new Float64Array(0), grandMean: e.basis.grandMean }, landmark: e.landmark,
+      });
+      saveEmbedding(join(arg("ship"), name), slim);
+    }
   } else {
-    process.stderr.write(`bench:exact: --stage must be exact, landmark or compare, got ${stage}\n`);
+    process.stderr.write(`bench:exact: --stage must be exact, landmark, compare or ship, got ${stage}\n`);
     process.exit(2);
   }
   await shutdownPool();
