@@ -206,7 +206,7 @@ export function blockMoments(grid: BlockGrid, store: BlockStore, options: Progre
  * memory after the first product): W x = −½ (D x − r Σx − (rᵀx) 1 + g Σx 1). Each block (I, J), I < J, serves
  * both D_IJ x_J and D_IJᵀ x_I. Blocks are read without re-checking their checksums (`blockMoments` checked them).
  */
-export function centredBlockOperator(grid: BlockGrid, store: BlockStore, moments: BlockMoments, resident: number): SymmetricOperator & { streamedBytes: number } {
+export function centredBlockOperator(grid: BlockGrid, store: BlockStore, moments: BlockMoments, resident: number): SymmetricOperator & { streamedBytes: number; residentBytes: number } {
   const M = grid.size;
   const kept = new Map<number, Float32Array>();
   let room = resident;
@@ -214,7 +214,9 @@ export function centredBlockOperator(grid: BlockGrid, store: BlockStore, moments
   const dx = new Float64Array(M);
   const op = {
     size: M,
+    /** Bytes read from the store by the products after the first (blocks not kept), and bytes kept. */
     streamedBytes: 0,
+    residentBytes: 0,
     apply(x: Float64Array, y: Float64Array): void {
       dx.fill(0);
       grid.blocks.forEach(([I, J], k) => {
@@ -228,6 +230,7 @@ export function centredBlockOperator(grid: BlockGrid, store: BlockStore, moments
           if (room >= r * c * 4) {
             kept.set(k, v);
             room -= r * c * 4;
+            op.residentBytes += r * c * 4;
           } else op.streamedBytes += r * c * 4;
         }
         for (let i = 0; i < r; i++) {
@@ -295,7 +298,7 @@ export function exactInpcaOfBlocks(grid: BlockGrid, store: BlockStore, meta: Pre
   if (!(Number.isInteger(dims) && dims >= 1)) throw new InpcaInputError(`exactInpca: dims must be a positive integer, got ${options.dims}`);
   const K = Math.min(M, Math.max(dims, options.spectrum ?? 20));
   const moments = blockMoments(grid, store, options);
-  const budget = options.memory ?? defaultMemoryBudget(totalMemory());
+  const budget = options.memory ?? defaultMemoryBudget(totalmem());
   // the Krylov basis and its work vectors come first; the rest of the budget holds blocks
   const basisBytes = (Math.max(2 * K + 20, 40) + 4) * M * 8;
   const op = centredBlockOperator(grid, store, moments, Math.max(0, budget - basisBytes));
@@ -310,10 +313,6 @@ export function exactInpcaOfBlocks(grid: BlockGrid, store: BlockStore, meta: Pre
   }
   bar.done();
   const { eigenvalues, eigenvectors, coords } = coordinatesOf(pairs, M, dims);
-  const residentBytes = Math.min(Math.max(0, budget - basisBytes), grid.blocks.reduce((s, [I, J]) => {
-    const [a0, a1] = blockRange(grid, I), [b0, b1] = blockRange(grid, J);
-    return s + (a1 - a0) * (b1 - b0) * 4;
-  }, 0));
   const embedding = new Embedding({
     coords, points: M, dims, eigenvalues,
     spectrum: pairs.values.slice(0, K),
@@ -324,13 +323,10 @@ export function exactInpcaOfBlocks(grid: BlockGrid, store: BlockStore, meta: Pre
   });
   return {
     embedding,
-    report: { matvecs: pairs.matvecs, restarts: pairs.restarts, residual: pairs.residual, residentBytes, streamedBytes: op.streamedBytes, seconds: (Date.now() - t0) / 1000 },
+    report: { matvecs: pairs.matvecs, restarts: pairs.restarts, residual: pairs.residual, residentBytes: op.residentBytes, streamedBytes: op.streamedBytes, seconds: (Date.now() - t0) / 1000 },
   };
 }
 
-function totalMemory(): number {
-  return totalmem();
-}
 
 /** Options of `exactInpca`. */
 export interface ExactOptions extends ExactSolveOptions, Omit<BlockComputeOptions, "signal" | keyof ProgressOptions> {
@@ -352,7 +348,7 @@ export interface ExactOptions extends ExactSolveOptions, Omit<BlockComputeOption
 export async function exactInpcaOfSource(input: PredictionSet | PredictionSource, options: ExactOptions = {}): Promise<{ embedding: Embedding; report: ExactSolveReport & { computed: number; skipped: number } }> {
   const src = sourceOf(input);
   const grid = blockGrid(src.models, options.block ?? 2000);
-  const budget = options.memory ?? defaultMemoryBudget(totalMemory());
+  const budget = options.memory ?? defaultMemoryBudget(totalmem());
   const matrixBytes = (src.models * (src.models + grid.block)) * 2;
   let store = options.store;
   if (!store) {

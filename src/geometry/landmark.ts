@@ -397,14 +397,17 @@ async function progressProxy(src: PredictionSource, samples: Int32Array | undefi
   await streamChunks(src, 0, src.models, chunk, samples, () => null, async (rows, start, end) => {
     if (options.signal?.aborted) throw new InpcaAbortError("landmarkInpca");
     const d = (await bhattacharyya(rows, ends, distance)).data;
-    for (let a = 0; a < end - start; a++) {
-      const s = d[2 * a]! + d[2 * a + 1]!;
-      out[start + a] = s > 0 ? d[2 * a]! / s : 0;
-    }
+    for (let a = 0; a < end - start; a++) out[start + a] = progressOf(d[2 * a]!, d[2 * a + 1]!);
     bar.update(end);
   });
   bar.done();
   return out;
+}
+
+/** The share of the way from ignorance to truth, d_B(P0, u) / (d_B(P0, u) + d_B(u, P*)); 0 when both are 0. */
+function progressOf(toIgnorance: number, toTruth: number): number {
+  const s = toIgnorance + toTruth;
+  return s > 0 ? toIgnorance / s : 0;
 }
 
 /**
@@ -600,10 +603,7 @@ async function poolResiduals(
         hat += (s * s) / e.values[k]!;
       }
       residual[start + a] = mean - g / 2 - hat;
-      if (progress) {
-        const d0 = d[at + n]!, d1 = d[at + n + 1]!;
-        progress[start + a] = d0 + d1 > 0 ? d0 / (d0 + d1) : 0;
-      }
+      if (progress) progress[start + a] = progressOf(d[at + n]!, d[at + n + 1]!);
     }
     bar.update(end);
   });
