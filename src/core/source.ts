@@ -25,6 +25,11 @@ export interface PredictionSource {
   /** Dataset indices of the S samples, when known. */
   readonly sampleIds: Int32Array | null;
   /**
+   * The files the rows are read from, when the source is on disk: their sizes and modification times make the
+   * source's stamp (`sourceStamp` in io/), which tells a stored result whether the source may have changed since.
+   */
+  readonly files?: readonly string[];
+  /**
    * The model-points `rows` (indices in ascending order) as a PredictionSet of rows.length × S' × C, where S' is
    * S or, with `samples` (ascending sample indices), samples.length. Throws InpcaInputError naming the file and
    * the model-point of a bad row. `into`, when given and long enough, is the buffer to read into (its first

@@ -12,6 +12,8 @@
  */
 import { totalmem } from "node:os";
 import { InpcaAbortError, InpcaInputError } from "../core/errors.js";
+import { rangeDigest, rowDigests } from "../core/fingerprint.js";
+import { any, integer, memory, number, oneOf, validateOptions, type Rule } from "../core/options.js";
 import { reporter, type ProgressOptions } from "../core/progress.js";
 import { PredictionSet } from "../core/prediction-set.js";
 import { defaultMemoryBudget, sourceOf, type PredictionSource } from "../core/source.js";
@@ -82,18 +84,33 @@ export function blockTasks(grid: BlockGrid, tasks: number): number[][] {
  */
 export interface BlockStore {
   read(I: number, J: number, options?: { verify?: boolean; into?: Float32Array }): Float32Array | string;
-  write(I: number, J: number, values: Float32Array): void;
+  /** Stores block (I, J) with what it was computed from (`origin`), for the checks of a later read. */
+  write(I: number, J: number, values: Float32Array, origin?: BlockOrigin): void;
+  /** The recorded origin of a usable block (I, J), or null (none recorded, or the block is not usable). */
+  origin(I: number, J: number): BlockOrigin | null;
   /** What to call block (I, J) in messages (its file). */
   name(I: number, J: number): string;
 }
 
+/**
+ * What a block was computed from: the content digests (`rangeDigest` of the row digests) of the predictions of
+ * its rows and of its columns, as read with the matrix's sample subset, and the source's stamp then (null when
+ * the source is not on disk).
+ */
+export interface BlockOrigin {
+  rows: string;
+  cols: string;
+  stamp: string | null;
+}
+
 /** A BlockStore in memory (for sets whose full matrix fits the budget). */
 export function memoryBlockStore(): BlockStore {
-  const blocks = new Map<string, Float32Array>();
+  const blocks = new Map<string, { values: Float32Array; origin: BlockOrigin | null }>();
   const key = (I: number, J: number) => `${I},${J}`;
   return {
-    read: (I, J) => blocks.get(key(I, J)) ?? "missing",
-    write: (I, J, v) => void blocks.set(key(I, J), v),
+    read: (I, J) => blocks.get(key(I, J))?.values ?? "missing",
+    write: (I, J, values, origin) => void blocks.set(key(I, J), { values, origin: origin ?? null }),
+    origin: (I, J) => blocks.get(key(I, J))?.origin ?? null,
     name: (I, J) => `block (${I}, ${J})`,
   };
 }
@@ -107,6 +124,74 @@ export interface BlockComputeOptions extends ProgressOptions {
   /** Worker threads (default all cores). */
   threads?: number;
   signal?: AbortSignal;
+  /** The source's stamp, recorded with each block written (`sourceStamp` in io/). */
+  stamp?: string | null;
+  /** Blocks (indices into `grid.blocks`) to compute again even though they read back whole (found stale). */
+  recompute?: ReadonlySet<number>;
+}
+
+/**
+ * The content digest of each block-row range as the stored blocks record it (from their origins), or throws an
+ * InpcaInputError naming the blocks when two of them were computed from different predictions of the same
+ * model-points (the source changed between tasks). Ranges no usable block records are absent.
+ */
+export function recordedDigests(grid: BlockGrid, store: BlockStore, exclude?: ReadonlySet<number>): Map<number, { digest: string; from: string }> {
+  const seen = new Map<number, { digest: string; from: string }>();
+  const conflicts: string[] = [];
+  for (const [k, [I, J]] of grid.blocks.entries()) {
+    if (exclude?.has(k)) continue;
+    const o = store.origin(I, J);
+    if (!o) continue;
+    for (const [R, d] of [[I, o.rows], [J, o.cols]] as const) {
+      const had = seen.get(R);
+      if (!had) seen.set(R, { digest: d, from: store.name(I, J) });
+      else if (had.digest !== d) {
+        const [a, b] = blockRange(grid, R);
+        conflicts.push(`${store.name(I, J)} and ${had.from} were computed from different predictions of model-points ${a}–${b - 1}`);
+      }
+    }
+  }
+  if (conflicts.length) {
+    throw new InpcaInputError(`the stored blocks were computed from two versions of the source (it changed between tasks):\n  ${conflicts.slice(0, 10).join("\n  ")}${conflicts.length > 10 ? `\n  … and ${conflicts.length - 10} more` : ""}\nplan again with --fresh (or empty the work folder) and run every task again`);
+  }
+  return seen;
+}
+
+/** The content digest of rows [a, b) of a set read from a source (`rangeDigest` of its row digests). */
+export function setDigest(set: PredictionSet): string {
+  return rangeDigest(rowDigests(set));
+}
+
+/**
+ * Reads the source's block-row ranges that the stored blocks `which` record (one pass over those rows) and
+ * compares their content digests with the blocks' origins. Returns the blocks computed from other predictions,
+ * with the model-points that differ, and the digest of every range read.
+ */
+export async function staleBlocks(src: PredictionSource, grid: BlockGrid, store: BlockStore, which: readonly number[], options: { samples?: Int32Array; signal?: AbortSignal } & ProgressOptions = {}): Promise<{ stale: { block: number; reason: string }[]; digests: Map<number, string> }> {
+  const ranges = new Set<number>();
+  const origins = new Map<number, BlockOrigin>();
+  for (const k of which) {
+    const o = store.origin(...grid.blocks[k]!);
+    if (!o) continue;
+    origins.set(k, o);
+    ranges.add(grid.blocks[k]![0]).add(grid.blocks[k]![1]);
+  }
+  const digests = new Map<number, string>();
+  const bar = reporter("exact: checking the source against the blocks", ranges.size, options);
+  for (const R of [...ranges].sort((a, b) => a - b)) {
+    if (options.signal?.aborted) throw new InpcaAbortError("exactInpca");
+    const [a, b] = blockRange(grid, R);
+    digests.set(R, setDigest(await src.read(Array.from({ length: b - a }, (_, i) => a + i), options.samples)));
+    bar.update(digests.size);
+  }
+  bar.done();
+  const stale: { block: number; reason: string }[] = [];
+  for (const [k, o] of origins) {
+    const [I, J] = grid.blocks[k]!;
+    const changed = [[I, o.rows], [J, o.cols]].filter(([R, d]) => digests.get(R as number) !== d).map(([R]) => blockRange(grid, R as number));
+    if (changed.length) stale.push({ block: k, reason: `computed from other predictions of model-points ${changed.map(([a, b]) => `${a}–${b - 1}`).join(" and ")} than the source holds now` });
+  }
+  return { stale, digests };
 }
 
 /**
@@ -117,25 +202,41 @@ export interface BlockComputeOptions extends ProgressOptions {
 export async function computeBlocks(src: PredictionSource, grid: BlockGrid, store: BlockStore, which: readonly number[], options: BlockComputeOptions = {}): Promise<{ computed: number; skipped: number }> {
   // a block is done when it reads back whole and matches its checksum; a damaged one is computed again
   const scratch = new Float32Array(grid.block * grid.block);
-  const todo = which.filter((k) => typeof store.read(...grid.blocks[k]!, { into: scratch }) === "string");
+  const todo = which.filter((k) => options.recompute?.has(k) || typeof store.read(...grid.blocks[k]!, { into: scratch }) === "string");
+  // what the other stored blocks say each range's predictions were: a range read now must be the same
+  const recorded = todo.length ? recordedDigests(grid, store, options.recompute) : new Map<number, { digest: string; from: string }>();
   const distance = { precision: options.precision ?? "f64", threads: options.threads, showProgress: false as const, signal: options.signal };
   const bar = reporter("exact blocks", todo.length, options);
   let rowsI = -1;
   let rowsSet: PredictionSet | undefined;
-  const read = async (I: number) => {
+  let rowsDigest = "";
+  const read = async (I: number): Promise<[PredictionSet, string]> => {
     const [a, b] = blockRange(grid, I);
-    return src.read(Array.from({ length: b - a }, (_, i) => a + i), options.samples);
+    const set = await src.read(Array.from({ length: b - a }, (_, i) => a + i), options.samples);
+    const d = setDigest(set);
+    const had = recorded.get(I);
+    if (had && had.digest !== d) {
+      throw new InpcaInputError(`the predictions of model-points ${a}–${b - 1} of ${src.name} are not those ${had.from} was computed from: the source changed since; if that is intended, plan again with --fresh (or empty the work folder) and run every task again`);
+    }
+    return [set, d];
   };
   let done = 0;
   for (const k of todo) {
     if (options.signal?.aborted) throw new InpcaAbortError("exactInpca");
     const [I, J] = grid.blocks[k]!;
     if (rowsI !== I || !rowsSet) {
-      rowsSet = await read(I);
+      [rowsSet, rowsDigest] = await read(I);
       rowsI = I;
     }
-    const d = I === J ? await bhattacharyya(rowsSet, distance) : await bhattacharyya(rowsSet, await read(J), distance);
-    store.write(I, J, Float32Array.from(d.data));
+    let colsDigest = rowsDigest;
+    let d;
+    if (I === J) d = await bhattacharyya(rowsSet, distance);
+    else {
+      const [cols, cd] = await read(J);
+      colsDigest = cd;
+      d = await bhattacharyya(rowsSet, cols, distance);
+    }
+    store.write(I, J, Float32Array.from(d.data), { rows: rowsDigest, cols: colsDigest, stamp: options.stamp ?? null });
     bar.update(++done);
   }
   bar.done();
@@ -267,8 +368,11 @@ export interface ExactSolveOptions extends ProgressOptions {
   dims?: number;
   /** Eigenvalues by |λ| reported in `spectrum` and the explained stress (default 20, at least dims: each costs matrix passes). */
   spectrum?: number;
-  /** Bytes of blocks the eigen-solver keeps in memory (default the memory budget: an eighth of the machine, at most 2 GiB). */
-  memory?: number;
+  /**
+   * Bytes of blocks the eigen-solver keeps in memory (default the memory budget: an eighth of the machine, at most
+   * 2 GiB): a number of bytes or a size such as "512M" or "3G".
+   */
+  memory?: number | string;
   /** Relative residual tolerance of Lanczos (default 1e-10). */
   tol?: number;
   /** Seed of the Lanczos start vector (default 1). */
@@ -291,14 +395,16 @@ export interface ExactSolveReport {
  * the top |λ| eigenpairs of W out of core. `meta` holds one row per model-point. The Embedding is that of
  * `inpca` (coordinates v √|λ|, signed eigenvalues, ES(k) against ‖W‖²_F), with the basis for `addPoints`.
  */
-export function exactInpcaOfBlocks(grid: BlockGrid, store: BlockStore, meta: PredictionSet["meta"], options: ExactSolveOptions = {}): { embedding: Embedding; report: ExactSolveReport } {
+export function exactInpcaOfBlocks(grid: BlockGrid, store: BlockStore, meta: PredictionSet["meta"], raw: ExactSolveOptions = {}): { embedding: Embedding; report: ExactSolveReport } {
   const t0 = Date.now();
+  const options = checkExactOptions(raw, Infinity);
   const M = grid.size;
   const dims = Math.min(options.dims ?? 3, M);
   if (!(Number.isInteger(dims) && dims >= 1)) throw new InpcaInputError(`exactInpca: dims must be a positive integer, got ${options.dims}`);
   const K = Math.min(M, Math.max(dims, options.spectrum ?? 20));
   const moments = blockMoments(grid, store, options);
-  const budget = options.memory ?? defaultMemoryBudget(totalmem());
+  recordedDigests(grid, store); // every block of one version of the source, or refused naming them
+  const budget = (options.memory as number | undefined) ?? defaultMemoryBudget(totalmem());
   // the Krylov basis and its work vectors come first; the rest of the budget holds blocks
   const basisBytes = (Math.max(2 * K + 20, 40) + 4) * M * 8;
   const op = centredBlockOperator(grid, store, moments, Math.max(0, budget - basisBytes));
@@ -328,6 +434,27 @@ export function exactInpcaOfBlocks(grid: BlockGrid, store: BlockStore, meta: Pre
 }
 
 
+/** The rules every option of exact InPCA is checked against before anything runs (`validateOptions`). */
+export const EXACT_OPTION_RULES: Readonly<Record<string, Rule>> = {
+  dims: integer(1), spectrum: integer(1), memory: memory(), tol: number(0, 1, true), seed: integer(0),
+  block: integer(1), precision: oneOf("f32", "f64"), threads: integer(1, 1024), samples: any(), store: any(),
+  showProgress: oneOf(true, false, "auto"), signal: any(), onProgress: any(), stamp: any(), recompute: any(), work: any(),
+};
+
+/** The options of exact InPCA, checked (`EXACT_OPTION_RULES`), with `memory` in bytes and `samples` checked against S. */
+export function checkExactOptions<T extends ExactOptions>(options: T | undefined, samples: number, source = "exactInpca"): T & { memory?: number } {
+  const o = validateOptions(options, EXACT_OPTION_RULES, source) as T & { memory?: number };
+  if (o.samples !== undefined) {
+    const s = o.samples as unknown;
+    if (!(s instanceof Int32Array)) throw new InpcaInputError(`${source}: samples must be an Int32Array of ascending sample indices`);
+    for (let i = 0; i < s.length; i++) {
+      if (!(s[i]! >= 0 && s[i]! < samples) || (i > 0 && s[i]! <= s[i - 1]!)) throw new InpcaInputError(`${source}: samples[${i}] is ${s[i]}; expected ascending sample indices in [0, ${samples})`);
+    }
+    if (s.length === 0) throw new InpcaInputError(`${source}: samples is empty`);
+  }
+  return o;
+}
+
 /** Options of `exactInpca`. */
 export interface ExactOptions extends ExactSolveOptions, Omit<BlockComputeOptions, "signal" | keyof ProgressOptions> {
   /** Model-points per block edge (default 2,000: 16 MB a float32 block). */
@@ -345,9 +472,10 @@ export interface ExactOptions extends ExactSolveOptions, Omit<BlockComputeOption
  * matrix the store lacks (resumable), then `exactInpcaOfBlocks`. Returns the Embedding; `report` says how the
  * solve went. Throws InpcaInputError when the matrix does not fit `memory` and no store is given.
  */
-export async function exactInpcaOfSource(input: PredictionSet | PredictionSource, options: ExactOptions = {}): Promise<{ embedding: Embedding; report: ExactSolveReport & { computed: number; skipped: number } }> {
+export async function exactInpcaOfSource(input: PredictionSet | PredictionSource, raw: ExactOptions = {}): Promise<{ embedding: Embedding; report: ExactSolveReport & { computed: number; skipped: number } }> {
   const src = sourceOf(input);
-  const grid = blockGrid(src.models, options.block ?? 2000);
+  const options = checkExactOptions(raw, src.samples);
+  const grid = blockGrid(src.models, Math.min(src.models, options.block ?? 2000));
   const budget = options.memory ?? defaultMemoryBudget(totalmem());
   const matrixBytes = (src.models * (src.models + grid.block)) * 2;
   let store = options.store;

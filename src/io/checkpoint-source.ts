@@ -21,6 +21,7 @@ export async function checkpointSource(dirOrGlob: string | readonly string[], op
   return {
     name, models: reader.all.length, samples: S, classes: C, meta: reader.meta, labels,
     classNames: options.classNames ?? Array.from({ length: C }, (_, c) => String(c)), split: options.split, sampleIds,
+    files: reader.all.map(({ c }) => c.file),
     read: async (rows, samples, into) => {
       checkRows(rows, reader.all.length, name);
       const Sp = samples ? samples.length : S;

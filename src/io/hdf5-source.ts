@@ -52,6 +52,7 @@ export async function hdf5Source(path: string, dataset: string, options: Hdf5Sou
     const name = `${path}:${dataset}`;
     return {
       name, models: M, samples: S, classes: C, meta, labels, classNames: Array.from({ length: C }, (_, c) => String(c)), split: options.split, sampleIds: null,
+      files: [path],
       close: () => file.close(),
       read: async (rows, samples, into) => {
         checkRows(rows, M, name);

@@ -57,6 +57,7 @@ export function zooSource(zoo: Zoo | string, split: string, selection: ZooSelect
     classNames: z.classNames,
     split,
     sampleIds: Int32Array.from(z.manifest.splits[split]!.indices),
+    files: [join(z.dir, "manifest.json"), ...runs.map((_, k) => fileOf(k))],
     read: async (rows, samples, into) => {
       checkRows(rows, meta.length, name);
       const Sp = samples ? samples.length : S;

@@ -608,7 +608,8 @@ export class RunWriter {
 /** Removes temporary files of run `id` left by writers that were killed mid-write (their process is gone). */
 function removeStaleTemporaries(runDir: string, id: string): void {
   for (const n of readdirSync(runDir)) {
-    const m = /^\.(.+)\.tmp-(\d+)-[0-9a-z]+$/.exec(n);
+    // .NAME.tmp-HOST-PID-TIME (atomic.ts's tempName); the host is absent in names of earlier versions
+    const m = /^\.(.+)\.tmp-(?:[A-Za-z0-9_]+-)?(\d+)-[0-9a-z]+$/.exec(n);
     if (!m || !(m[1] === `${id}.json` || m[1]!.startsWith(`${id}.`))) continue;
     if (!processAlive(Number(m[2]))) rmSync(join(runDir, n), { force: true });
   }
