@@ -47,6 +47,11 @@ export function rangeDigest(digests: Uint8Array): string {
   return digestBytes(digests);
 }
 
+/** The content digest of a set's rows (`rangeDigest` of its row digests): equal to `RowDigests.of` of the same rows. */
+export function setDigest(set: PredictionSet): string {
+  return rangeDigest(rowDigests(set));
+}
+
 /**
  * Row digests of a source's M rows, filled in as rows are read (only reads with the given sample subset count).
  * `range(a, b)` is the digest of rows [a, b), or null while any of them is not yet known.
@@ -74,6 +79,15 @@ export class RowDigests {
   range(a: number, b: number): string | null {
     return this.has(a, b) ? rangeDigest(this.digests.subarray(a * ROW_DIGEST_BYTES, b * ROW_DIGEST_BYTES)) : null;
   }
+  /** The digest of the listed rows (as `setDigest` of them read in this order), or null while any is unknown. */
+  of(rows: readonly number[]): string | null {
+    const out = new Uint8Array(rows.length * ROW_DIGEST_BYTES);
+    for (let i = 0; i < rows.length; i++) {
+      if (!this.known[rows[i]!]) return null;
+      out.set(this.digests.subarray(rows[i]! * ROW_DIGEST_BYTES, (rows[i]! + 1) * ROW_DIGEST_BYTES), i * ROW_DIGEST_BYTES);
+    }
+    return rangeDigest(out);
+  }
 }
 
 /**
@@ -91,4 +105,12 @@ export function digestingSource(src: PredictionSource, samples: Int32Array | und
       return set;
     },
   };
+}
+
+/**
+ * Digests of a source's model-points (run, step, in order) and labels: what the rows of its embedding and the
+ * progress along the geodesic depend on besides the predictions.
+ */
+export function describedBy(src: Pick<PredictionSource, "meta" | "labels">): { meta: string; labels: string | null } {
+  return { meta: digestJson(src.meta.map((m) => [m.run, m.step])), labels: digestIndices(src.labels) };
 }

@@ -12,7 +12,7 @@
  */
 import { totalmem } from "node:os";
 import { InpcaAbortError, InpcaInputError } from "../core/errors.js";
-import { rangeDigest, rowDigests } from "../core/fingerprint.js";
+import { setDigest } from "../core/fingerprint.js";
 import { any, integer, memory, number, oneOf, validateOptions, type Rule } from "../core/options.js";
 import { reporter, type ProgressOptions } from "../core/progress.js";
 import { PredictionSet } from "../core/prediction-set.js";
@@ -155,11 +155,6 @@ export function recordedDigests(grid: BlockGrid, store: BlockStore, exclude?: Re
     throw new InpcaInputError(`the stored blocks were computed from two versions of the source (it changed between tasks):\n  ${conflicts.slice(0, 10).join("\n  ")}${conflicts.length > 10 ? `\n  … and ${conflicts.length - 10} more` : ""}\nplan again with --fresh (or empty the work folder) and run every task again`);
   }
   return seen;
-}
-
-/** The content digest of rows [a, b) of a set read from a source (`rangeDigest` of its row digests). */
-export function setDigest(set: PredictionSet): string {
-  return rangeDigest(rowDigests(set));
 }
 
 /**

@@ -13,7 +13,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { InpcaInputError } from "../core/errors.js";
-import { digestIndices, digestJson } from "../core/fingerprint.js";
+import { digestIndices } from "../core/fingerprint.js";
 import { digest, integer, nullable, object, oneOf, validate } from "../core/options.js";
 import type { PredictionSet } from "../core/prediction-set.js";
 import { sourceOf, type PredictionSource } from "../core/source.js";
@@ -52,11 +52,6 @@ export function exactIdentity(src: PredictionSource, grid: BlockGrid, precision:
     kernel: "bhattacharyya", precision, models: src.models, samples: src.samples, classes: src.classes,
     subset: digestIndices(samples), block: grid.block,
   };
-}
-
-/** The digests of the source's model-points (run, step) and labels, which the blocks do not depend on but the embedding does. */
-export function describedBy(src: PredictionSource): { meta: string; labels: string | null } {
-  return { meta: digestJson(src.meta.map((m) => [m.run, m.step])), labels: digestIndices(src.labels) };
 }
 
 const WORK_RECORD = object({

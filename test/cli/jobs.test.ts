@@ -115,12 +115,12 @@ describe("inpca plan / distances / embed", () => {
 
   it("refuses bad usage with the usage text, and a task number outside the plan", () => {
     expect(cli(["plan", zoo, "--tasks", "2"]).stderr).toMatch(/--out WORK is required/);
-    expect(cli(["plan", zoo, "--out", join(tmp, "w2"), "--tasks", "0"]).stderr).toMatch(/--tasks must be an integer ≥ 1/);
+    expect(cli(["plan", zoo, "--out", join(tmp, "w2"), "--tasks", "0"]).stderr).toMatch(/--tasks is 0; expected an integer in \[1, /);
     expect(cli(["distances", work]).stderr).toMatch(/--task i is required/);
     const r = cli(["distances", work, "--task", "9"]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/task 9 does not exist: the plan has tasks 0–3/);
-    expect(cli(["embed", join(tmp, "nowhere"), "--out", join(tmp, "o3")]).stderr).toMatch(/no plan\.json/);
+    expect(cli(["embed", join(tmp, "nowhere"), "--out", join(tmp, "o3")]).stderr).toMatch(/nowhere: no such folder \(run `inpca plan SOURCE --out WORK --tasks N` first\)/);
   });
 });
 
@@ -185,6 +185,6 @@ describe("inpca plan --exact / distances / embed: exact InPCA as a job array", (
     expect(cli(["plan", zoo, "--exact", "--landmarks", "40", "--out", w, "--tasks", "2"]).stderr).toMatch(/takes no --landmarks/);
     expect(cli(["plan", zoo, "--block", "40", "--out", join(tmp, "w-x"), "--tasks", "2"]).stderr).toMatch(/--block is for --exact plans/);
     expect(cli(["plan", zoo, "--exact", "--block", "200", "--out", join(tmp, "w-y"), "--tasks", "4"]).stderr).toMatch(/4 tasks for 3 blocks/);
-    expect(cli(["embed", w, "--out", join(tmp, "o-z"), "--memory", "lots"]).stderr).toMatch(/--memory must be a number of bytes/);
+    expect(cli(["embed", w, "--out", join(tmp, "o-z"), "--memory", "lots"]).stderr).toMatch(/--memory is "lots"; expected a memory size \(bytes, or a string such as "512M" or "3G"\)/);
   });
 });
