@@ -8,7 +8,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { InpcaInputError } from "../core/errors.js";
-import { describedBy } from "../core/fingerprint.js";
+import { describedBy, sourceStamp } from "../core/fingerprint.js";
 import { formatSeconds } from "../core/progress.js";
 import type { PredictionSource } from "../core/source.js";
 import { blockGrid, blockRange, blockTasks, computeBlocks, exactInpcaOfBlocks, recordedDigests, staleBlocks, type BlockGrid, type BlockStore } from "../geometry/exact.js";
@@ -18,7 +18,6 @@ import { removeStaleTemps, writeFileAtomic } from "../io/atomic.js";
 import { blockStore } from "../io/block-store.js";
 import { saveEmbedding } from "../io/embedding-files.js";
 import { exactIdentity } from "../io/exact-inpca.js";
-import { sourceStamp } from "../io/source-stamp.js";
 import { reportPage } from "./job-page.js";
 import { checkSameSource, checkWorkFolder, clearWork, openSource, sourceSpec } from "./job-source.js";
 import { EXACT_PLAN_FORMAT, exactPlanId, PLAN_VERSION, readPlan, type ExactPlanFile } from "./plan-file.js";

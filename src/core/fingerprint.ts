@@ -5,6 +5,8 @@
  * wraps a source and records the digests of the rows its consumer reads), never in a pass of their own.
  */
 import { createHash } from "node:crypto";
+import { statSync } from "node:fs";
+import { resolve } from "node:path";
 import type { PredictionSet } from "./prediction-set.js";
 import type { PredictionSource } from "./source.js";
 
@@ -113,4 +115,37 @@ export function digestingSource(src: PredictionSource, samples: Int32Array | und
  */
 export function describedBy(src: Pick<PredictionSource, "meta" | "labels">): { meta: string; labels: string | null } {
   return { meta: digestJson(src.meta.map((m) => [m.run, m.step])), labels: digestIndices(src.labels) };
+}
+
+/**
+ * The stamp of a source on disk: a digest of its files' paths, sizes and modification times (`files`). Stored
+ * results record it; an equal stamp means the files were not rewritten since (a retrained zoo, a copied folder
+ * and a touched file all change it), so nothing needs reading to trust them. A different or absent stamp is only
+ * a reason to look: the stored content digests are then checked against the predictions themselves. Null when
+ * the source is not on disk (no `files`) or a file is gone.
+ */
+export function sourceStamp(src: Pick<PredictionSource, "files">): string | null {
+  if (!src.files || src.files.length === 0) return null;
+  const rows: [string, number, number][] = [];
+  for (const f of [...new Set(src.files.map((p) => resolve(p)))].sort()) {
+    const st = statSync(f, { throwIfNoEntry: false });
+    if (!st) return null;
+    rows.push([f, st.size, st.mtimeMs]);
+  }
+  return digestJson(rows);
+}
+
+/**
+ * What a source holds now, for keys of stored results: its stamp when it is on disk, else the content digest of
+ * all its rows with the sample subset (one pass over them, `chunk` rows at a time).
+ */
+export async function sourceFingerprint(src: PredictionSource, samples: Int32Array | undefined, chunk: number): Promise<string> {
+  const stamp = sourceStamp(src);
+  if (stamp !== null) return `stamp-${stamp}`;
+  const digests = new RowDigests(src.models);
+  for (let a = 0; a < src.models; a += chunk) {
+    const rows = Array.from({ length: Math.min(src.models, a + chunk) - a }, (_, i) => a + i);
+    digests.add(rows, await src.read(rows, samples));
+  }
+  return `content-${digests.range(0, src.models)}`;
 }

@@ -183,7 +183,7 @@ export async function staleBlocks(src: PredictionSource, grid: BlockGrid, store:
   const stale: { block: number; reason: string }[] = [];
   for (const [k, o] of origins) {
     const [I, J] = grid.blocks[k]!;
-    const changed = [[I, o.rows], [J, o.cols]].filter(([R, d]) => digests.get(R as number) !== d).map(([R]) => blockRange(grid, R as number));
+    const changed = (I === J ? [[I, o.rows]] : [[I, o.rows], [J, o.cols]]).filter(([R, d]) => digests.get(R as number) !== d).map(([R]) => blockRange(grid, R as number));
     if (changed.length) stale.push({ block: k, reason: `computed from other predictions of model-points ${changed.map(([a, b]) => `${a}–${b - 1}`).join(" and ")} than the source holds now` });
   }
   return { stale, digests };

@@ -6,6 +6,8 @@
  */
 import { createHash } from "node:crypto";
 import { InpcaAbortError, InpcaInputError } from "../core/errors.js";
+import { setDigest, sourceFingerprint } from "../core/fingerprint.js";
+import { any, integer, memory, number, oneOf, validateOptions, type Rule } from "../core/options.js";
 import { rowsByRun, type ModelPoint } from "../core/meta.js";
 import { reporter, type ProgressOptions } from "../core/progress.js";
 import { PredictionSet } from "../core/prediction-set.js";
@@ -56,8 +58,11 @@ export interface LandmarkOptions extends ProgressOptions {
   seed?: number;
   /** Arithmetic of the distances (default "f32"; see `DistanceOptions.precision`). */
   precision?: Precision;
-  /** Bytes of probabilities and distances resident at once (default: an eighth of the memory, at most 2 GiB). */
-  memory?: number;
+  /**
+   * Bytes of probabilities and distances resident at once (default: an eighth of the memory, at most 2 GiB): a number
+   * of bytes or a size such as "512M" or "3G".
+   */
+  memory?: number | string;
   /** Where finished chunks of cross-distances are kept, so that an interrupted run resumes. */
   cache?: ChunkCache;
   /** Worker threads for the distances (default: one per core). */
@@ -77,6 +82,14 @@ export interface LandmarkOptions extends ProgressOptions {
    */
   warnAbove?: number;
 }
+
+/** The rules every option of landmark InPCA is checked against before anything runs (`validateOptions`). */
+export const LANDMARK_OPTION_RULES: Readonly<Record<string, Rule>> = {
+  landmarks: any(), select: oneOf("pivoted", "spread", "farthest", "random"), dims: integer(1), samples: integer(1), seed: integer(0),
+  precision: oneOf("f32", "f64"), memory: memory(), cache: any(), threads: integer(1, 1024), stressPoints: integer(2),
+  totalMemory: number(0, Number.MAX_VALUE, true), checkColumns: integer(0), warnAbove: number(0, Number.MAX_VALUE, true),
+  showProgress: oneOf(true, false, "auto"), signal: any(), onProgress: any(),
+};
 
 /**
  * Landmark InPCA of every model-point of `source` (a PredictionSet or a streaming PredictionSource): an
@@ -116,7 +129,9 @@ export async function landmarkInpca(input: PredictionSet | PredictionSource, opt
   // 3. one streaming pass: cross-distances to the landmarks, then the out-of-sample formula on Kp ≥ dims axes
   t0 = Date.now();
   const raw = new Float64Array(M * basis.axes);
-  const key = cacheKey(src, chosen, samples, precision);
+  // the cache's key names what the cross-distances are of: the source's files as they are (or its content), the
+  // landmarks' predictions, the subset and the arithmetic, so a zoo retrained in place is not answered from it
+  const key = options.cache ? cacheKey(src, chosen, samples, precision, `${await sourceFingerprint(src, samples, chunk)}|${setDigest(marks)}`) : "";
   const bar = reporter("landmark inpca", M, options);
   let resumed = 0;
   await streamChunks(src, 0, M, chunk, samples, (start, end) => {
@@ -160,8 +175,12 @@ export interface LandmarkPlan {
  * Stage 1 of landmark InPCA: checks the options against the source and the memory budget and chooses the
  * landmarks (with "spread", one streaming pass for each model-point's progress). Deterministic for a seed.
  */
-export async function planLandmarks(src: PredictionSource, options: LandmarkOptions = {}): Promise<LandmarkPlan> {
+export async function planLandmarks(src: PredictionSource, raw: LandmarkOptions = {}): Promise<LandmarkPlan> {
   const t0 = Date.now();
+  const options = validateOptions(raw, LANDMARK_OPTION_RULES, "landmarkInpca") as LandmarkOptions & { memory?: number };
+  if (options.landmarks !== undefined && typeof options.landmarks !== "number" && !(typeof options.landmarks === "object" && options.landmarks !== null && typeof options.landmarks.length === "number")) {
+    throw new InpcaInputError(`landmarkInpca: landmarks must be a number of landmarks or a list of model-point indices, got ${typeof options.landmarks}`);
+  }
   const M = src.models;
   const { classes: C } = src;
   const dims = options.dims ?? 3;
@@ -809,9 +828,9 @@ function samplingError(set: PredictionSet, seed: number): { median: number; p90:
 }
 
 /** A key naming the cross-distances of this source, landmark set, sample subset and precision (SHA-256). */
-function cacheKey(src: PredictionSource, landmarks: number[], samples: Int32Array | undefined, precision: string): string {
+function cacheKey(src: PredictionSource, landmarks: number[], samples: Int32Array | undefined, precision: string, content: string): string {
   const h = createHash("sha256");
-  h.update(`${src.name}|${src.models}|${src.samples}|${src.classes}|${precision}|`);
+  h.update(`${src.name}|${src.models}|${src.samples}|${src.classes}|${precision}|${content}|`);
   h.update(Buffer.from(Int32Array.from(landmarks).buffer));
   h.update("|");
   if (samples) h.update(Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength));

@@ -13,7 +13,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { InpcaInputError } from "../core/errors.js";
-import { digestIndices } from "../core/fingerprint.js";
+import { digestIndices, sourceStamp } from "../core/fingerprint.js";
 import { digest, integer, nullable, object, oneOf, validate } from "../core/options.js";
 import type { PredictionSet } from "../core/prediction-set.js";
 import { sourceOf, type PredictionSource } from "../core/source.js";
@@ -21,7 +21,6 @@ import type { Embedding } from "../geometry/embedding.js";
 import { blockGrid, blockRange, checkExactOptions, exactInpcaOfSource, staleBlocks, type BlockGrid, type ExactOptions, type ExactSolveReport } from "../geometry/exact.js";
 import { removeStaleTemps, writeFileAtomic } from "./atomic.js";
 import { blockStore, type BlockIdentity } from "./block-store.js";
-import { sourceStamp } from "./source-stamp.js";
 
 /** Options of `exactInpca`: those of the method, and `work`, a folder for the blocks. */
 export interface ExactInpcaOptions extends Omit<ExactOptions, "store" | "stamp" | "recompute"> {
