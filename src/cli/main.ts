@@ -9,6 +9,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { InpcaAbortError, InpcaInputError } from "../core/errors.js";
+import { flag, integer, oneOf, type Rule } from "../core/options.js";
 import { formatSeconds } from "../core/progress.js";
 import { shutdownPool } from "../geometry/pairwise/pool.js";
 import { describeOsError, writeFileAtomic } from "../io/atomic.js";
@@ -62,10 +63,18 @@ ${JOBS_USAGE}`;
 
 class UsageError extends Error {}
 
-function intOption(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw new UsageError(`--${name} must be a positive integer, got "${value}"`);
-  return Number(value);
+/** A flag's value checked by the one validator (core/options.ts); a bad one is a usage error. */
+function flagOf<T>(value: string | undefined, rule: Rule, name: string): T | undefined {
+  try {
+    return flag<T>(value, rule, name);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/** A bug in inpca, as one line (the trace with INPCA_DEBUG=1): no stack trace reaches a user of any verb. */
+function internalError(e: unknown): string {
+  return `inpca: internal error (please report it): ${(e as Error)?.message ?? String(e)}${process.env.INPCA_DEBUG ? `\n${(e as Error)?.stack}` : " (INPCA_DEBUG=1 shows the trace)"}`;
 }
 
 /** Runs the command with `argv` (without node and the script); resolves to the exit code. */
@@ -146,15 +155,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     if (folder === undefined) throw new UsageError("inpca report needs a folder: a zoo (manifest.json) or a folder of checkpoint predictions");
     if (extra.length) throw new UsageError(`one folder only; also given: ${extra.join(" ")}`);
-    if (o.split !== undefined && !["train", "test", "both"].includes(o.split)) throw new UsageError(`--split must be train, test or both, got "${o.split}"`);
-    split = o.split as ReportSplit | undefined;
-    dims = intOption(o.dims, "dims");
-    if (dims !== undefined && dims < 3) throw new UsageError(`--dims must be at least 3 (the 3-D figure needs three axes), got ${dims}`);
-    maxPoints = intOption(o["max-points"], "max-points");
-    if (maxPoints !== undefined && maxPoints < 4) throw new UsageError(`--max-points must be at least 4, got ${maxPoints}`);
-    if (o.method !== undefined && !["exact", "landmark", "auto"].includes(o.method)) throw new UsageError(`--method must be exact, landmark or auto, got "${o.method}"`);
-    landmarks = intOption(o.landmarks, "landmarks");
-    if (landmarks !== undefined && landmarks < 4) throw new UsageError(`--landmarks must be at least 4, got ${landmarks}`);
+    split = flagOf<ReportSplit>(o.split, oneOf("train", "test", "both"), "split");
+    dims = flagOf<number>(o.dims, integer(3), "dims");
+    maxPoints = flagOf<number>(o["max-points"], integer(4), "max-points");
+    flagOf(o.method, oneOf("exact", "landmark", "auto"), "method");
+    landmarks = flagOf<number>(o.landmarks, integer(4), "landmarks");
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     err(`inpca: ${e.message}\n(inpca report --help for the options)`);
@@ -205,8 +210,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       err(`inpca: ${os.path ? `${os.path}: ` : ""}${describeOsError(e)}`);
       return 1;
     }
-    err(`inpca: ${(e as Error)?.stack ?? String(e)}`);
-    return 1;
+    err(internalError(e));
+    return 70;
   } finally {
     process.off("SIGINT", onSigint);
     await shutdownPool();
@@ -217,7 +222,7 @@ if (require.main === module) {
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   }, (e: unknown) => {
-    process.stderr.write(`inpca: ${(e as Error)?.stack ?? String(e)}\n`);
-    process.exitCode = 1;
+    process.stderr.write(`${internalError(e)}\n`);
+    process.exitCode = 70;
   });
 }

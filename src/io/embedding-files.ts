@@ -89,7 +89,7 @@ const EMBEDDING_RULE: Rule = object({
   format: oneOf(EMBEDDING_FORMAT), version: oneOf(VERSION), points: integer(1), dims: integer(1),
   eigenvalues: f64s, spectrum: f64s, explainedStress: arrayOf(nullable(number())), frobenius2: number(0), timelike: optional(arrayOf(boolean())),
   landmark: nullable(object({ landmarks: arrayOf(integer(0)) })),
-  basis: object({ size: integer(1), columnMeans: f64s, grandMean: number(), eigenvectors: optional(f64s), eigenvalues: optional(f64s), points: optional(arrayOf(integer(0))), projection: optional(f64s), offset: optional(f64s) }),
+  basis: object({ size: integer(0), columnMeans: f64s, grandMean: number(), eigenvectors: optional(f64s), eigenvalues: optional(f64s), points: optional(arrayOf(integer(0))), projection: optional(f64s), offset: optional(f64s) }),
   meta: arrayOf(object({ run: any(), step: any() })),
   files: optional(object({ "coords.npy": digest(64) })),
 });

@@ -348,7 +348,7 @@ describe("inpca report on a zoo", () => {
     }
     // 18 checkpoints a split, fewer than the 400 drawn for the stress estimate: it uses them all, and says so
     expect(h).toMatch(/Embedded by landmark InPCA: 9 landmarks \(pivoted\), every checkpoint placed from its distances to them; explained stress from all 18 checkpoints, ES\(3\) = 0\.\d{3}\. The distance from exact InPCA, estimated from 64 sampled exact columns: 3-D signed distances at most [\d.]+ %/);
-    expect(cli(["report", zooDir, "-o", o, "--method", "fast"]).stderr).toMatch(/--method must be exact, landmark or auto, got "fast"/);
+    expect(cli(["report", zooDir, "-o", o, "--method", "fast"]).stderr).toMatch(/--method is "fast"; expected one of "exact", "landmark", "auto"/);
   });
 
   it("above 3,000 checkpoints a split is embedded whole by landmark InPCA (auto), not thinned", () => {
@@ -479,9 +479,9 @@ describe("inpca report on bad input", () => {
   it("bad usage exits 2 with the reason", () => {
     for (const [args, why] of [
       [["report"], /needs a folder/],
-      [["report", zooDir, "--split", "validation"], /--split must be train, test or both/],
-      [["report", zooDir, "--dims", "2"], /--dims must be at least 3/],
-      [["report", zooDir, "--max-points", "many"], /--max-points must be a positive integer/],
+      [["report", zooDir, "--split", "validation"], /--split is "validation"; expected one of "train", "test", "both"/],
+      [["report", zooDir, "--dims", "2"], /--dims is 2; expected an integer ≥ 3/],
+      [["report", zooDir, "--max-points", "many"], /--max-points is "many"; expected an integer ≥ 4/],
       [["report", zooDir, "--colour", "arch"], /Unknown option '--colour'/],
       [["plot", zooDir], /unknown command "plot"/],
     ] as const) {
