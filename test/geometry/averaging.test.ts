@@ -6,9 +6,10 @@ import { InpcaInputError, PredictionSet, type ModelPoint } from "../../src/core/
 import { AVERAGE_FLOOR, AVERAGING_METHODS, average, centroid, groupKey, lambertW0, type AveragingMethod } from "../../src/geometry/index.js";
 import { writeNpy } from "../../src/io/npy.js";
 import { randomSet } from "../helpers/data.js";
-import { pythonMissing, reference } from "../helpers/python.js";
+import { referenceScipy, scipyMissing } from "../helpers/python.js";
+import { skipWhen } from "../helpers/skip.js";
 
-if (pythonMissing) console.warn(`averaging NumPy/SciPy cross-check SKIPPED: ${pythonMissing}`);
+if (scipyMissing) console.warn(`averaging NumPy/SciPy cross-check SKIPPED: ${scipyMissing}`);
 
 /** Two models on one sample with two classes. */
 function pair(p: number, q: number): PredictionSet[] {
@@ -131,8 +132,8 @@ describe("Lambert W0 (Halley iterations)", () => {
     expect(lambertW0(Infinity)).toBe(Infinity);
   });
 
-  it.skipIf(pythonMissing !== null)("agrees with scipy.special.lambertw", () => {
-    const ref = JSON.parse(reference(["lambertw", "--", xs.map((x) => x.toPrecision(17)).join(",")])) as number[];
+  it("agrees with scipy.special.lambertw", skipWhen(scipyMissing), () => {
+    const ref = JSON.parse(referenceScipy(["lambertw", "--", xs.map((x) => x.toPrecision(17)).join(",")])) as number[];
     xs.forEach((x, k) => {
       const w = lambertW0(x);
       // near the branch point W is a square root of (x + 1/e): 1e-12 in x moves W by ~1e-6, so compare there loosely
@@ -142,7 +143,7 @@ describe("Lambert W0 (Halley iterations)", () => {
   });
 });
 
-describe.skipIf(pythonMissing !== null)("averages cross-checked with NumPy/SciPy (scripts/reference.py average)", () => {
+describe("averages cross-checked with NumPy/SciPy (scripts/reference.py average)", skipWhen(scipyMissing), () => {
   const dir = mkdtempSync(join(tmpdir(), "inpca-avg-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -150,7 +151,7 @@ describe.skipIf(pythonMissing !== null)("averages cross-checked with NumPy/SciPy
     const file = join(dir, "p.npy");
     const out = join(dir, "p.json");
     writeFileSync(file, writeNpy(set.probs, set.shape));
-    reference(["average", file, out, ...(weights ? ["--weights", weights.join(",")] : [])]);
+    referenceScipy(["average", file, out, ...(weights ? ["--weights", weights.join(",")] : [])]);
     return JSON.parse(readFileSync(out, "utf8")) as Record<string, number[]>;
   }
 

@@ -9,9 +9,10 @@ import { shutdownPool } from "../../src/geometry/pairwise/pool.js";
 import { normal } from "../../src/linalg/random.js";
 import { writeNpy } from "../../src/io/npy.js";
 import { randomSet } from "../helpers/data.js";
-import { pythonMissing, reference } from "../helpers/python.js";
+import { numpyMissing, reference } from "../helpers/python.js";
+import { skipWhen } from "../helpers/skip.js";
 
-if (pythonMissing) console.warn(`tangent NumPy cross-check SKIPPED: ${pythonMissing}`);
+if (numpyMissing) console.warn(`tangent NumPy cross-check SKIPPED: ${numpyMissing}`);
 afterAll(() => shutdownPool());
 
 /** D_ij = Σ_a s_a (x_ia - x_ja)² for random points x in R^dims with signature `signs`. */
@@ -113,7 +114,7 @@ describe("tangent embedding", () => {
     console.log(`bent path: tangent q = ${Array.from(t.quality, (v) => v.toFixed(4)).join(", ")}; InPCA q = ${Array.from(t.inpcaQuality, (v) => v.toFixed(4)).join(", ")}; cosine ${t.cosine.toFixed(3)} (sqrt space ${t.cosineSqrt.toFixed(3)}, Minkowski ${t.cosineMinkowski.toFixed(3)})`);
   });
 
-  it.skipIf(pythonMissing !== null)("agrees with an independent NumPy implementation (scripts/reference.py tangent)", async () => {
+  it("agrees with an independent NumPy implementation (scripts/reference.py tangent)", skipWhen(numpyMissing, { timeout: 60_000 }), async () => {
     const dir = mkdtempSync(join(tmpdir(), "inpca-tangent-"));
     try {
       const set = randomSet(80, 50, 5, 5);
@@ -142,5 +143,5 @@ describe("tangent embedding", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 60_000);
+  });
 });

@@ -10,9 +10,10 @@ import {
 import { shutdownPool } from "../../src/geometry/pairwise/pool.js";
 import { writeNpy } from "../../src/io/npy.js";
 import { naiveBhattacharyya, randomSet } from "../helpers/data.js";
-import { pythonMissing, reference } from "../helpers/python.js";
+import { numpyMissing, reference } from "../helpers/python.js";
+import { skipWhen } from "../helpers/skip.js";
 
-if (pythonMissing) console.warn(`trajectory NumPy cross-check SKIPPED: ${pythonMissing}`);
+if (numpyMissing) console.warn(`trajectory NumPy cross-check SKIPPED: ${numpyMissing}`);
 afterAll(() => shutdownPool());
 
 /** N trajectories of T points on a common grid (reindexed = t/(T-1)); runs 0..2 are arch "a", the rest "b". */
@@ -246,7 +247,7 @@ describe("tube width", () => {
   });
 });
 
-describe.skipIf(pythonMissing !== null)("trajectory distances cross-checked with NumPy (scripts/reference.py trajectories)", () => {
+describe("trajectory distances cross-checked with NumPy (scripts/reference.py trajectories)", skipWhen(numpyMissing), () => {
   const dir = mkdtempSync(join(tmpdir(), "inpca-traj-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

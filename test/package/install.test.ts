@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { skipWhen } from "../helpers/skip.js";
 import { executeNotebook, jupyterMissing, outputText, privateJupyter, PYTHON, writeNotebook } from "../helpers/jupyter.js";
 
 const root = resolve(__dirname, "..", "..");
@@ -103,7 +104,7 @@ const reason = [
 ].filter(Boolean).join("; ");
 if (reason) console.warn(`install tests skipped: ${reason}`);
 
-describe.skipIf(!!reason)("npm pack, then npm install <tarball> in a fresh project", () => {
+describe("npm pack, then npm install <tarball> in a fresh project", skipWhen(reason), () => {
   let tarball = "";
   beforeAll(() => {
     const out = run([...npm11, "pack", "--ignore-scripts", "--json", "--pack-destination", work], root);
@@ -153,7 +154,7 @@ describe.skipIf(!!reason)("npm pack, then npm install <tarball> in a fresh proje
   }
 
   const noJupyter = jupyterMissing();
-  it.skipIf(!!noJupyter)("a notebook in the project runs with the kernel `npx inpca kernel` registers: distances on workers, types, a figure", () => {
+  it("a notebook in the project runs with the kernel `npx inpca kernel` registers: distances on workers, types, a figure", skipWhen(noJupyter, { timeout: 300_000 }), () => {
     const dir = join(work, "user-npm11");
     const registry = join(work, "jupyter-user");
     const out = run([join(dir, "node_modules", ".bin", "inpca"), "kernel", "--python", PYTHON, "--prefix", registry], dir);
@@ -173,6 +174,6 @@ describe.skipIf(!!reason)("npm pack, then npm install <tarball> in a fresh proje
     expect(outputs[2]!.some((o) => o.data?.["application/vnd.plotly.v1+json"] !== undefined && typeof o.data?.["text/html"] !== "undefined")).toBe(true);
     // the inpca/train subpath with its types, as tslab's TypeScript resolves it
     expect(outputs[3]!.map(outputText).join("")).toContain("architectures 6");
-  }, 300_000);
+  });
 });
 
