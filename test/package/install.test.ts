@@ -118,7 +118,7 @@ describe("npm pack, then npm install <tarball> in a fresh project", skipWhen(rea
   }, 120_000);
 
   for (const [label, npm] of [["npm 11", npm11], ["npm 10", npm10]] as const) {
-    it(`${label}: installs with npm's default script policy; require and import give one working module`, () => {
+    it(`${label}: installs with npm's default script policy; require and import give one working module`, (ctx) => {
       const version = run([...npm, "--version"], work).trim();
       expect(version.split(".")[0]).toBe(label.split(" ")[1]);
       const dir = project(`user-${label.replace(" ", "")}`, tarball);
@@ -135,7 +135,6 @@ describe("npm pack, then npm install <tarball> in a fresh project", skipWhen(rea
       writeFileSync(join(dir, "user.cjs"), USER_CJS);
       writeFileSync(join(dir, "user.mjs"), USER_ESM);
       const png = existsSync(CHROMIUM) ? ["fig.png"] : [];
-      if (!png.length) console.warn(`PNG export not checked: no chromium at ${CHROMIUM}`);
       const a = JSON.parse(run([process.execPath, "user.cjs", "fig.html", ...png], dir)) as { es3: number; file: string; names: string[]; tfjsBefore: number; archs: number };
       expect(a.es3).toBeGreaterThan(0.5);
       // the main entry worked without loading tfjs; inpca/train loads it
@@ -150,6 +149,8 @@ describe("npm pack, then npm install <tarball> in a fresh project", skipWhen(rea
       // the bin
       run([join(dir, "node_modules", ".bin", "inpca"), "report", "zoo", "--out", "report.html", "--quiet"], dir);
       expect(statSync(join(dir, "report.html")).size).toBeGreaterThan(1e6);
+      // the PNG export could not be checked without chromium: the test says so as a skip (which fails CI), not a pass
+      if (!png.length) ctx.skip(`PNG export not checked: no chromium at ${CHROMIUM}`);
     }, 300_000);
   }
 
