@@ -9,7 +9,7 @@ import { randomSet } from "../helpers/data.js";
 import { referenceScipy, scipyMissing } from "../helpers/python.js";
 import { skipWhen } from "../helpers/skip.js";
 
-if (scipyMissing) console.warn(`averaging NumPy/SciPy cross-check SKIPPED: ${scipyMissing}`);
+if (scipyMissing()) console.warn(`averaging NumPy/SciPy cross-check SKIPPED: ${scipyMissing()}`);
 
 /** Two models on one sample with two classes. */
 function pair(p: number, q: number): PredictionSet[] {
@@ -173,7 +173,7 @@ describe("Lambert W0 (Halley iterations)", () => {
     expect(lambertW0(Infinity)).toBe(Infinity);
   });
 
-  it("agrees with scipy.special.lambertw", skipWhen(scipyMissing), () => {
+  it("agrees with scipy.special.lambertw", skipWhen(scipyMissing()), () => {
     const ref = JSON.parse(referenceScipy(["lambertw", "--", xs.map((x) => x.toPrecision(17)).join(",")])) as number[];
     xs.forEach((x, k) => {
       const w = lambertW0(x);
@@ -184,7 +184,7 @@ describe("Lambert W0 (Halley iterations)", () => {
   });
 });
 
-describe("averages cross-checked with NumPy/SciPy (scripts/reference.py average)", skipWhen(scipyMissing), () => {
+describe("averages cross-checked with NumPy/SciPy (scripts/reference.py average)", skipWhen(scipyMissing()), () => {
   const dir = mkdtempSync(join(tmpdir(), "inpca-avg-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

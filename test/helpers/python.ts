@@ -1,6 +1,6 @@
 /**
  * The Python the NumPy / SciPy / h5py cross-checks run: Debian's /usr/bin/python3 first, then `python3` on the
- * PATH. `numpyMissing` (and `scipyMissing`, `h5pyMissing`) is null when such a Python is found, else the reason,
+ * PATH. `numpyMissing` (and `scipyMissing()`, `h5pyMissing()`) is null when such a Python is found, else the reason,
  * for skipWhen (test/helpers/skip.ts): an absent Python or module is the only thing that may skip a cross-check,
  * and with CI set that skip fails the run. A check that only needs NumPy asks for NumPy only.
  */
@@ -32,22 +32,25 @@ function findPython(modules: string): { python: string | null; reason: string | 
   return { python: null, reason: `no python3 that imports ${modules} (${reasons.join("; ")}; Debian: bash scripts/system-deps.sh)` };
 }
 
-const withNumpy = findPython("numpy");
-const withScipy = findPython("numpy, scipy.optimize, scipy.special");
-const withH5py = findPython("numpy, h5py");
+const probes = new Map<string, { python: string | null; reason: string | null }>();
+/** findPython(modules), once per run of a test file (SciPy and h5py are probed only by the tests that use them). */
+function probe(modules: string): { python: string | null; reason: string | null } {
+  let r = probes.get(modules);
+  if (!r) probes.set(modules, (r = findPython(modules)));
+  return r;
+}
+const NUMPY = "numpy", SCIPY = "numpy, scipy.optimize, scipy.special", H5PY = "numpy, h5py";
 
 /** A Python with NumPy (all that scripts/reference.py needs except `average` and `lambertw`), or null. */
-export const python = withNumpy.python;
+export const python = probe(NUMPY).python;
 /** Why the NumPy cross-checks are skipped, or null when they run. */
-export const numpyMissing = withNumpy.reason;
-/** A Python with NumPy and SciPy (reference.py `average`, `lambertw`), or null. */
-export const scipyPython = withScipy.python;
-/** Why the SciPy cross-checks are skipped, or null when they run. */
-export const scipyMissing = withScipy.reason;
+export const numpyMissing = probe(NUMPY).reason;
+/** Why the SciPy cross-checks (reference.py `average`, `lambertw`) are skipped, or null when they run. */
+export const scipyMissing = (): string | null => probe(SCIPY).reason;
 /** A Python with NumPy and h5py, or null. */
-export const h5pyPython = withH5py.python;
+export const h5pyPython = (): string | null => probe(H5PY).python;
 /** Why the h5py cross-checks are skipped, or null when they run. */
-export const h5pyMissing = withH5py.reason;
+export const h5pyMissing = (): string | null => probe(H5PY).reason;
 
 /**
  * Runs `python args…` and returns its stdout. Any Python error (an exception, NumPy refusing a file we wrote)
@@ -70,5 +73,5 @@ export function reference(args: readonly string[]): string {
 
 /** Runs `reference.py <args>` with the NumPy + SciPy Python (for `average` and `lambertw`). */
 export function referenceScipy(args: readonly string[]): string {
-  return runPython(scipyPython, [referenceScript, ...args]);
+  return runPython(probe(SCIPY).python, [referenceScript, ...args]);
 }

@@ -160,8 +160,8 @@ describe("loadDistanceMatrixH5 (a precomputed `w` as the authors release it)", (
   });
 
   // independent: h5py (the HDF5 C library) reads the selection; any Python error fails the test
-  it("cross-checks values against h5py directly", skipWhen(h5pyMissing), async () => {
-    const out = runPython(h5pyPython, ["-c", `
+  it("cross-checks values against h5py directly", skipWhen(h5pyMissing()), async () => {
+    const out = runPython(h5pyPython(), ["-c", `
 import h5py, json, sys, numpy as np
 with h5py.File(sys.argv[1], "r") as f:
     w = f["w"][...]
