@@ -4,8 +4,9 @@
  * skip is a check that silently did not happen. The reason is the one given to skipWhen (test/helpers/skip.ts),
  * else the note of a `ctx.skip(note)`, else "no reason given".
  *
- * vitest.config.mts adds it from a plugin's configureVitest hook, so it also runs when the command line names
- * its own reporters (.ci/run passes --reporter=default --reporter=json).
+ * vitest.config.mts adds it through `skipReporterPlugin()` (a plugin's configureVitest hook), so it also runs when
+ * the command line names its own reporters (.ci/run passes --reporter=default --reporter=json). test/skips.test.ts
+ * runs it on test/fixtures/skips.
  *
  * Runs filtered by a test-name pattern (-t) skip the tests they leave out; those are not reported.
  */
@@ -48,4 +49,17 @@ export class SkipReporter implements Reporter {
     process.stderr.write(out);
     if (this.failOnSkip) process.exitCode = 1;
   }
+}
+
+/**
+ * The plugin that adds a SkipReporter to whatever reporters the configuration or the command line chose (reporters
+ * given on the command line replace the configuration's `test.reporters`, not a plugin's).
+ */
+export function skipReporterPlugin(): { name: string; configureVitest(context: { vitest: Vitest }): void } {
+  return {
+    name: "inpca:skip-reporter",
+    configureVitest({ vitest }) {
+      vitest.config.reporters.push(new SkipReporter());
+    },
+  };
 }
