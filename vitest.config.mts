@@ -1,5 +1,5 @@
 import { defineConfig } from "vitest/config";
-import { skipReporterPlugin } from "./test/helpers/skip-reporter.mts";
+import { skipReporterPlugin } from "./test/helpers/skip-reporter.mjs";
 
 export default defineConfig({
   // every skipped test listed with its reason; with CI set, a skip fails the run (test/helpers/skip-reporter.mts)
