@@ -5,7 +5,7 @@
  *   it("a full disk: ...", skipWhen(!canMount && "cannot mount a tmpfs (needs root)", { timeout: 120_000 }), () => { ... });
  *
  * The reason lands in the task's meta (inherited by every test of a skipped suite), where the skip reporter
- * (test/helpers/skip-reporter.ts, registered in vitest.config.mts) finds it: it lists each skipped test as
+ * (test/helpers/skip-reporter.mts, registered in vitest.config.mts) finds it: it lists each skipped test as
  * "skipped: <file> > <test>: <reason>", and with CI set it fails the run. A skip is a check that did not happen.
  */
 
