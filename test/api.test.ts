@@ -5,10 +5,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { skipWhen } from "./helpers/skip.js";
 
 const root = resolve(__dirname, "..");
 
-describe.skipIf(!existsSync(join(root, "dist", "index.js")))("public API", () => {
+describe("public API", skipWhen(!existsSync(join(root, "dist", "index.js")) && "dist/ is not built (npm run build)"), () => {
   it("the README lists exactly the main entry's exports", () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const exported = Object.keys(require(join(root, "dist", "index.js"))).filter((k) => k !== "default").sort();

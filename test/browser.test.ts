@@ -16,6 +16,7 @@ import { pathToFileURL } from "node:url";
 import { createRequire } from "node:module";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_PYTHON } from "./helpers/python.js";
+import { skipWhen } from "./helpers/skip.js";
 
 const root = resolve(__dirname, "..");
 const require = createRequire(join(root, "package.json"));
@@ -58,7 +59,7 @@ function freePort(): Promise<number> {
 const sizes: Record<string, number> = {};
 const kib = (n: number) => `${(n / 1024 / 1024).toFixed(2)} MB`;
 
-describe.skipIf(reasons.length > 0)("figures in a real Jupyter Notebook and in the offline HTML export", () => {
+describe("figures in a real Jupyter Notebook and in the offline HTML export", skipWhen(reasons.join("; ")), () => {
   type Pw = typeof import("playwright-core");
   let chromium: Pw["chromium"];
   let browser: Awaited<ReturnType<Pw["chromium"]["launch"]>>;

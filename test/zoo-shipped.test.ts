@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { worstRecordedErrorGap } from "./helpers/data.js";
 import { loadZoo, type ZooRun } from "../src/io/zoo.js";
+import { skipWhen } from "./helpers/skip.js";
 
 const root = join(__dirname, "..");
 const dir = process.env["INPCA_ZOO_DIR"] ?? join(root, "data", "zoo");
@@ -26,7 +27,7 @@ const median = (v: number[]) => {
 const last = (r: ZooRun) => r.checkpoints[r.checkpoints.length - 1]!;
 const ordinary = (r: ZooRun) => r.config["group"] !== "corner";
 
-describe.skipIf(!have)("the shipped zoo, trained to truth (data/zoo)", () => {
+describe("the shipped zoo, trained to truth (data/zoo)", skipWhen(!have && `no zoo at ${dir} (manifest.json missing)`), () => {
   const zoo = loadZoo(dir);
   const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { trainedThreshold: number };
 
@@ -110,7 +111,7 @@ describe.skipIf(!have)("the shipped zoo, trained to truth (data/zoo)", () => {
     }
   });
 
-  it.skipIf(dir !== join(root, "data", "zoo"))("data/ stays within 80 MB (what git tracks)", () => {
+  it("data/ stays within 80 MB (what git tracks)", skipWhen(dir !== join(root, "data", "zoo") && `INPCA_ZOO_DIR points elsewhere (${dir}): data/ is not the zoo under test`), () => {
     const files = execFileSync("git", ["ls-files", "-z", "data"], { cwd: root, encoding: "utf8" }).split("\0").filter((f) => f);
     let bytes = 0;
     for (const f of files) if (existsSync(join(root, f))) bytes += readFileSync(join(root, f)).length;

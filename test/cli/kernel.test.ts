@@ -11,6 +11,7 @@ import { delimiter, join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { kernelTransportProblem, tslabProject } from "../../src/cli/kernel.js";
 import { writeNotebook } from "../helpers/jupyter.js";
+import { skipWhen } from "../helpers/skip.js";
 
 const root = resolve(__dirname, "..", "..");
 const bin = join(root, "dist", "cli", "main.js");
@@ -45,7 +46,7 @@ const shadowReason = !existsSync(DEBIAN) ? `no ${DEBIAN}`
   : !existsSync(bin) ? "dist/ is not built" : null;
 if (shadowReason) console.warn(`python3-on-PATH tests skipped: ${shadowReason}`);
 
-describe.skipIf(!!shadowReason)("with a python3 first on PATH that has neither Jupyter nor NumPy", () => {
+describe("with a python3 first on PATH that has neither Jupyter nor NumPy", skipWhen(shadowReason), () => {
   const shims = join(work, "shims");
   mkdirSync(shims, { recursive: true });
   for (const name of ["python3", "python"]) {
@@ -71,9 +72,9 @@ describe.skipIf(!!shadowReason)("with a python3 first on PATH that has neither J
 
   it("the NumPy cross-checks find Debian's Python", () => {
     const tsx = join(root, "node_modules", ".bin", "tsx");
-    const r = spawnSync(tsx, ["-e", 'import { python, pythonMissing } from "./test/helpers/python.ts"; console.log(JSON.stringify({ python, pythonMissing }))'], { cwd: root, env, encoding: "utf8" });
+    const r = spawnSync(tsx, ["-e", 'import { python, numpyMissing } from "./test/helpers/python.ts"; console.log(JSON.stringify({ python, numpyMissing }))'], { cwd: root, env, encoding: "utf8" });
     expect(r.status, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ python: DEBIAN, pythonMissing: null });
+    expect(JSON.parse(r.stdout)).toEqual({ python: DEBIAN, numpyMissing: null });
   });
 
   it("npm run figures executes a notebook", () => {

@@ -21,6 +21,7 @@ import { inpca } from "../../src/geometry/inpca.js";
 import { readNpy, writeNpy } from "../../src/io/npy.js";
 import { loadZoo, saveZoo } from "../../src/io/zoo.js";
 import { plotlyBundle } from "../../src/plot/html.js";
+import { skipWhen } from "../helpers/skip.js";
 
 const root = resolve(__dirname, "..", "..");
 const bin = join(root, "dist", "cli", "main.js");
@@ -520,7 +521,7 @@ describe("inpca report on bad input", () => {
   });
 });
 
-describe.skipIf(browserReasons.length > 0)("the page in headless Chromium, offline", () => {
+describe("the page in headless Chromium, offline", skipWhen(browserReasons.join("; ")), () => {
   const shots = join(root, "out", "cli-report");
 
   async function open(html: string, png: string, during?: (page: import("playwright-core").Page) => Promise<void>): Promise<{ drawn: string | null; requests: string[]; errors: string[] }> {
@@ -567,7 +568,7 @@ describe.skipIf(browserReasons.length > 0)("the page in headless Chromium, offli
     expect(readNpy(new Uint8Array(got["zoo-test-coordinates.npy"]!)).shape).toEqual([M, 3]);
   });
 
-  it.skipIf(!existsSync(join(root, "data", "zoo", "manifest.json")))("draws the report of the shipped zoo (data/zoo)", async () => {
+  it("draws the report of the shipped zoo (data/zoo)", skipWhen(!existsSync(join(root, "data", "zoo", "manifest.json")) && "no shipped zoo (data/zoo/manifest.json)"), async () => {
     const o = join(shots, "zoo.html");
     const r = cli(["report", join(root, "data", "zoo"), "--out", o, "--max-points", "800"], root);
     expect(r.code, r.stderr).toBe(0);
@@ -588,7 +589,7 @@ describe("inpca report on a full disk and on a read-only folder", () => {
   else console.warn("full-disk and read-only report tests skipped: cannot mount a tmpfs here (needs root)");
   const zoo = join(root, "data", "zoo");
 
-  it.skipIf(!canMount)("a page that does not fit leaves no file (not a truncated page, no temporary file), one line naming the path, exit 1", () => {
+  it("a page that does not fit leaves no file (not a truncated page, no temporary file), one line naming the path, exit 1", skipWhen(!canMount && "cannot mount a tmpfs here (needs root)", { timeout: 120_000 }), () => {
     expect(spawnSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt]).status).toBe(0);
     try {
       const r = cli([ "report", zoo, "--out", join(mnt, "report.html"), "--quiet", "--max-points", "200"]);
@@ -598,9 +599,9 @@ describe("inpca report on a full disk and on a read-only folder", () => {
     } finally {
       spawnSync("umount", [mnt]);
     }
-  }, 120_000);
+  });
 
-  it.skipIf(!canMount)("a read-only folder: one line naming the path, exit 1, no stack trace", () => {
+  it("a read-only folder: one line naming the path, exit 1, no stack trace", skipWhen(!canMount && "cannot mount a tmpfs here (needs root)", { timeout: 120_000 }), () => {
     expect(spawnSync("mount", ["-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", mnt]).status).toBe(0);
     try {
       const r = cli(["report", zoo, "--out", join(mnt, "report.html"), "--quiet", "--max-points", "200"]);
@@ -609,5 +610,5 @@ describe("inpca report on a full disk and on a read-only folder", () => {
     } finally {
       spawnSync("umount", [mnt]);
     }
-  }, 120_000);
+  });
 });

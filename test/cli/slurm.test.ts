@@ -18,6 +18,7 @@ import { loadEmbedding } from "../../src/io/embedding-files.js";
 import { exactInpca } from "../../src/io/exact-inpca.js";
 import { zooSource } from "../../src/io/zoo-source.js";
 import { relativeGap, toyZoo } from "../helpers/data.js";
+import { skipWhen } from "../helpers/skip.js";
 
 const root = resolve(__dirname, "..", "..");
 const bin = join(root, "dist", "cli", "main.js");
@@ -112,7 +113,7 @@ afterAll(async () => {
   await shutdownPool();
 });
 
-describe.skipIf(!!reason)("the job array on Slurm (single node on localhost)", () => {
+describe("the job array on Slurm (single node on localhost)", skipWhen(reason), () => {
   it("sbatch --array=0-3 computes the distances; a cancelled task re-submitted finishes; embed equals ip.landmarkInpca", async () => {
     const zoo = join(dir, "zoo");
     toyZoo(zoo);

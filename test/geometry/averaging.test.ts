@@ -6,9 +6,10 @@ import { InpcaInputError, PredictionSet, type ModelPoint } from "../../src/core/
 import { AVERAGE_FLOOR, AVERAGING_METHODS, average, centroid, groupKey, lambertW0, type AveragingMethod } from "../../src/geometry/index.js";
 import { writeNpy } from "../../src/io/npy.js";
 import { randomSet } from "../helpers/data.js";
-import { pythonMissing, reference } from "../helpers/python.js";
+import { referenceScipy, scipyMissing } from "../helpers/python.js";
+import { skipWhen } from "../helpers/skip.js";
 
-if (pythonMissing) console.warn(`averaging NumPy/SciPy cross-check SKIPPED: ${pythonMissing}`);
+if (scipyMissing()) console.warn(`averaging NumPy/SciPy cross-check SKIPPED: ${scipyMissing()}`);
 
 /** Two models on one sample with two classes. */
 function pair(p: number, q: number): PredictionSet[] {
@@ -49,6 +50,47 @@ describe("average: closed forms on two models", () => {
     // the Bhattacharyya centroid of two points lies between them, and for 2 classes is the sqrt mean
     // (the midpoint of the great circle arc, which minimises B(p,u)+B(p,v) on a one-dimensional sphere)
     expect(average(s, "bhattacharyya").probs[0]).toBeCloseTo(q[0]!, 7);
+  });
+
+  it("the Bhattacharyya centroid of 5 models on 6 classes satisfies its optimality condition (checked here, no SciPy)", () => {
+    // independent of the solver: at the minimiser of F(p) = Σ_i w_i B(p, q_i) on the simplex (interior), the Lagrange
+    // condition ∂F/∂p_c = const gives, per sample, g_c = Σ_i w_i √(q_ic / p_c) / BC_i = Σ_i w_i for every class c
+    // (multiply by p_c and sum over c to find the constant). Also: no small step along the simplex lowers F.
+    const set = randomSet(5, 40, 6, 21);
+    const weights = [1, 2, 0.5, 1.5, 1];
+    const W = weights.reduce((a, b) => a + b, 0);
+    const r = average(set, "bhattacharyya", { by: () => "all", weights });
+    const S = 40, C = 6;
+    const F = (p: number[], n: number) => {
+      let f = 0;
+      for (let i = 0; i < 5; i++) {
+        let bc = 0;
+        for (let c = 0; c < C; c++) bc += Math.sqrt(p[c]! * set.probs[(i * S + n) * C + c]!);
+        f -= weights[i]! * Math.log(bc);
+      }
+      return f;
+    };
+    let worst = 0;
+    for (let n = 0; n < S; n++) {
+      const p = Array.from({ length: C }, (_, c) => r.probs[n * C + c]!);
+      const bc = weights.map((_, i) => p.reduce((a, pc, c) => a + Math.sqrt(pc * set.probs[(i * S + n) * C + c]!), 0));
+      for (let c = 0; c < C; c++) {
+        let g = 0;
+        for (let i = 0; i < 5; i++) g += (weights[i]! * Math.sqrt(set.probs[(i * S + n) * C + c]! / p[c]!)) / bc[i]!;
+        worst = Math.max(worst, Math.abs(g / W - 1));
+      }
+      // moving mass 1e-3 between any two classes raises F
+      const f0 = F(p, n);
+      for (let a = 0; a < C; a++) for (let b = 0; b < C; b++) {
+        if (a === b) continue;
+        const q = p.slice();
+        const h = Math.min(1e-3, q[b]! / 2);
+        q[a]! += h;
+        q[b]! -= h;
+        expect(F(q, n), `sample ${n}, class ${b} → ${a}`).toBeGreaterThan(f0);
+      }
+    }
+    expect(worst).toBeLessThan(1e-5);
   });
 
   it("exact zeros stay finite: probabilities are clamped to the documented floor", () => {
@@ -131,8 +173,8 @@ describe("Lambert W0 (Halley iterations)", () => {
     expect(lambertW0(Infinity)).toBe(Infinity);
   });
 
-  it.skipIf(pythonMissing !== null)("agrees with scipy.special.lambertw", () => {
-    const ref = JSON.parse(reference(["lambertw", "--", xs.map((x) => x.toPrecision(17)).join(",")])) as number[];
+  it("agrees with scipy.special.lambertw", skipWhen(scipyMissing()), () => {
+    const ref = JSON.parse(referenceScipy(["lambertw", "--", xs.map((x) => x.toPrecision(17)).join(",")])) as number[];
     xs.forEach((x, k) => {
       const w = lambertW0(x);
       // near the branch point W is a square root of (x + 1/e): 1e-12 in x moves W by ~1e-6, so compare there loosely
@@ -142,7 +184,7 @@ describe("Lambert W0 (Halley iterations)", () => {
   });
 });
 
-describe.skipIf(pythonMissing !== null)("averages cross-checked with NumPy/SciPy (scripts/reference.py average)", () => {
+describe("averages cross-checked with NumPy/SciPy (scripts/reference.py average)", skipWhen(scipyMissing()), () => {
   const dir = mkdtempSync(join(tmpdir(), "inpca-avg-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -150,7 +192,7 @@ describe.skipIf(pythonMissing !== null)("averages cross-checked with NumPy/SciPy
     const file = join(dir, "p.npy");
     const out = join(dir, "p.json");
     writeFileSync(file, writeNpy(set.probs, set.shape));
-    reference(["average", file, out, ...(weights ? ["--weights", weights.join(",")] : [])]);
+    referenceScipy(["average", file, out, ...(weights ? ["--weights", weights.join(",")] : [])]);
     return JSON.parse(readFileSync(out, "utf8")) as Record<string, number[]>;
   }
 

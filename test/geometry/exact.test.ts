@@ -8,7 +8,7 @@ import { bhattacharyya, inpca, type Embedding } from "../../src/geometry/index.j
 import { blockGrid, blockMoments, blockRange, blockTasks, computeBlocks, exactInpcaOfBlocks, exactInpcaOfSource as exactInpcaWithReport, memoryBlockStore } from "../../src/geometry/exact.js";
 import { blockStore } from "../../src/io/block-store.js";
 import { doubleCenter, frobenius2 } from "../../src/linalg/dense.js";
-import { trajectorySet } from "../helpers/data.js";
+import { naiveCentredFrobenius2, trajectorySet } from "../helpers/data.js";
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -86,6 +86,9 @@ describe("exact InPCA out of core", () => {
     expect(relGap(m.rowMeans, columnMeans)).toBeLessThan(1e-12);
     expect(Math.abs(m.grandMean - grandMean) / grandMean).toBeLessThan(1e-12);
     expect(Math.abs(m.frobenius2 - frobenius2(W)) / frobenius2(W)).toBeLessThan(1e-9);
+    // independent of doubleCenter and frobenius2: −½ J D J from J's definition by explicit loops
+    const naive = naiveCentredFrobenius2(D32, set.models);
+    expect(Math.abs(m.frobenius2 - naive) / naive).toBeLessThan(1e-9);
   });
 
   it("equals inpca(bhattacharyya(set)) to 1e-6 (coordinates after signs, eigenvalues, ES), streaming every block or keeping all", async () => {

@@ -4,7 +4,7 @@ import { bhattacharyyaSync, explainedStress, inpca } from "../../src/geometry/in
 import { denseEigen, doubleCenter, frobenius2, matVec } from "../../src/linalg/dense.js";
 import { lanczos } from "../../src/linalg/lanczos.js";
 import { normal } from "../../src/linalg/random.js";
-import { randomSet } from "../helpers/data.js";
+import { naiveCentredFrobenius2, randomSet } from "../helpers/data.js";
 
 /** D_ij = Σ_k s_k (x_ik - x_jk)² for a configuration X (M×K) and signature s (±1 per axis). */
 function configDistances(X: Float64Array, M: number, K: number, signature: number[]): DistanceMatrix {
@@ -71,6 +71,8 @@ describe("inpca", () => {
     for (const l of all) total += l * l;
     expect(emb.frobenius2).toBeCloseTo(total, 10);
     expect(emb.frobenius2).toBeCloseTo(frobenius2(W), 12);
+    // independent of doubleCenter and frobenius2: −½ J D J formed from J's definition by explicit loops
+    expect(Math.abs(emb.frobenius2 - naiveCentredFrobenius2(D.data, 70)) / emb.frobenius2).toBeLessThan(1e-12);
     let cum = 0;
     for (let k = 0; k < 70; k++) {
       cum += all[k]! ** 2;
@@ -80,6 +82,59 @@ describe("inpca", () => {
     expect(emb.explainedStress[69]).toBeCloseTo(1, 6); // all eigenvalues: everything explained
     expect(explainedStress([3, 4], 25)[1]).toBe(1);
     expect(explainedStress([3], 25)[0]).toBeCloseTo(1 - Math.sqrt(1 - 9 / 25), 15);
+  });
+
+  it("‖W‖²_F in closed form on a planted configuration: W = Xc S Xcᵀ, so ‖W‖²_F = ‖(Xcᵀ Xc) S‖²_F (a K×K sum)", () => {
+    // independent of the library's double centring: for D_ij = Σ_k s_k (x_ik − x_jk)², −½ J D J = Xc S Xcᵀ with Xc
+    // the centred configuration, and ‖Xc S Xcᵀ‖²_F = tr(S G S G) = Σ_ab s_a s_b G_ab² with G = Xcᵀ Xc (K×K)
+    for (const signature of [[1, 1, 1], [1, -1, 1]]) {
+      const M = 45, K = 3;
+      const X = randomConfig(M, [3, 2, 1], 8);
+      const mean = [0, 1, 2].map((k) => Array.from({ length: M }, (_, i) => X[i * K + k]!).reduce((a, b) => a + b) / M);
+      let closed = 0;
+      for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) {
+        let g = 0;
+        for (let i = 0; i < M; i++) g += (X[i * K + a]! - mean[a]!) * (X[i * K + b]! - mean[b]!);
+        closed += signature[a]! * signature[b]! * g * g;
+      }
+      const emb = inpca(configDistances(X, M, K, signature), { dims: 3 });
+      expect(Math.abs(emb.frobenius2 - closed) / closed, signature.join(",")).toBeLessThan(1e-12);
+    }
+  });
+
+  it("addPoints in closed form: a planted configuration with orthogonal centred axes places new points at their coordinates", () => {
+    // X's columns are centred and orthogonal (harmonics over a full period) with distinct norms, so the principal
+    // axes are X's own axes: InPCA's coordinates are X up to one sign per axis, and any point y of the same
+    // (signed) geometry must be placed at y itself. Independent of the placement formula and of any eigensolver.
+    const M = 40, K = 3;
+    const scales = [3, 2, 1];
+    const X = new Float64Array(M * K);
+    for (let i = 0; i < M; i++) {
+      const t = (2 * Math.PI * i) / M;
+      X[i * K] = scales[0]! * Math.cos(t);
+      X[i * K + 1] = scales[1]! * Math.sin(t);
+      X[i * K + 2] = scales[2]! * Math.cos(2 * t);
+    }
+    const Y = [[0.5, -1.2, 0.3], [2, 2, -1], [-4, 0.1, 0.7]];
+    for (const signature of [[1, 1, 1], [1, -1, 1]]) {
+      const emb = inpca(configDistances(X, M, K, signature), { dims: 3 });
+      // |λ_k| = scale_k² M / 2, sign = signature: the axes come out in X's order
+      emb.eigenvalues.slice(0, 3).forEach((l, k) => expect(l).toBeCloseTo((signature[k]! * scales[k]! ** 2 * M) / 2, 9));
+      const sign = [0, 1, 2].map((k) => Math.sign(emb.coord(1, k) * X[1 * K + k]! + emb.coord(2, k) * X[2 * K + k]!));
+      for (let i = 0; i < M; i++) for (let k = 0; k < K; k++) expect(emb.coord(i, k)).toBeCloseTo(sign[k]! * X[i * K + k]!, 9);
+      const cross = new Float64Array(Y.length * M);
+      Y.forEach((y, a) => {
+        for (let j = 0; j < M; j++) {
+          let d = 0;
+          for (let k = 0; k < K; k++) d += signature[k]! * (y[k]! - X[j * K + k]!) ** 2;
+          cross[a * M + j] = d;
+        }
+      });
+      const placed = emb.addPoints(new DistanceMatrix({ data: cross, rows: Y.length, cols: M }));
+      Y.forEach((y, a) => {
+        for (let k = 0; k < K; k++) expect(placed.coord(M + a, k), `signature ${signature}, point ${a}, axis ${k}`).toBeCloseTo(sign[k]! * y[k]!, 9);
+      });
+    }
   });
 
   it("identical models: all coordinates 0, explained stress 1, no NaN", () => {

@@ -53,7 +53,14 @@ describe("landmarkInpca", () => {
     for (let i = 0; i < set.models; i++) for (let k = 0; k < 3; k++) expect(lm.coord(i, k)).toBeCloseTo(exact.coord(i, k), 8);
     for (let k = 0; k < 3; k++) expect(lm.eigenvalues[k]).toBeCloseTo(exact.eigenvalues[k]!, 8);
     expect(lm.explainedStress[2]).toBeCloseTo(exact.explainedStress[2]!, 8);
-    // a landmark embedding with fewer landmarks: a model-point's own distances to the landmarks give its coordinates
+    // independent of the placement formula: addPoints of model-points by their distances to all (= the landmarks)
+    // lands on the coordinates of the dense eigendecomposition (inpca), up to the axes' signs already matched above
+    const probe = [3, 64, 118];
+    const back = lm.addPoints(await bhattacharyya(set.select(probe), set.select(lm.landmark!.landmarks), { precision: "f64" }));
+    probe.forEach((r, a) => {
+      for (let k = 0; k < 3; k++) expect(back.coord(set.models + a, k)).toBeCloseTo(exact.coord(r, k), 8);
+    });
+    // a landmark embedding with fewer landmarks (a consistency check: its coordinates come from the same placement): a model-point's own distances to the landmarks give its coordinates
     const part = await landmarkInpca(set, { landmarks: 40, dims: 3, precision: "f64" });
     const marks = set.select(part.landmark!.landmarks);
     const rows = [0, 17, 55, 119];

@@ -10,9 +10,10 @@ import {
 import { shutdownPool } from "../../src/geometry/pairwise/pool.js";
 import { writeNpy } from "../../src/io/npy.js";
 import { naiveBhattacharyya, randomSet } from "../helpers/data.js";
-import { pythonMissing, reference } from "../helpers/python.js";
+import { numpyMissing, reference } from "../helpers/python.js";
+import { skipWhen } from "../helpers/skip.js";
 
-if (pythonMissing) console.warn(`trajectory NumPy cross-check SKIPPED: ${pythonMissing}`);
+if (numpyMissing) console.warn(`trajectory NumPy cross-check SKIPPED: ${numpyMissing}`);
 afterAll(() => shutdownPool());
 
 /** N trajectories of T points on a common grid (reindexed = t/(T-1)); runs 0..2 are arch "a", the rest "b". */
@@ -121,6 +122,53 @@ describe("kernel-smoothed distances", () => {
       expect(small[i]).toBeCloseTo(Math.min(...row), 12);
     }
     expect(() => pointToTrajectory(set, tr, { smoothing: -1 })).toThrow(/smoothing must be/);
+  });
+
+  it("the smoothed trajectory distance follows its definition, computed here by naive loops (no common grid)", async () => {
+    // independent of the library's distances, weights and soft minimum: naive per-sample d_B (test/helpers/data.ts);
+    // point-to-trajectory = min (s = 0) or Σ_k e^{−d_k/s} d_k / Σ_k e^{−d_k/s}; trapezoid weights ½(ℓ_{t−1} + ℓ_t),
+    // ℓ_t = √d_B(x_t, x_{t+1}), normalised; then both directions combined by mean / min / none
+    const lengths = [7, 11, 5];
+    const base = randomSet(lengths.reduce((a, b) => a + b, 0), 15, 4, 44);
+    let at = 0;
+    const trs = lengths.map((T, i) => {
+      const rows = Array.from({ length: T }, (_, t) => at + t);
+      at += T;
+      const meta: ModelPoint[] = rows.map((_, t) => ({ run: `q${i}`, step: t }));
+      return new Trajectory(`q${i}`, base.derive(base.select(rows).probs, T, meta));
+    });
+    const d = (a: PredictionSet, i: number, b: PredictionSet, j: number) => naiveBhattacharyya(a, i, b, j);
+    const directed = (a: PredictionSet, b: PredictionSet, s: number) => {
+      const w = Array.from({ length: a.models }, (_, t) =>
+        ((t > 0 ? Math.sqrt(d(a, t - 1, a, t)) : 0) + (t + 1 < a.models ? Math.sqrt(d(a, t, a, t + 1)) : 0)) / 2);
+      const W = w.reduce((x, y) => x + y, 0);
+      let total = 0;
+      for (let t = 0; t < a.models; t++) {
+        const dk = Array.from({ length: b.models }, (_, k) => d(a, t, b, k));
+        let p2t = Math.min(...dk);
+        if (s > 0) {
+          const e = dk.map((v) => Math.exp(-v / s));
+          p2t = dk.reduce((x, v, k) => x + e[k]! * v, 0) / e.reduce((x, y) => x + y, 0);
+        }
+        total += (w[t]! / W) * p2t;
+      }
+      return total;
+    };
+    for (const smoothing of [0, 0.05, 0.3]) {
+      for (const [i, j] of [[0, 1], [1, 2], [2, 0]] as const) {
+        const a = trs[i]!.points, b = trs[j]!.points;
+        const ab = directed(a, b, smoothing), ba = directed(b, a, smoothing);
+        expect(smoothedTrajectoryDistance(a, b, { smoothing, symmetrize: "none" }), `s=${smoothing} ${i}→${j}`).toBeCloseTo(ab, 10);
+        expect(smoothedTrajectoryDistance(a, b, { smoothing }), `s=${smoothing} ${i}↔${j}`).toBeCloseTo((ab + ba) / 2, 10);
+        expect(smoothedTrajectoryDistance(a, b, { smoothing, symmetrize: "min" })).toBeCloseTo(Math.min(ab, ba), 10);
+      }
+      const M = await smoothedTrajectoryDistances(trs, { smoothing, showProgress: false });
+      for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) {
+        if (i === j) continue;
+        const a = trs[i]!.points, b = trs[j]!.points;
+        expect(M.get(i, j), `matrix s=${smoothing} (${i}, ${j})`).toBeCloseTo((directed(a, b, smoothing) + directed(b, a, smoothing)) / 2, 10);
+      }
+    }
   });
 
   it("a trajectory and a denser copy of the same path are at distance 0 one way", () => {
@@ -246,7 +294,7 @@ describe("tube width", () => {
   });
 });
 
-describe.skipIf(pythonMissing !== null)("trajectory distances cross-checked with NumPy (scripts/reference.py trajectories)", () => {
+describe("trajectory distances cross-checked with NumPy (scripts/reference.py trajectories)", skipWhen(numpyMissing), () => {
   const dir = mkdtempSync(join(tmpdir(), "inpca-traj-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -187,3 +187,27 @@ export function withExcursions(set: PredictionSet, runs: number, length: number,
   }
   return PredictionSet.fromProbabilities(probs, [set.models, S, C], { labels: set.labels, meta: set.meta });
 }
+
+/**
+ * ‖W‖²_F of W = −½ J D J (J = I − 11ᵀ/M) for a square M×M row-major D, by explicit loops: J D J formed entry by
+ * entry from its definition (Σ_kl J_ik D_kl J_lj), not from row and column means. O(M³). An
+ * independent check of the library's doubleCenter + frobenius2.
+ */
+export function naiveCentredFrobenius2(D: ArrayLike<number>, M: number): number {
+  const J = (i: number, j: number) => (i === j ? 1 : 0) - 1 / M;
+  // DJ first (M³), then J(DJ) (M³): still the definition, just associated
+  const DJ = new Float64Array(M * M);
+  for (let k = 0; k < M; k++) for (let j = 0; j < M; j++) {
+    let s = 0;
+    for (let l = 0; l < M; l++) s += D[k * M + l]! * J(l, j);
+    DJ[k * M + j] = s;
+  }
+  let total = 0;
+  for (let i = 0; i < M; i++) for (let j = 0; j < M; j++) {
+    let s = 0;
+    for (let k = 0; k < M; k++) s += J(i, k) * DJ[k * M + j]!;
+    const w = -0.5 * s;
+    total += w * w;
+  }
+  return total;
+}

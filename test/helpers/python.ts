@@ -1,6 +1,8 @@
 /**
- * Runs scripts/reference.py with a Python that has NumPy and SciPy (Debian's /usr/bin/python3 first, then
- * `python3` on the PATH). `pythonMissing` is null when one is found, else the reason, for describe.skipIf.
+ * The Python the NumPy / SciPy / h5py cross-checks run: Debian's /usr/bin/python3 first, then `python3` on the
+ * PATH. `numpyMissing` (and `scipyMissing()`, `h5pyMissing()`) is null when such a Python is found, else the reason,
+ * for skipWhen (test/helpers/skip.ts): an absent Python or module is the only thing that may skip a cross-check,
+ * and with CI set that skip fails the run. A check that only needs NumPy asks for NumPy only.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -14,27 +16,62 @@ export const referenceScript = join(__dirname, "..", "..", "scripts", "reference
  */
 export const DEFAULT_PYTHON = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 
-function findPython(): { python: string | null; reason: string | null } {
+/** The first of Debian's python3 and the PATH's that imports `modules`, or why none does. */
+function findPython(modules: string): { python: string | null; reason: string | null } {
   const reasons: string[] = [];
   for (const python of [...new Set([DEFAULT_PYTHON, "python3"])]) {
     try {
-      execFileSync(python, ["-c", "import numpy, scipy.optimize, scipy.special"], { stdio: "pipe" });
+      execFileSync(python, ["-c", `import ${modules}`], { stdio: "pipe" });
       return { python, reason: null };
     } catch (e) {
-      reasons.push(`${python}: ${(e as Error).message.split("\n")[0]}`);
+      const err = e as Error & { stderr?: Buffer };
+      const last = err.stderr?.toString().trim().split("\n").pop();
+      reasons.push(`${python}: ${last || err.message.split("\n")[0]}`);
     }
   }
-  return { python: null, reason: `no python3 with numpy and scipy (${reasons.join("; ")})` };
+  return { python: null, reason: `no python3 that imports ${modules} (${reasons.join("; ")}; Debian: bash scripts/system-deps.sh)` };
 }
 
-const found = findPython();
-/** The interpreter used, or null. */
-export const python = found.python;
-/** Why the cross-checks are skipped, or null when they run. */
-export const pythonMissing = found.reason;
+const probes = new Map<string, { python: string | null; reason: string | null }>();
+/** findPython(modules), once per run of a test file (SciPy and h5py are probed only by the tests that use them). */
+function probe(modules: string): { python: string | null; reason: string | null } {
+  let r = probes.get(modules);
+  if (!r) probes.set(modules, (r = findPython(modules)));
+  return r;
+}
+const NUMPY = "numpy", SCIPY = "numpy, scipy.optimize, scipy.special", H5PY = "numpy, h5py";
 
-/** Runs `reference.py <args>` and returns its stdout. */
+/** A Python with NumPy (all that scripts/reference.py needs except `average` and `lambertw`), or null. */
+export const python = probe(NUMPY).python;
+/** Why the NumPy cross-checks are skipped, or null when they run. */
+export const numpyMissing = probe(NUMPY).reason;
+/** Why the SciPy cross-checks (reference.py `average`, `lambertw`) are skipped, or null when they run. */
+export const scipyMissing = (): string | null => probe(SCIPY).reason;
+/** A Python with NumPy and h5py, or null. */
+export const h5pyPython = (): string | null => probe(H5PY).python;
+/** Why the h5py cross-checks are skipped, or null when they run. */
+export const h5pyMissing = (): string | null => probe(H5PY).reason;
+
+/**
+ * Runs `python args…` and returns its stdout. Any Python error (an exception, NumPy refusing a file we wrote)
+ * throws with Python's stderr, so the test fails: only an absent Python may skip, and that through skipWhen.
+ */
+export function runPython(py: string | null, args: readonly string[]): string {
+  if (!py) throw new Error("no python3 with the modules this check needs (see numpyMissing, scipyMissing, h5pyMissing)");
+  try {
+    return execFileSync(py, args, { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8", maxBuffer: 1 << 30 });
+  } catch (e) {
+    const err = e as Error & { stderr?: string; status?: number };
+    throw new Error(`${py} failed (exit ${err.status}): ${err.stderr?.trim() || err.message}`);
+  }
+}
+
+/** Runs `reference.py <args>` with the NumPy Python and returns its stdout (a Python error throws, with its stderr). */
 export function reference(args: readonly string[]): string {
-  if (!python) throw new Error(pythonMissing ?? "no python");
-  return execFileSync(python, [referenceScript, ...args], { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
+  return runPython(python, [referenceScript, ...args]);
+}
+
+/** Runs `reference.py <args>` with the NumPy + SciPy Python (for `average` and `lambertw`). */
+export function referenceScipy(args: readonly string[]): string {
+  return runPython(probe(SCIPY).python, [referenceScript, ...args]);
 }

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadCheckpoints } from "../../src/io/checkpoints.js";
 import { loadNpy } from "../../src/io/npy.js";
+import { skipWhen } from "../helpers/skip.js";
 
 const dir = join(__dirname, "..", "fixtures", "onnx");
 let reason: string | null = null;
@@ -17,7 +18,7 @@ try {
 }
 if (reason) console.warn(`ONNX tests skipped: ${reason}`);
 
-describe.skipIf(!!reason)("ONNX checkpoints", () => {
+describe("ONNX checkpoints", skipWhen(reason), () => {
   it("a folder of .onnx checkpoints, run on the inputs, gives PyTorch's eval-mode predictions to 1e-5", async () => {
     const x = loadNpy(join(dir, "inputs.npy"));
     const logits = loadNpy(join(dir, "expected-logits.npy"));

@@ -8,7 +8,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileS
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { DEFAULT_PYTHON } from "../helpers/python.js";
+import { numpyMissing, python } from "../helpers/python.js";
+import { skipWhen } from "../helpers/skip.js";
 import { PredictionSet } from "../../src/core/index.js";
 import { fromFloat16Bits, toFloat16Bits } from "../../src/io/npy.js";
 import { loadZoo, saveZoo, ZooWriter } from "../../src/io/zoo.js";
@@ -16,15 +17,6 @@ import { randomSet } from "../helpers/data.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "inpca-zoo-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-const python = existsSync(DEFAULT_PYTHON) ? DEFAULT_PYTHON : null;
-const hasNumpy = python !== null && (() => {
-  try {
-    execFileSync(python, ["-c", "import numpy"]);
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 /** Two runs × three checkpoints on a train and a test split with different sample counts. */
 function sets() {
@@ -57,7 +49,7 @@ describe("saveZoo / loadZoo", () => {
     expect(String(zoo)).toMatch(/2 runs, 6 checkpoints; samples per split: train 7, test 5/);
   });
 
-  it.skipIf(!hasNumpy)("NumPy reads the files with np.load (shape, dtype, values)", () => {
+  it("NumPy reads the files with np.load (shape, dtype, values)", skipWhen(numpyMissing), () => {
     const dir = join(tmp, "rt");
     const out = execFileSync(python!, ["-c", `import numpy as np, json; a = np.load("${dir}/runs/b.test.npy"); l = np.load("${dir}/labels.train.npy"); print(json.dumps([list(a.shape), str(a.dtype), float(a[1, 2, 3]), l.tolist()]))`]).toString();
     const [shape, dtype, v, labels] = JSON.parse(out) as [number[], string, number, number[]];
@@ -67,7 +59,7 @@ describe("saveZoo / loadZoo", () => {
     expect(labels).toEqual([0, 1, 2, 3, 0, 1, 2]);
   });
 
-  it.skipIf(!hasNumpy)("reads a zoo written by NumPy following the README recipe", () => {
+  it("reads a zoo written by NumPy following the README recipe", skipWhen(numpyMissing), () => {
     const dir = join(tmp, "from-numpy");
     const script = `
 import json, os, numpy as np

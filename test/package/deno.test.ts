@@ -12,6 +12,7 @@ import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { jupyterMissing, outputText, privateJupyter, type CellOutput } from "../helpers/jupyter.js";
 import { DEFAULT_PYTHON } from "../helpers/python.js";
+import { skipWhen } from "../helpers/skip.js";
 
 const root = resolve(__dirname, "..", "..");
 const deno = join(root, "node_modules", ".bin", "deno");
@@ -23,7 +24,7 @@ const reason = !denoVersion ? `no deno binary at ${deno} (npm ci installs the de
   : jupyterMissing() ?? (existsSync(join(root, "dist", "index.mjs")) ? null : "dist/ is not built");
 if (reason) console.warn(`Deno notebook test skipped: ${reason}`);
 
-describe.skipIf(!!reason)("a Deno notebook", () => {
+describe("a Deno notebook", skipWhen(reason), () => {
   it("computes distances on workers and displays a figure as the cell's last value", () => {
     const registry = join(work, "jupyter");
     const kernel = join(registry, "share", "jupyter", "kernels", "deno");

@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { skipWhen } from "../helpers/skip.js";
 import { executeNotebook, jupyterMissing, outputText, privateJupyter, PYTHON, writeNotebook } from "../helpers/jupyter.js";
 
 const root = resolve(__dirname, "..", "..");
@@ -103,7 +104,7 @@ const reason = [
 ].filter(Boolean).join("; ");
 if (reason) console.warn(`install tests skipped: ${reason}`);
 
-describe.skipIf(!!reason)("npm pack, then npm install <tarball> in a fresh project", () => {
+describe("npm pack, then npm install <tarball> in a fresh project", skipWhen(reason), () => {
   let tarball = "";
   beforeAll(() => {
     const out = run([...npm11, "pack", "--ignore-scripts", "--json", "--pack-destination", work], root);
@@ -117,7 +118,7 @@ describe.skipIf(!!reason)("npm pack, then npm install <tarball> in a fresh proje
   }, 120_000);
 
   for (const [label, npm] of [["npm 11", npm11], ["npm 10", npm10]] as const) {
-    it(`${label}: installs with npm's default script policy; require and import give one working module`, () => {
+    it(`${label}: installs with npm's default script policy; require and import give one working module`, (ctx) => {
       const version = run([...npm, "--version"], work).trim();
       expect(version.split(".")[0]).toBe(label.split(" ")[1]);
       const dir = project(`user-${label.replace(" ", "")}`, tarball);
@@ -134,7 +135,6 @@ describe.skipIf(!!reason)("npm pack, then npm install <tarball> in a fresh proje
       writeFileSync(join(dir, "user.cjs"), USER_CJS);
       writeFileSync(join(dir, "user.mjs"), USER_ESM);
       const png = existsSync(CHROMIUM) ? ["fig.png"] : [];
-      if (!png.length) console.warn(`PNG export not checked: no chromium at ${CHROMIUM}`);
       const a = JSON.parse(run([process.execPath, "user.cjs", "fig.html", ...png], dir)) as { es3: number; file: string; names: string[]; tfjsBefore: number; archs: number };
       expect(a.es3).toBeGreaterThan(0.5);
       // the main entry worked without loading tfjs; inpca/train loads it
@@ -149,11 +149,13 @@ describe.skipIf(!!reason)("npm pack, then npm install <tarball> in a fresh proje
       // the bin
       run([join(dir, "node_modules", ".bin", "inpca"), "report", "zoo", "--out", "report.html", "--quiet"], dir);
       expect(statSync(join(dir, "report.html")).size).toBeGreaterThan(1e6);
+      // the PNG export could not be checked without chromium: the test says so as a skip (which fails CI), not a pass
+      if (!png.length) ctx.skip(`PNG export not checked: no chromium at ${CHROMIUM}`);
     }, 300_000);
   }
 
   const noJupyter = jupyterMissing();
-  it.skipIf(!!noJupyter)("a notebook in the project runs with the kernel `npx inpca kernel` registers: distances on workers, types, a figure", () => {
+  it("a notebook in the project runs with the kernel `npx inpca kernel` registers: distances on workers, types, a figure", skipWhen(noJupyter, { timeout: 300_000 }), () => {
     const dir = join(work, "user-npm11");
     const registry = join(work, "jupyter-user");
     const out = run([join(dir, "node_modules", ".bin", "inpca"), "kernel", "--python", PYTHON, "--prefix", registry], dir);
@@ -173,6 +175,6 @@ describe.skipIf(!!reason)("npm pack, then npm install <tarball> in a fresh proje
     expect(outputs[2]!.some((o) => o.data?.["application/vnd.plotly.v1+json"] !== undefined && typeof o.data?.["text/html"] !== "undefined")).toBe(true);
     // the inpca/train subpath with its types, as tslab's TypeScript resolves it
     expect(outputs[3]!.map(outputText).join("")).toContain("architectures 6");
-  }, 300_000);
+  });
 });
 

@@ -6,12 +6,13 @@
 import { spawnSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { skipWhen } from "../helpers/skip.js";
 
 const root = resolve(__dirname, "..", "..");
 const asNobody = process.getuid?.() === 0 && spawnSync("runuser", ["-u", "nobody", "--", "true"]).status === 0;
 if (!asNobody) console.warn("setup test skipped: it needs root to run a command as the unprivileged user nobody (runuser)");
 
-describe.skipIf(!asNobody)("bash scripts/run.sh without root", () => {
+describe("bash scripts/run.sh without root", skipWhen(!asNobody && "needs root to run a command as the unprivileged user nobody (runuser)"), () => {
   it.each(["test", "figures"])("%s: names the missing Debian packages and how to install them, exits 1 before any other step", (job) => {
     const r = spawnSync("runuser", ["-u", "nobody", "--", "bash", join(root, "scripts", "run.sh"), job], {
       encoding: "utf8", env: { ...process.env, INPCA_EXTRA_DEBIAN_PACKAGES: "inpca-no-such-package", HOME: "/nonexistent" }, timeout: 60_000,

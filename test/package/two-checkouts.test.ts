@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { executeNotebook, jupyterMissing, outputText, privateJupyter, PYTHON, writeNotebook } from "../helpers/jupyter.js";
+import { skipWhen } from "../helpers/skip.js";
 
 const root = resolve(__dirname, "..", "..");
 const work = mkdtempSync(join(tmpdir(), "inpca-checkouts-"));
@@ -45,7 +46,7 @@ const probe = (dir: string) => {
   return nb;
 };
 
-describe.skipIf(!!reason)("one tslab kernel, two checkouts", () => {
+describe("one tslab kernel, two checkouts", skipWhen(reason), () => {
   it("each notebook runs its own checkout's tslab and inpca; deleting one checkout breaks nothing in the other", () => {
     const a = checkout("a");
     const b = checkout("b");

@@ -17,6 +17,7 @@ import * as plot from "../../src/plot/index.js";
 import { freezeTrace, specJson, specObject, specTexts } from "../../src/plot/html.js";
 import { resetDisplay, type DisplayContent } from "../../src/plot/display.js";
 import { normal } from "../../src/linalg/random.js";
+import { skipWhen } from "../helpers/skip.js";
 
 const require = createRequire(__filename);
 const FAKE = "/opt/fake-global/lib/node_modules/tslab/dist/jupyter.js";
@@ -131,7 +132,7 @@ describe("complete linkage matches SciPy", () => {
   const python = DEFAULT_PYTHON;
   const scipy = existsSync(python) && spawnSync(python, ["-c", "import scipy.cluster.hierarchy"]).status === 0;
   if (!scipy) console.log("SciPy cross-check skipped: /usr/bin/python3 with scipy is absent (Debian python3-scipy)");
-  it.skipIf(!scipy)("same merges, heights, sizes and dendrogram leaves on random matrices", () => {
+  it("same merges, heights, sizes and dendrogram leaves on random matrices", skipWhen(!scipy && `${python} with scipy is absent (Debian python3-scipy)`), () => {
     const dir = mkdtempSync(join(tmpdir(), "inpca-linkage-"));
     for (const n of [2, 3, 17, 40]) {
       const g = normal(n);
@@ -173,7 +174,7 @@ describe("save", () => {
   });
 
   if (!chromium) console.log("image export tests skipped: no chromium at /usr/bin/chromium");
-  it.skipIf(!chromium)("renders PNG, SVG and PDF through headless Chromium", async () => {
+  it("renders PNG, SVG and PDF through headless Chromium", skipWhen(!chromium && "no chromium at /usr/bin/chromium", { timeout: 120_000 }), async () => {
     const dir = mkdtempSync(join(tmpdir(), "inpca-save-"));
     const fig = plot.triplot(smallEmbedding(), { colorBy: "arch" });
     const png = readFileSync(await plot.save(fig, join(dir, "tri.png"), { width: 600, height: 300, scale: 1 }));
@@ -184,5 +185,5 @@ describe("save", () => {
     expect(svg).toContain("InPCA 3 (time-like)");
     const pdf = readFileSync(await plot.save(plot.trajectories3d(smallEmbedding()), join(dir, "t3d.pdf")));
     expect(pdf.subarray(0, 5).toString()).toBe("%PDF-");
-  }, 120_000);
+  });
 });

@@ -17,11 +17,13 @@ import { buildModel } from "../../src/train/models.js";
 import { evaluate, recordPredictions, softmaxEvaluation } from "../../src/train/record.js";
 import { cosineLearningRate, denseEarlySparseLate, evenSteps } from "../../src/train/schedule.js";
 import { logitsLoss, trainPhase, type LabelledImages } from "../../src/train/train.js";
+import { skipWhen } from "../helpers/skip.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "inpca-train-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const haveData = existsSync(join(FASHION_MNIST_DIR, "train-images-idx3-ubyte.gz"));
-if (!haveData) console.warn(`train tests skipped: no Fashion-MNIST under ${FASHION_MNIST_DIR} (Debian package dataset-fashion-mnist)`);
+const noData = !haveData && `no Fashion-MNIST under ${FASHION_MNIST_DIR} (Debian package dataset-fashion-mnist)`;
+if (noData) console.warn(`train tests skipped: ${noData}`);
 
 let data: LabelledImages;
 let evalSet: LabelledImages;
@@ -36,7 +38,7 @@ beforeAll(async () => {
 
 const opts = { optimizer: "nesterov" as const, lr: 0.05, batchSize: 64, weightDecay: 5e-4, augment: true };
 
-describe.skipIf(!haveData)("training", () => {
+describe("training", skipWhen(noData), () => {
   it("is deterministic: same seed, same backend → identical predictions after an epoch (ViT, with augmentation)", async () => {
     const probs: Float32Array[] = [];
     for (let k = 0; k < 2; k++) {
@@ -201,7 +203,7 @@ describe("softmaxEvaluation", () => {
   });
 });
 
-describe.skipIf(!haveData)("tfjs checkpoints (model.json + weights.bin) written and read with plain file I/O", () => {
+describe("tfjs checkpoints (model.json + weights.bin) written and read with plain file I/O", skipWhen(noData), () => {
   it("loadCheckpoints runs each checkpoint folder on the inputs, in step order, equal to evaluating the live model", async () => {
     const dir = join(tmp, "ckpts", "vit-run");
     const m = buildModel("vit", 1);
@@ -236,7 +238,7 @@ describe.skipIf(!haveData)("tfjs checkpoints (model.json + weights.bin) written 
   });
 });
 
-describe.skipIf(!haveData)("recordPredictions (a model.fit callback)", () => {
+describe("recordPredictions (a model.fit callback)", skipWhen(noData), () => {
   it("records the paper's schedule into a zoo that loads back with the right shapes", async () => {
     const dir = join(tmp, "fit-zoo");
     const m = buildModel("mlp", 2);
@@ -258,7 +260,7 @@ describe.skipIf(!haveData)("recordPredictions (a model.fit callback)", () => {
   });
 });
 
-describe.skipIf(!haveData)("npm run zoo -- --quick", () => {
+describe("npm run zoo -- --quick", skipWhen(noData), () => {
   it("trains the tiny zoo, resumes without retraining, and its manifest and predictions load back", () => {
     const out = join(tmp, "quick");
     const run = () => execFileSync("npx", ["tsx", "scripts/zoo.ts", "--quick", "--out", out], { cwd: join(__dirname, "..", ".."), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
