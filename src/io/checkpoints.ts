@@ -26,6 +26,7 @@
  * between checkpoints, labels of the wrong length or missing when required. Nothing partial is returned.
  */
 import { InpcaAbortError, InpcaInputError } from "../core/errors.js";
+import { fix } from "../core/fixes.js";
 import { errorAndLoss, sumTolerance } from "../core/rows.js";
 import type { ModelPoint } from "../core/meta.js";
 import { PredictionSet, type PredictionKind } from "../core/prediction-set.js";
@@ -189,7 +190,7 @@ export async function checkpointReader(dirOrGlob: string | readonly string[], op
     if (!kind) {
       kind = guessPredictionKind(raw.array.data, C, where, options.renormalize === true);
       if (firstKind && firstKind.kind !== kind) {
-        throw new InpcaInputError(`holds ${describeKind(kind)} but ${firstKind.file} holds ${describeKind(firstKind.kind)}; pass options.kind if that is wrong`, { file: where });
+        throw new InpcaInputError(`holds ${describeKind(kind)} but ${firstKind.file} holds ${describeKind(firstKind.kind)}; pass ${fix("kind")} if that is wrong`, { file: where });
       }
       firstKind ??= { kind, file: where };
     }
@@ -228,7 +229,7 @@ async function readCheckpoint(c: DiscoveredCheckpoint, options: LoadCheckpointsO
   const file = c.file;
   if (c.format === "onnx") {
     if (options.inputs === undefined) {
-      throw new InpcaInputError("is an ONNX model: loading it means running it, so pass options.inputs (the samples to evaluate it on, { data: Float32Array, shape })", { file });
+      throw new InpcaInputError(`is an ONNX model: loading it means running it, so pass ${fix("inputs")}`, { file });
     }
     return { array: await evaluateOnnxCheckpoint(file, options.inputs as OnnxInputs, options.array), source: file };
   }
@@ -245,8 +246,9 @@ async function readCheckpoint(c: DiscoveredCheckpoint, options: LoadCheckpointsO
 }
 
 function matrixShape(shape: number[], where: string): [number, number] {
-  if (shape.length === 2) return [shape[0]!, shape[1]!];
-  if (shape.length === 3 && shape[0] === 1) return [shape[1]!, shape[2]!];
+  const m = shape.length === 2 ? [shape[0]!, shape[1]!] : shape.length === 3 && shape[0] === 1 ? [shape[1]!, shape[2]!] : null;
+  if (m && m[1]! < 2) throw new InpcaInputError(`array of shape [${shape.join(", ")}] has ${m[1]} class${m[1] === 1 ? "" : "es"}; predictions are [samples, classes] with at least 2 classes (probabilities or logits); if another array holds them, pass ${fix("array")}`, { file: where });
+  if (m) return m as [number, number];
   const hint = shape.length === 3 ? ` (${shape[0]} checkpoints in one array? load it with PredictionSet.from(kind, data, shape) instead)` : "";
   throw new InpcaInputError(`array of shape [${shape.join(", ")}]; a checkpoint must be [samples, classes]${hint}`, { file: where });
 }
@@ -286,7 +288,7 @@ function fillErrorAndLoss(probs: Float32Array, labels: Int32Array, meta: ModelPo
  */
 async function evaluateTfjs(folder: string, options: LoadCheckpointsOptions): Promise<FileArray> {
   if (options.inputs === undefined) {
-    throw new InpcaInputError("is a TensorFlow.js LayersModel checkpoint (model.json): loading it means running the model, so pass options.inputs (the samples to evaluate it on)", { file: folder });
+    throw new InpcaInputError(`is a TensorFlow.js LayersModel checkpoint (model.json): loading it means running the model, so pass ${fix("inputs")}`, { file: folder });
   }
   const evaluate = evaluators.get("tfjs");
   if (!evaluate) {
