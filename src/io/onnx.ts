@@ -119,7 +119,8 @@ export function checkOnnxInputs(inputs: unknown, inputNames: readonly string[], 
     return { data: f, shape };
   };
   // one array for a model of one input, or one per input name
-  if (keys.includes("data") || keys.includes("shape") || (inputNames.length === 1 && !keys.includes(inputNames[0]!))) {
+  const perName = !keys.includes("data") && !keys.includes("shape") && keys.some((k) => obj[k] !== null && typeof obj[k] === "object" && !ArrayBuffer.isView(obj[k]));
+  if (!perName) {
     if (inputNames.length > 1) fail(`one array given, but the model has ${inputNames.length} inputs (${inputNames.join(", ")}); give one { data, shape } per input name`);
     return { [inputNames[0]!]: one(obj, "inputs") };
   }
