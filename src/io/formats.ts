@@ -18,7 +18,7 @@ import { loadNpy, loadNpyHeader, type NdArray } from "./npy.js";
 import { loadNpz } from "./npz.js";
 import { loadSafetensorsHeader, loadSafetensorsTensor } from "./safetensors.js";
 import { parametersError, refuseParameters } from "./parameters.js";
-import { loadTorch, torchTensors } from "./torch.js";
+import { loadTorch, torchTensors, type TorchValue } from "./torch.js";
 
 /** An array read from a file: row-major `data` of `shape`; `dtype` (NumPy's string) or torch `storage` when known. */
 export interface FileArray {
@@ -81,6 +81,15 @@ function tfjsManifestWeights(v: unknown[]): string[] | null {
   return (first.weights as { name?: unknown }[]).map((w) => String(w?.name ?? "?"));
 }
 
+/** Paths (`param_groups`, `optimizer.param_groups`) of the `param_groups` lists of optimizer states in a torch value. */
+function paramGroupPaths(v: TorchValue, prefix = "", depth = 0): string[] {
+  if (v === null || typeof v !== "object" || Array.isArray(v) || "storage" in v || depth > 3) return [];
+  return Object.entries(v).flatMap(([k, x]) => {
+    const path = prefix ? `${prefix}.${k}` : k;
+    return k === "param_groups" && Array.isArray(x) ? [path] : paramGroupPaths(x as TorchValue, path, depth + 1);
+  });
+}
+
 /** Every array-file format, in the order their extensions are listed in messages. */
 export const ARRAY_FORMATS: readonly ArrayFormat[] = [
   {
@@ -140,8 +149,11 @@ export const ARRAY_FORMATS: readonly ArrayFormat[] = [
   {
     name: "torch", extensions: [".pt", ".pth"], cheapShapes: false,
     open(file, options) {
-      const t = torchTensors(loadTorch(file, options));
-      return ofRecord(file, t);
+      const v = loadTorch(file, options);
+      // an optimizer state that holds no tensors yet (never stepped) shows itself by its param_groups only
+      const groups = paramGroupPaths(v);
+      if (groups.length) throw parametersError(file, { reason: "a PyTorch optimizer state (param_groups)", examples: groups.slice(0, 3) });
+      return ofRecord(file, torchTensors(v));
     },
   },
 ];

@@ -27,6 +27,7 @@ const quiet = { log: false as const };
 const WEIGHT_FILES: [string, string][] = [
   ["torch/mlp-s0", "epoch_1.pt"], // model.state_dict()
   ["optimizer", "epoch_2.pt"], // optimizer.state_dict()
+  ["optimizer-fresh", "epoch_0.pt"], // optimizer.state_dict() before the first step: param_groups only
   ["training-checkpoint", "epoch_2.pt"], // {"epoch", "model_state_dict", "optimizer_state_dict"}
   ["safetensors", "epoch_2.safetensors"],
   ["npz", "epoch_2.npz"],
