@@ -34,6 +34,7 @@ import { discoverCheckpoints, type DiscoveredCheckpoint, type DiscoveredRun, typ
 import { arrayFormatOf, arraySource, pickPredictionArray, type FileArray } from "./formats.js";
 import { hdf5Ready } from "./hdf5.js";
 import { guessPredictionKind } from "./kind.js";
+import { checkLoadOptions } from "./load-options.js";
 import { innerLabels, resolveLabels, type FoundLabels } from "./labels-file.js";
 import { evaluateOnnxCheckpoint, type OnnxInputs } from "./onnx.js";
 import { readRunFileRow, type RawCheckpoint, type RunFileCache } from "./run-files.js";
@@ -150,6 +151,7 @@ export interface CheckpointReader {
  * up front and checkpoint 0 read (for S and C). `loadCheckpoints` reads them all; `checkpointSource` by rows.
  */
 export async function checkpointReader(dirOrGlob: string | readonly string[], options: LoadCheckpointsOptions = {}): Promise<CheckpointReader> {
+  checkLoadOptions(dirOrGlob, options);
   // h5wasm loads asynchronously; with it ready, discovery can tell HDF5 run files from checkpoint files
   await hdf5Ready().catch(() => false);
   const runs = discoverCheckpoints(dirOrGlob, options);
