@@ -26,6 +26,8 @@ import { zooSource } from "../io/zoo-source.js";
 import { arrayFormatOf } from "../io/formats.js";
 import { hdf5Source } from "../io/hdf5-source.js";
 import { checkpointSource } from "../io/checkpoint-source.js";
+import { forCommandLine } from "../core/fixes.js";
+import { CHECKPOINT_FLAG_OPTIONS, CHECKPOINT_FLAGS_USAGE, checkpointFlags, givenFlags, loaderOptions, type CheckpointFlags } from "./checkpoint-flags.js";
 import { landmarkCheckText, type Embedding } from "../geometry/embedding.js";
 import { explainedStress } from "../plot/explained-stress.js";
 import { escapeHtml, htmlPage, outputHtml } from "../plot/html.js";
@@ -42,7 +44,7 @@ interface PlanFile extends Omit<LandmarkPlan, "samples" | "seconds"> {
   format: string;
   version: 1;
   /** A zoo folder (one split), a folder of checkpoints (`loadCheckpoints` layouts), or an HDF5 dataset. */
-  source: { kind: "zoo"; dir: string; split: string } | { kind: "checkpoints"; dir: string; split?: string } | { kind: "hdf5"; file: string; dataset: string };
+  source: { kind: "zoo"; dir: string; split: string } | { kind: "checkpoints"; dir: string; split?: string; flags?: CheckpointFlags } | { kind: "hdf5"; file: string; dataset: string };
   models: number;
   samples: number;
   classes: number;
@@ -57,6 +59,11 @@ inpca plan SOURCE --exact [--block B] --out WORK --tasks N [--split …] [--data
            [--seed s] [--precision f64|f32]
 inpca distances WORK --task i        (i = $SLURM_ARRAY_TASK_ID or $JOB_COMPLETION_INDEX)
 inpca embed WORK --out DIR [--report FILE.html] [--memory BYTES]  (BYTES may end in K, M or G)
+
+plan reads a folder of checkpoints as inpca report does, with the same flags (kept in the plan, so
+every task reads the same way):
+${CHECKPOINT_FLAGS_USAGE}
+  --labels FILE         labels of the samples
 
 Landmark InPCA as a job array on a shared filesystem. plan chooses the landmarks exactly as
 ip.landmarkInpca does and splits the model-points of SOURCE into N tasks (SOURCE: a zoo folder, a
@@ -91,7 +98,7 @@ export async function jobsMain(argv: readonly string[], err: (line: string) => v
         landmarks: { type: "string" }, dims: { type: "string" }, samples: { type: "string" }, seed: { type: "string" },
         select: { type: "string" }, precision: { type: "string" }, dataset: { type: "string" }, report: { type: "string" },
         exact: { type: "boolean" }, block: { type: "string" }, memory: { type: "string" },
-        quiet: { type: "boolean", short: "q" },
+        quiet: { type: "boolean", short: "q" }, ...CHECKPOINT_FLAG_OPTIONS,
       },
     });
   } catch (e) {
@@ -105,20 +112,22 @@ export async function jobsMain(argv: readonly string[], err: (line: string) => v
     const folder = resolve(positionals[0]!);
     if (command === "plan") {
       if (!o.out) throw new JobUsageError("--out WORK is required");
+      const flags = checkpointFlags(o);
+      if (typeof flags === "string") throw new JobUsageError(flags);
       const tasks = int(o.tasks, "tasks", 1);
       if (tasks === undefined) throw new JobUsageError("--tasks N is required");
       if (o.precision !== undefined && o.precision !== "f32" && o.precision !== "f64") throw new JobUsageError(`--precision must be f32 or f64, got "${o.precision}"`);
       if (o.exact) {
         if (o.landmarks !== undefined || o.select !== undefined) throw new JobUsageError("--exact computes the full matrix: it takes no --landmarks or --select");
         await planExact(folder, resolve(o.out), {
-          tasks, split: o.split, dataset: o.dataset, block: int(o.block, "block", 1), dims: int(o.dims, "dims", 1), samples: int(o.samples, "samples", 1),
+          tasks, split: o.split, dataset: o.dataset, flags, block: int(o.block, "block", 1), dims: int(o.dims, "dims", 1), samples: int(o.samples, "samples", 1),
           seed: int(o.seed, "seed"), precision: o.precision as Precision | undefined,
         }, log);
         return 0;
       }
       if (o.block !== undefined) throw new JobUsageError("--block is for --exact plans");
       await plan(folder, resolve(o.out), {
-        tasks, split: o.split, dataset: o.dataset, landmarks: int(o.landmarks, "landmarks", 2), dims: int(o.dims, "dims", 1), samples: int(o.samples, "samples", 1),
+        tasks, split: o.split, dataset: o.dataset, flags, landmarks: int(o.landmarks, "landmarks", 2), dims: int(o.dims, "dims", 1), samples: int(o.samples, "samples", 1),
         seed: int(o.seed, "seed"), select: o.select as LandmarkSelection | undefined, precision: o.precision as Precision | undefined,
       }, log);
       return 0;
@@ -144,7 +153,7 @@ export async function jobsMain(argv: readonly string[], err: (line: string) => v
       return 2;
     }
     if (e instanceof InpcaInputError) {
-      err(`inpca ${command}: ${e.message}`);
+      err(`inpca ${command}: ${forCommandLine(e.message)}`);
       return 1;
     }
     throw e;
@@ -155,17 +164,20 @@ export async function jobsMain(argv: readonly string[], err: (line: string) => v
 async function openSource(source: PlanFile["source"]): Promise<PredictionSource> {
   if (source.kind === "zoo") return zooSource(source.dir, source.split);
   if (source.kind === "hdf5") return hdf5Source(source.file, source.dataset);
-  return checkpointSource(source.dir, { split: source.split, log: false });
+  return checkpointSource(source.dir, { ...loaderOptions(source.flags ?? {}), split: source.split, log: false });
 }
 
 /** What SOURCE on the command line is: a zoo (manifest.json), an HDF5 file (needs --dataset), or checkpoints. */
-function sourceSpec(path: string, split: string | undefined, dataset: string | undefined): PlanFile["source"] {
+function sourceSpec(path: string, split: string | undefined, dataset: string | undefined, flags: CheckpointFlags = {}): PlanFile["source"] {
+  const given = givenFlags(flags);
+  const checkpoints = !(arrayFormatOf(path)?.name === "hdf5" && statSync(path, { throwIfNoEntry: false })?.isFile()) && !existsSync(join(path, "manifest.json"));
+  if (given.length && !checkpoints) throw new JobUsageError(`${given.join(", ")}: for a folder of checkpoints only; ${path} is ${existsSync(join(path, "manifest.json")) ? "a zoo" : "an HDF5 file (name its dataset with --dataset)"}`);
   if (arrayFormatOf(path)?.name === "hdf5" && statSync(path, { throwIfNoEntry: false })?.isFile()) {
     if (!dataset) throw new JobUsageError(`${path} is an HDF5 file: name the dataset [model-points, samples, classes] with --dataset`);
     return { kind: "hdf5", file: path, dataset };
   }
   if (existsSync(join(path, "manifest.json"))) return { kind: "zoo", dir: path, split: split ?? "train" };
-  return { kind: "checkpoints", dir: path, ...(split ? { split } : {}) };
+  return { kind: "checkpoints", dir: path, ...(split ? { split } : {}), ...(given.length ? { flags } : {}) };
 }
 
 function readAnyPlan(work: string): PlanFile | ExactPlanFile {
@@ -227,9 +239,9 @@ function readResult(work: string, name: string, length: number): Float64Array | 
 
 const taskName = (i: number) => join("tasks", `task-${String(i).padStart(5, "0")}`);
 
-async function plan(source: string, work: string, o: { tasks: number; split?: string; dataset?: string; landmarks?: number; dims?: number; samples?: number; seed?: number; select?: LandmarkSelection; precision?: Precision }, log: (l: string) => void): Promise<void> {
+async function plan(source: string, work: string, o: { tasks: number; split?: string; dataset?: string; flags?: CheckpointFlags; landmarks?: number; dims?: number; samples?: number; seed?: number; select?: LandmarkSelection; precision?: Precision }, log: (l: string) => void): Promise<void> {
   const t0 = Date.now();
-  const spec = sourceSpec(source, o.split, o.dataset);
+  const spec = sourceSpec(source, o.split, o.dataset, o.flags);
   const src = await openSource(spec);
   if (o.tasks > src.models) throw new InpcaInputError(`${o.tasks} tasks for ${src.models} model-points; use at most one task per model-point`);
   log(`${src.models} model-points of ${src.name}: choosing ${o.landmarks ?? Math.min(2000, src.models)} landmarks (${o.select ?? "pivoted"})`);
@@ -332,8 +344,8 @@ function exactParts(p: ExactPlanFile, work: string): { grid: BlockGrid; store: B
   return { grid, store: blockStore(work, (I, J) => [edge(I), edge(J)]) };
 }
 
-async function planExact(source: string, work: string, o: { tasks: number; split?: string; dataset?: string; block?: number; dims?: number; samples?: number; seed?: number; precision?: Precision }, log: (l: string) => void): Promise<void> {
-  const spec = sourceSpec(source, o.split, o.dataset);
+async function planExact(source: string, work: string, o: { tasks: number; split?: string; dataset?: string; flags?: CheckpointFlags; block?: number; dims?: number; samples?: number; seed?: number; precision?: Precision }, log: (l: string) => void): Promise<void> {
+  const spec = sourceSpec(source, o.split, o.dataset, o.flags);
   const src = await openSource(spec);
   const grid = blockGrid(src.models, o.block ?? 2000);
   const tasks = blockTasks(grid, o.tasks);

@@ -10,14 +10,13 @@ import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { InpcaAbortError, InpcaInputError } from "../core/errors.js";
 import { forCommandLine } from "../core/fixes.js";
-import type { PredictionKind } from "../core/prediction-set.js";
 import { formatSeconds } from "../core/progress.js";
 import { shutdownPool } from "../geometry/pairwise/pool.js";
 import { describeOsError, writeFileAtomic } from "../io/atomic.js";
-import { loadNpy } from "../io/npy.js";
 import { defaultPython, kernelTransportProblem, registerKernel, tslabProject } from "./kernel.js";
 import { buildReport, EXACT_LIMIT, type ReportSplit } from "./report.js";
 import { jobsMain, JOBS_USAGE } from "./jobs.js";
+import { CHECKPOINT_FLAG_OPTIONS, CHECKPOINT_FLAGS_USAGE, checkpointFlags, type CheckpointFlags } from "./checkpoint-flags.js";
 
 const VERSION = "0.1.0";
 
@@ -54,15 +53,7 @@ Options:
   --title TEXT          page title (default "InPCA report: <folder name>")
   --color-by FIELD      colour runs by a configuration field (default arch, else run)
   --labels FILE         labels of the samples (.npy, .npz, .json, .safetensors, .h5)
-  --array NAME          the array holding the predictions [samples, classes] in each checkpoint file
-                        (an npz member, safetensors tensor, HDF5 dataset, JSON or torch key; or an
-                        ONNX model's output); default: found by its name or shape
-  --inputs FILE.npy     the samples to run model checkpoints (.onnx, TensorFlow.js model.json) on,
-                        [samples, ...] float32; a folder of weights (state_dicts) cannot be read:
-                        record predictions with the Python recorder (see docs/loading.md)
-  --kind KIND           how the predictions are encoded: probabilities, logProbabilities or logits
-                        (default: detected)
-  --renormalize         divide rows of probabilities by their sums instead of refusing them
+${CHECKPOINT_FLAGS_USAGE}
   --quiet, -q           no progress on stderr
   --help, -h            this text
   --version             the inpca version
@@ -78,13 +69,6 @@ function intOption(value: string | undefined, name: string): number | undefined 
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value)) throw new UsageError(`--${name} must be a positive integer, got "${value}"`);
   return Number(value);
-}
-
-/** The samples of `--inputs FILE.npy` as a model takes them: { data: float32 [samples × ...], shape [samples, ...] }. */
-function readInputs(file: string): { data: Float32Array; shape: number[] } {
-  const a = loadNpy(resolve(file));
-  if (a.shape.length < 1 || a.shape[0] === 0) throw new InpcaInputError(`--inputs: an array of shape [${a.shape.join(", ")}] holds no samples; expected [samples, ...]`, { file });
-  return { data: a.data instanceof Float32Array ? a.data : Float32Array.from(a.data as ArrayLike<number>, Number), shape: a.shape };
 }
 
 /** Runs the command with `argv` (without node and the script); resolves to the exit code. */
@@ -113,11 +97,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         landmarks: { type: "string" },
         title: { type: "string" },
         "color-by": { type: "string" },
-        labels: { type: "string" },
-        array: { type: "string" },
-        inputs: { type: "string" },
-        kind: { type: "string" },
-        renormalize: { type: "boolean" },
+        ...CHECKPOINT_FLAG_OPTIONS,
         python: { type: "string" },
         prefix: { type: "string" },
         user: { type: "boolean" },
@@ -166,6 +146,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let dims: number | undefined;
   let maxPoints: number | undefined;
   let landmarks: number | undefined;
+  let flags: CheckpointFlags = {};
   try {
     if (folder === undefined) throw new UsageError("inpca report needs a folder: a zoo (manifest.json) or a folder of checkpoint predictions");
     if (extra.length) throw new UsageError(`one folder only; also given: ${extra.join(" ")}`);
@@ -176,8 +157,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     maxPoints = intOption(o["max-points"], "max-points");
     if (maxPoints !== undefined && maxPoints < 4) throw new UsageError(`--max-points must be at least 4, got ${maxPoints}`);
     if (o.method !== undefined && !["exact", "landmark", "auto"].includes(o.method)) throw new UsageError(`--method must be exact, landmark or auto, got "${o.method}"`);
-    if (o.kind !== undefined && !["probabilities", "logProbabilities", "logits"].includes(o.kind)) throw new UsageError(`--kind must be probabilities, logProbabilities or logits, got "${o.kind}"`);
-    if (o.inputs !== undefined && !/\.npy$/i.test(o.inputs)) throw new UsageError(`--inputs takes a .npy file of the samples ([samples, ...], float32), got "${o.inputs}"`);
+    const f = checkpointFlags(o);
+    if (typeof f === "string") throw new UsageError(f);
+    flags = f;
     landmarks = intOption(o.landmarks, "landmarks");
     if (landmarks !== undefined && landmarks < 4) throw new UsageError(`--landmarks must be at least 4, got ${landmarks}`);
   } catch (e) {
@@ -200,8 +182,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const t0 = Date.now();
   try {
     const report = await buildReport(folder!, {
-      split, dims, maxPoints, runs: o["all-runs"] ? "all" : "ordinary", method: o.method as "auto" | undefined, landmarks, title: o.title, colorBy: o["color-by"], labels: o.labels,
-      array: o.array, inputs: o.inputs === undefined ? undefined : readInputs(o.inputs), kind: o.kind as PredictionKind | undefined, renormalize: o.renormalize,
+      split, dims, maxPoints, runs: o["all-runs"] ? "all" : "ordinary", method: o.method as "auto" | undefined, landmarks, title: o.title, colorBy: o["color-by"], labels: o.labels, checkpoints: flags,
       signal: controller.signal, log, showProgress: !o.quiet && process.stderr.isTTY ? "auto" : false,
       command: ["inpca", ...argv].map((a) => (/^[\w./=:+-]+$/.test(a) ? a : JSON.stringify(a))).join(" "),
     });

@@ -81,6 +81,14 @@ describe("inpca report names flags", () => {
     expect(ok.stderr).toBe("");
     expect(ok.code).toBe(0);
     expect(existsSync(join(tmp, "a.html"))).toBe(true);
+    // inpca plan takes the same flag, and keeps it in the plan for its tasks
+    const work = join(tmp, "two-arrays-work");
+    const p = cli(["plan", join(tmp, "two-arrays"), "--out", work, "--tasks", "1", "--landmarks", "4"]);
+    expect(p.code).toBe(1);
+    expect(p.stderr).toMatch(/several arrays could be the predictions .*; pass --array NAME/);
+    expectNoApiOptions(p.stderr);
+    expect(cli(["plan", join(tmp, "two-arrays"), "--out", work, "--tasks", "1", "--landmarks", "4", "--array", "mine", "-q"]).code).toBe(0);
+    expect(cli(["distances", work, "--task", "0", "-q"]).code).toBe(0);
   });
 
   it.skipIf(!haveOrt)("ONNX checkpoints: without --inputs the error names --inputs FILE.npy; with it they are run", () => {
@@ -110,7 +118,7 @@ describe("inpca report names flags", () => {
     if (existsSync(join(zoo, "manifest.json"))) {
       r = cli(["report", zoo, "--array", "probs", "--out", join(tmp, "z.html")]);
       expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/is a zoo \(manifest\.json\).*array \(--array\) applies to folders of checkpoints only/);
+      expect(r.stderr).toMatch(/is a zoo \(manifest\.json\).*; --array applies to folders of checkpoints only: leave it out/);
     }
   });
 });
