@@ -17,7 +17,7 @@ import { nestedToArray, parseJsonFile, PREDICTION_KEYS } from "./json.js";
 import { loadNpy, loadNpyHeader, type NdArray } from "./npy.js";
 import { loadNpz } from "./npz.js";
 import { loadSafetensorsHeader, loadSafetensorsTensor } from "./safetensors.js";
-import { parametersError, refuseParameters } from "./parameters.js";
+import { looksLikeParameters, parametersError, refuseParameters } from "./parameters.js";
 import { loadTorch, torchTensors, type TorchValue } from "./torch.js";
 
 /** An array read from a file: row-major `data` of `shape`; `dtype` (NumPy's string) or torch `storage` when known. */
@@ -150,10 +150,12 @@ export const ARRAY_FORMATS: readonly ArrayFormat[] = [
     name: "torch", extensions: [".pt", ".pth"], cheapShapes: false,
     open(file, options) {
       const v = loadTorch(file, options);
+      const tensors = torchTensors(v);
       // an optimizer state that holds no tensors yet (never stepped) shows itself by its param_groups only
       const groups = paramGroupPaths(v);
-      if (groups.length) throw parametersError(file, { reason: "a PyTorch optimizer state (param_groups)", examples: groups.slice(0, 3) });
-      return ofRecord(file, torchTensors(v));
+      const evidence = groups.length ? looksLikeParameters([...Object.keys(tensors), ...groups]) : null;
+      if (evidence) throw parametersError(file, evidence);
+      return ofRecord(file, tensors);
     },
   },
 ];

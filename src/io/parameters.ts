@@ -5,13 +5,13 @@
  * loader asks `looksLikeParameters` about a file's array names (and shapes) before picking the predictions, and
  * refuses a parameter file with `parametersError`, which names the route to predictions.
  *
- * The rule (any one is enough):
+ * The rule: a file with an array named like predictions (probs, logits, predictions, outputs, ... as the name
+ * or its last segment) is never parameters (it keeps its predictions beside whatever else); otherwise any one of:
  * 1. a marker of a weights container: a TensorFlow.js `weightsManifest` / `modelTopology`, a Keras
  *    `model_weights/` or `optimizer_weights/` group, a PyTorch optimizer state (`state.<n>.<buffer>`, `param_groups`);
  * 2. arrays named like layer parameters (a path, `.` or `/` separated, ending in weight, bias, running_mean,
- *    running_var, num_batches_tracked, kernel, gamma, beta, moving_mean, ...; `:0` suffixes ignored), and no
- *    array named like predictions (probs, logits, predictions, outputs, ... as the name or its last segment);
- * 3. at least two numbered bare parameter names (W1, b1, w_2, ...) and no prediction-named array;
+ *    running_var, num_batches_tracked, kernel, gamma, beta, moving_mean, ...; `:0` suffixes ignored);
+ * 3. at least two numbered bare parameter names (W1, b1, w_2, ...);
  * 4. positional arrays only (`arr_0`, `arr_1`, ... of `np.savez(path, *weights)`) whose matrices chain like
  *    layers: one's leading size is another's trailing size, with a 1-D array (a bias) as long as a leading size.
  * A file of one unnamed array ("") is never parameters by name: it is judged as predictions (shape, values).
@@ -88,11 +88,12 @@ export function looksLikeParameters(names: readonly string[], shapes: readonly (
     const s = shapes[names.indexOf(n)];
     return s ? `${n} [${s.join(", ")}]` : n;
   };
+  // a file that names its predictions holds them, whatever else it keeps (an optimizer state, the weights)
+  if (names.some(isPredictionName)) return null;
   for (const n of names) {
     const m = marker(n);
     if (m) return { reason: m, examples: names.filter((x) => marker(x) === m).slice(0, 3).map(show) };
   }
-  if (names.some(isPredictionName)) return null;
   const params = names.filter(isParameterName);
   if (params.length > 0) return { reason: "arrays named like layer parameters", examples: params.slice(0, 3).map(show) };
   const numbered = names.filter(isNumberedParameter);

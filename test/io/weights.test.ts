@@ -133,6 +133,14 @@ describe("prediction files still load", () => {
     expect(Array.from(set.labels!)).toEqual([1, 0, 1]);
   });
 
+  it("a torch file of predictions beside the optimizer state (real torch.save) loads its predictions", async () => {
+    const dir = join(fixtures, "not-weights", "probs-and-optimizer");
+    const set = await loadCheckpoints(dir, quiet);
+    expect([set.models, set.samples, set.classes]).toEqual([1, 10, 3]);
+    // but an optimizer buffer asked for by name is not predictions
+    expectWeightsRefusal(await refusal(loadCheckpoints(dir, { ...quiet, array: "optimizer.state.4.exp_avg" })), join(dir, "epoch_2.pt"));
+  });
+
   it("an explicit array is held to the predictions' contract: at least 2 classes, as many samples as labels", async () => {
     const d = join(tmp, "contract");
     mkdirSync(d);
@@ -161,7 +169,7 @@ describe("looksLikeParameters", () => {
 
   it("leaves prediction files alone", () => {
     for (const names of [[""], ["probs"], ["logits", "labels"], ["predictions", "steps"], ["outputs"], ["train.probs", "test.probs"],
-      ["probs", "head.weight"], ["W"], ["arr_0"], ["yh", "epochs"]]) {
+      ["probs", "head.weight"], ["W"], ["arr_0"], ["yh", "epochs"], ["probs", "optimizer.state.0.exp_avg", "optimizer.param_groups"]]) {
       expect(looksLikeParameters(names), names.join(", ")).toBeNull();
     }
     // positional arrays that do not chain: predictions of two splits and labels
