@@ -23,7 +23,14 @@
  *
  * Every problem raises InpcaInputError naming the file: unreadable or malformed files, an empty folder, a shape
  * that differs from the run's first checkpoint, NaN/Inf (with the sample and class), encodings that differ
- * between checkpoints, labels of the wrong length or missing when required. Nothing partial is returned.
+ * between checkpoints, labels of the wrong length or missing when required, options of the wrong type
+ * (`load-options.ts`). Nothing partial is returned.
+ *
+ * Weights are never predictions: a file of model parameters (a state_dict, an optimizer state, Keras HDF5,
+ * safetensors / npz of weights, a TensorFlow.js weights manifest; see `parameters.ts`) is refused with "model
+ * weights, not predictions" and the route to predictions, even when `array` names one of its matrices. An
+ * explicit `array` is held to the predictions' contract like any other: [samples, classes] with at least 2
+ * classes, the same shape in every checkpoint, as many samples as labels, probabilities or finite logits.
  */
 import { InpcaAbortError, InpcaInputError } from "../core/errors.js";
 import { fix } from "../core/fixes.js";

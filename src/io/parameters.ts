@@ -79,13 +79,23 @@ function marker(name: string): string | null {
   return null;
 }
 
+/** Shapes of a file's arrays: `shapes[i]` of `names[i]`, or a function of the name (asked lazily); undefined when unknown. */
+export type ShapesOf = readonly (readonly number[] | undefined)[] | ((name: string) => readonly number[] | undefined);
+
 /**
- * Whether a file whose arrays are `names` (with `shapes[i]` the shape of `names[i]`, or undefined when unknown)
+ * Whether a file whose arrays are `names` (with their `shapes`, used for the positional rule and the message)
  * holds model parameters rather than predictions, by the rule of the module comment; null when it does not.
  */
-export function looksLikeParameters(names: readonly string[], shapes: readonly (readonly number[] | undefined)[] = []): ParameterEvidence | null {
+export function looksLikeParameters(names: readonly string[], shapes: ShapesOf = []): ParameterEvidence | null {
+  const shapeOf = (n: string): readonly number[] | undefined => {
+    try {
+      return typeof shapes === "function" ? shapes(n) : shapes[names.indexOf(n)];
+    } catch {
+      return undefined; // an unreadable header: reading the array reports it
+    }
+  };
   const show = (n: string) => {
-    const s = shapes[names.indexOf(n)];
+    const s = shapeOf(n);
     return s ? `${n} [${s.join(", ")}]` : n;
   };
   // a file that names its predictions holds them, whatever else it keeps (an optimizer state, the weights)
@@ -99,7 +109,7 @@ export function looksLikeParameters(names: readonly string[], shapes: readonly (
   const numbered = names.filter(isNumberedParameter);
   if (numbered.length >= 2) return { reason: "arrays named like layer weights and biases", examples: numbered.slice(0, 3).map(show) };
   if (names.length >= 3 && names.every((n) => /^arr_\d+$/.test(n))) {
-    const known = names.map((n, i) => ({ n, s: shapes[i] })).filter((x): x is { n: string; s: readonly number[] } => x.s !== undefined);
+    const known = names.map((n) => ({ n, s: shapeOf(n) })).filter((x): x is { n: string; s: readonly number[] } => x.s !== undefined);
     const mats = known.filter((x) => x.s.length >= 2);
     const vecs = known.filter((x) => x.s.length === 1);
     for (const a of mats) {
@@ -131,14 +141,7 @@ export function parametersError(file: string, evidence: ParameterEvidence): Inpc
  * caller chose) is itself a parameter's name. `shape(name)` gives shapes for the messages and the positional rule.
  */
 export function refuseParameters(file: string, names: readonly string[], shape?: (name: string) => readonly number[] | undefined, array?: string): void {
-  const shapes = names.map((n) => {
-    try {
-      return shape?.(n);
-    } catch {
-      return undefined; // an unreadable header: reading the array reports it
-    }
-  });
-  const evidence = looksLikeParameters(names, shapes);
+  const evidence = looksLikeParameters(names, shape ?? []);
   if (evidence) throw parametersError(file, evidence);
   if (array !== undefined && (isParameterName(array) || isNumberedParameter(array))) {
     throw parametersError(file, { reason: `the array asked for is named like a layer parameter`, examples: [array] });
