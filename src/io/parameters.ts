@@ -10,7 +10,8 @@
  * 1. a marker of a weights container: a TensorFlow.js `weightsManifest` / `modelTopology`, a Keras
  *    `model_weights/` or `optimizer_weights/` group, a PyTorch optimizer state (`state.<n>.<buffer>`, `param_groups`);
  * 2. arrays named like layer parameters (a path, `.` or `/` separated, ending in weight, bias, running_mean,
- *    running_var, num_batches_tracked, kernel, gamma, beta, moving_mean, ...; `:0` suffixes ignored);
+ *    running_var, num_batches_tracked, kernel, gamma, beta, moving_mean, ..., or in an optimizer buffer: exp_avg,
+ *    momentum_buffer, ...; `:0` suffixes ignored);
  * 3. at least two numbered bare parameter names (W1, b1, w_2, ...);
  * 4. positional arrays only (`arr_0`, `arr_1`, ... of `np.savez(path, *weights)`) whose matrices chain like
  *    layers: one's leading size is another's trailing size, with a 1-D array (a bias) as long as a leading size.

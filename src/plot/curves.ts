@@ -81,9 +81,11 @@ function runLines(meta: readonly ModelPoint[], xs: number[], ys: number[], g: Gr
 }
 
 /**
- * Progress (default the `lambda` field, or values such as `ip.geodesicProgress(set)`), error or loss against epoch
- * (or step) per run, coloured and grouped by `colorBy`: the "larger is faster" figure. Reference rows
- * (geodesic, P0, P*) are left out.
+ * Progress, error or loss against epoch (or step) per run, coloured and grouped by `colorBy`: the "larger is
+ * faster" figure. `source`: metadata rows (M), or a PredictionSet [M, S, C]; y defaults to the `lambda` field,
+ * else, for a PredictionSet with labels, λ* computed here (`geodesicProgress(source)`, M values in [0, 1]).
+ * Reference rows (geodesic, P0, P*) are left out. Throws InpcaInputError, saying what to pass, when there is no
+ * y to take or compute, or when no model point has both an x and a y (nothing to draw).
  */
 export function progressCurves(source: MetaSource | PredictionSet, options: ProgressCurveOptions = {}): Figure {
   const meta = metaOf(source);
