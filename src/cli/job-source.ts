@@ -13,6 +13,7 @@ import { arrayFormatOf } from "../io/formats.js";
 import { hdf5Source } from "../io/hdf5-source.js";
 import { zooSource } from "../io/zoo-source.js";
 import type { PlanSource, SourceSpec } from "./plan-file.js";
+import { givenFlags, loaderOptions, type CheckpointFlags } from "./checkpoint-flags.js";
 
 /** A mistake on the command line: printed with the usage text, exit code 2. */
 export class JobUsageError extends Error {}
@@ -21,19 +22,25 @@ export class JobUsageError extends Error {}
 export async function openSource(source: SourceSpec): Promise<PredictionSource> {
   if (source.kind === "zoo") return zooSource(source.dir, source.split);
   if (source.kind === "hdf5") return hdf5Source(source.file, source.dataset);
-  return checkpointSource(source.dir, { split: source.split, log: false });
+  return checkpointSource(source.dir, { ...loaderOptions(source.flags ?? {}), split: source.split, log: false });
 }
 
-/** What SOURCE on the command line is: a zoo (manifest.json), an HDF5 file (needs --dataset), or checkpoints. */
-export function sourceSpec(path: string, split: string | undefined, dataset: string | undefined): SourceSpec {
+/**
+ * What SOURCE on the command line is: a zoo (manifest.json), an HDF5 file (needs --dataset), or checkpoints (read
+ * with the checkpoint flags, which the other kinds refuse).
+ */
+export function sourceSpec(path: string, split: string | undefined, dataset: string | undefined, flags: CheckpointFlags = {}): SourceSpec {
   const st = statSync(path, { throwIfNoEntry: false });
   if (!st) throw new InpcaInputError("no such file or folder", { file: path });
+  const given = givenFlags(flags);
+  const checkpoints = !(arrayFormatOf(path)?.name === "hdf5" && st.isFile()) && !existsSync(join(path, "manifest.json"));
+  if (given.length && !checkpoints) throw new JobUsageError(`${given.join(", ")}: for a folder of checkpoints only; ${path} is ${existsSync(join(path, "manifest.json")) ? "a zoo" : "an HDF5 file (name its dataset with --dataset)"}`);
   if (arrayFormatOf(path)?.name === "hdf5" && st.isFile()) {
     if (!dataset) throw new JobUsageError(`${path} is an HDF5 file: name the dataset [model-points, samples, classes] with --dataset`);
     return { kind: "hdf5", file: path, dataset };
   }
   if (existsSync(join(path, "manifest.json"))) return { kind: "zoo", dir: path, split: split ?? "train" };
-  return { kind: "checkpoints", dir: path, ...(split ? { split } : {}) };
+  return { kind: "checkpoints", dir: path, ...(split ? { split } : {}), ...(given.length ? { flags } : {}) };
 }
 
 /**

@@ -19,6 +19,7 @@ import { blockStore } from "../io/block-store.js";
 import { saveEmbedding } from "../io/embedding-files.js";
 import { exactIdentity } from "../io/exact-inpca.js";
 import { reportPage } from "./job-page.js";
+import type { CheckpointFlags } from "./checkpoint-flags.js";
 import { checkSameSource, checkWorkFolder, clearWork, openSource, sourceSpec } from "./job-source.js";
 import { EXACT_PLAN_FORMAT, exactPlanId, PLAN_VERSION, readPlan, type ExactPlanFile } from "./plan-file.js";
 
@@ -27,6 +28,8 @@ export interface ExactPlanOptions {
   tasks: number;
   split?: string;
   dataset?: string;
+  /** How a folder of checkpoints is read (the checkpoint flags). */
+  flags?: CheckpointFlags;
   block?: number;
   dims?: number;
   samples?: number;
@@ -51,7 +54,7 @@ function exactParts(p: ExactPlanFile, src: PredictionSource, work: string): { gr
  */
 export async function planExactJob(source: string, work: string, o: ExactPlanOptions, log: (l: string) => void): Promise<void> {
   checkWorkFolder(work);
-  const spec = sourceSpec(source, o.split, o.dataset);
+  const spec = sourceSpec(source, o.split, o.dataset, o.flags);
   const src = await openSource(spec);
   const grid = blockGrid(src.models, Math.min(src.models, o.block ?? 2000));
   const tasks = blockTasks(grid, o.tasks);

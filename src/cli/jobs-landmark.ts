@@ -23,6 +23,7 @@ import { sampleSubset } from "../geometry/subsample.js";
 import { removeStaleTemps, writeFileAtomic } from "../io/atomic.js";
 import { saveEmbedding } from "../io/embedding-files.js";
 import { reportPage } from "./job-page.js";
+import type { CheckpointFlags } from "./checkpoint-flags.js";
 import { checkSameSource, checkWorkFolder, clearWork, openSource, sourceSpec } from "./job-source.js";
 import { landmarkPlanId, PLAN_FORMAT, PLAN_VERSION, readPlan, type LandmarkPlanFile } from "./plan-file.js";
 import { readResult, writeResult, type TaskResult } from "./task-results.js";
@@ -32,6 +33,8 @@ export interface LandmarkPlanOptions {
   tasks: number;
   split?: string;
   dataset?: string;
+  /** How a folder of checkpoints is read (the checkpoint flags). */
+  flags?: CheckpointFlags;
   landmarks?: number;
   dims?: number;
   samples?: number;
@@ -57,7 +60,7 @@ function splitRows(M: number, tasks: number): [number, number][] {
 export async function planLandmarkJob(source: string, work: string, o: LandmarkPlanOptions, log: (l: string) => void): Promise<void> {
   const t0 = Date.now();
   checkWorkFolder(work);
-  const spec = sourceSpec(source, o.split, o.dataset);
+  const spec = sourceSpec(source, o.split, o.dataset, o.flags);
   const src = await openSource(spec);
   if (o.tasks > src.models) throw new InpcaInputError(`${o.tasks} tasks for ${src.models} model-points; use at most one task per model-point`);
   const L = o.landmarks ?? Math.min(2000, src.models);

@@ -15,7 +15,9 @@ import { InpcaAbortError, InpcaInputError } from "../core/errors.js";
 import { flag, integer, memory, oneOf, type Rule } from "../core/options.js";
 import type { LandmarkSelection } from "../geometry/landmark.js";
 import type { Precision } from "../geometry/pairwise/engine.js";
+import { forCommandLine } from "../core/fixes.js";
 import { describeOsError } from "../io/atomic.js";
+import { CHECKPOINT_FLAG_OPTIONS, CHECKPOINT_FLAGS_USAGE, checkpointFlags } from "./checkpoint-flags.js";
 import { exactDistances, exactEmbed, planExactJob } from "./jobs-exact.js";
 import { landmarkDistances, landmarkEmbed, planLandmarkJob } from "./jobs-landmark.js";
 import { JobUsageError } from "./job-source.js";
@@ -38,6 +40,11 @@ distances task computes its model-points' distances to the landmarks (task 0 als
 own matrix), skips itself when already done and writes atomically; embed checks every task, runs
 the landmark InPCA and writes DIR/coords.npy and DIR/embedding.json (ip.loadEmbedding reads them),
 and with --report a self-contained HTML page of the 3-D embedding and its explained stress.
+
+plan reads a folder of checkpoints as inpca report does, with the same flags (kept in the plan, so
+every task reads the same way):
+${CHECKPOINT_FLAGS_USAGE}
+  --labels FILE         labels of the samples
 
 With --exact, plan splits the upper triangle of the full M×M distance matrix into blocks of
 B×B model-points (default 2000) and the blocks into N tasks; each distances task writes its
@@ -76,7 +83,7 @@ export async function jobsMain(argv: readonly string[], err: (line: string) => v
         landmarks: { type: "string" }, dims: { type: "string" }, samples: { type: "string" }, seed: { type: "string" },
         select: { type: "string" }, precision: { type: "string" }, dataset: { type: "string" }, report: { type: "string" },
         exact: { type: "boolean" }, block: { type: "string" }, memory: { type: "string" }, fresh: { type: "boolean" },
-        quiet: { type: "boolean", short: "q" },
+        quiet: { type: "boolean", short: "q" }, ...CHECKPOINT_FLAG_OPTIONS,
       },
     });
   } catch (e) {
@@ -90,10 +97,12 @@ export async function jobsMain(argv: readonly string[], err: (line: string) => v
     const folder = resolve(positionals[0]!);
     if (command === "plan") {
       if (!o.out) throw new JobUsageError("--out WORK is required");
+      const flags = checkpointFlags(o);
+      if (typeof flags === "string") throw new JobUsageError(flags);
       const tasks = flagValue<number>(o, "tasks");
       if (tasks === undefined) throw new JobUsageError("--tasks N is required");
       const common = {
-        tasks, split: o.split, dataset: o.dataset, dims: flagValue<number>(o, "dims"), samples: flagValue<number>(o, "samples"),
+        tasks, split: o.split, dataset: o.dataset, flags, dims: flagValue<number>(o, "dims"), samples: flagValue<number>(o, "samples"),
         seed: flagValue<number>(o, "seed"), precision: flagValue<Precision>(o, "precision"), fresh: o.fresh === true,
       };
       if (o.memory !== undefined) throw new JobUsageError("--memory is for embed");
@@ -134,7 +143,7 @@ export async function jobsMain(argv: readonly string[], err: (line: string) => v
       return 2;
     }
     if (e instanceof InpcaInputError) {
-      err(`inpca ${command}: ${e.message}`);
+      err(`inpca ${command}: ${forCommandLine(e.message)}`);
       return 1;
     }
     if (e instanceof InpcaAbortError) {

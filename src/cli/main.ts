@@ -9,6 +9,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { InpcaAbortError, InpcaInputError } from "../core/errors.js";
+import { forCommandLine } from "../core/fixes.js";
 import { flag, integer, oneOf, type Rule } from "../core/options.js";
 import { formatSeconds } from "../core/progress.js";
 import { shutdownPool } from "../geometry/pairwise/pool.js";
@@ -16,6 +17,7 @@ import { describeOsError, writeFileAtomic } from "../io/atomic.js";
 import { defaultPython, kernelTransportProblem, registerKernel, tslabProject } from "./kernel.js";
 import { buildReport, EXACT_LIMIT, type ReportSplit } from "./report.js";
 import { jobsMain, JOBS_USAGE } from "./jobs.js";
+import { CHECKPOINT_FLAG_OPTIONS, CHECKPOINT_FLAGS_USAGE, checkpointFlags, type CheckpointFlags } from "./checkpoint-flags.js";
 
 const VERSION = "0.1.0";
 
@@ -52,6 +54,7 @@ Options:
   --title TEXT          page title (default "InPCA report: <folder name>")
   --color-by FIELD      colour runs by a configuration field (default arch, else run)
   --labels FILE         labels of the samples (.npy, .npz, .json, .safetensors, .h5)
+${CHECKPOINT_FLAGS_USAGE}
   --quiet, -q           no progress on stderr
   --help, -h            this text
   --version             the inpca version
@@ -103,7 +106,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         landmarks: { type: "string" },
         title: { type: "string" },
         "color-by": { type: "string" },
-        labels: { type: "string" },
+        ...CHECKPOINT_FLAG_OPTIONS,
         python: { type: "string" },
         prefix: { type: "string" },
         user: { type: "boolean" },
@@ -152,6 +155,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let dims: number | undefined;
   let maxPoints: number | undefined;
   let landmarks: number | undefined;
+  let flags: CheckpointFlags = {};
   try {
     if (folder === undefined) throw new UsageError("inpca report needs a folder: a zoo (manifest.json) or a folder of checkpoint predictions");
     if (extra.length) throw new UsageError(`one folder only; also given: ${extra.join(" ")}`);
@@ -159,6 +163,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     dims = flagOf<number>(o.dims, integer(3), "dims");
     maxPoints = flagOf<number>(o["max-points"], integer(4), "max-points");
     flagOf(o.method, oneOf("exact", "landmark", "auto"), "method");
+    const f = checkpointFlags(o);
+    if (typeof f === "string") throw new UsageError(f);
+    flags = f;
     landmarks = flagOf<number>(o.landmarks, integer(4), "landmarks");
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
@@ -180,7 +187,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const t0 = Date.now();
   try {
     const report = await buildReport(folder!, {
-      split, dims, maxPoints, runs: o["all-runs"] ? "all" : "ordinary", method: o.method as "auto" | undefined, landmarks, title: o.title, colorBy: o["color-by"], labels: o.labels,
+      split, dims, maxPoints, runs: o["all-runs"] ? "all" : "ordinary", method: o.method as "auto" | undefined, landmarks, title: o.title, colorBy: o["color-by"], labels: o.labels, checkpoints: flags,
       signal: controller.signal, log, showProgress: !o.quiet && process.stderr.isTTY ? "auto" : false,
       command: ["inpca", ...argv].map((a) => (/^[\w./=:+-]+$/.test(a) ? a : JSON.stringify(a))).join(" "),
     });
@@ -201,7 +208,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 130;
     }
     if (e instanceof InpcaInputError) {
-      err(`inpca: ${e.message}`);
+      err(`inpca: ${forCommandLine(e.message)}`);
       return 1;
     }
     // an OS error (a full disk, a read-only folder, a missing file) is one line naming the path, not a trace

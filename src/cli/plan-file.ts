@@ -10,6 +10,7 @@ import { InpcaInputError } from "../core/errors.js";
 import { digestIndices, digestJson } from "../core/fingerprint.js";
 import { arrayOf, digest, ensure, integer, nullable, object, oneOf, optional, string, validate, type Place, type Rule } from "../core/options.js";
 import { parseJsonChecked } from "../io/json-depth.js";
+import type { CheckpointFlags } from "./checkpoint-flags.js";
 
 export const PLAN_FORMAT = "inpca-landmark-plan";
 export const EXACT_PLAN_FORMAT = "inpca-exact-plan";
@@ -19,7 +20,7 @@ export const PLAN_VERSION = 2;
 const MAX_PLAN_BYTES = 512 * 2 ** 20;
 
 /** Where the model-points come from, as each task opens it again. */
-export type SourceSpec = { kind: "zoo"; dir: string; split: string } | { kind: "checkpoints"; dir: string; split?: string } | { kind: "hdf5"; file: string; dataset: string };
+export type SourceSpec = { kind: "zoo"; dir: string; split: string } | { kind: "checkpoints"; dir: string; split?: string; flags?: CheckpointFlags } | { kind: "hdf5"; file: string; dataset: string };
 
 /** What every plan records of its source besides the spec: shape, stamp and digests of its model-points and labels. */
 export interface PlanSource {
@@ -90,7 +91,10 @@ const EXACT_RULE: Rule = object({
 });
 const SPEC_RULES: Record<string, Rule> = {
   zoo: object({ dir: string(/./, "a path"), split: string(/./, "a split name") }),
-  checkpoints: object({ dir: string(/./, "a path"), split: optional(string()) }),
+  checkpoints: object({
+    dir: string(/./, "a path"), split: optional(string()),
+    flags: optional(object({ array: optional(string()), inputs: optional(string()), kind: optional(oneOf("probabilities", "logProbabilities", "logits")), renormalize: optional(oneOf(true)), labels: optional(string()) })),
+  }),
   hdf5: object({ file: string(/./, "a path"), dataset: string(/./, "a dataset name") }),
 };
 

@@ -23,6 +23,7 @@ import { geodesicProgress } from "../geometry/geodesic-progress.js";
 import { isDir } from "../io/checkpoint-walk.js";
 import { discoverCheckpoints, findLabelsFile, loadCheckpoints } from "../io/checkpoints.js";
 import { coordinatesBlock, coordinatesHtml, DOWNLOAD_SCRIPT } from "./report-downloads.js";
+import { givenFlags, loaderOptions, type CheckpointFlags } from "./checkpoint-flags.js";
 import { loadZoo, type ZooRun } from "../io/zoo.js";
 import { scatter } from "../plot/charts.js";
 import { progressCurves } from "../plot/curves.js";
@@ -62,6 +63,8 @@ export interface ReportOptions {
   colorBy?: string;
   /** Labels file for a checkpoint folder (default: found next to the checkpoints or in the folder given). */
   labels?: string;
+  /** How a folder of checkpoints is read: --array, --inputs, --kind, --renormalize (see checkpoint-flags.ts). */
+  checkpoints?: CheckpointFlags;
   /** Points on the ignorance→truth geodesic (default 100). */
   geodesicPoints?: number;
   /** Stops loading and the distance computations (InpcaAbortError). */
@@ -318,6 +321,8 @@ const SPLIT_FOLDERS = ["train", "test"];
 async function load(folder: string, options: ReportOptions, log: (line: string) => void): Promise<Loaded> {
   const source = folder;
   if (existsSync(join(folder, "manifest.json"))) {
+    const given = givenFlags(options.checkpoints ?? {}).filter((f) => f !== "--labels"); // a zoo's labels are in it; --labels was always ignored there
+    if (given.length) throw new InpcaInputError(`is a zoo (manifest.json), whose predictions are stored as probabilities; ${given.join(", ")} ${given.length === 1 ? "applies" : "apply"} to folders of checkpoints only: leave ${given.length === 1 ? "it" : "them"} out`, { file: folder });
     log(`loading zoo ${folder}`);
     const zoo = loadZoo(folder);
     const available = zoo.splits;
@@ -367,14 +372,14 @@ async function load(folder: string, options: ReportOptions, log: (line: string) 
   if (splitDirs.length === 0) notes.push("One set of predictions (no train/ and test/ sub-folders): shown as “train”.");
   for (const { split, dir } of perSplit.filter((p) => chosen.includes(p.split))) {
     // the loader's own discovery: a run folder, a folder of run folders, or of checkpoint folders
-    const found = discoverCheckpoints(dir);
+    const found = discoverCheckpoints(dir, { array: options.checkpoints?.array, split });
     const count = found.reduce((a, r) => a + r.checkpoints.length, 0);
     log(`loading ${split}: ${fmtInt(count)} checkpoints of ${found.length} run${found.length === 1 ? "" : "s"} from ${dir}`);
     // labels: given, else where loadCheckpoints looks (beside the checkpoints, a labels/ folder, the folder
     // above), else in the folder given when the splits are its train/ and test/ sub-folders
     let labels: string | undefined = options.labels;
     if (labels === undefined && !found.some((r) => findLabelsFile(r.dir, split) ?? findLabelsFile(dirname(r.dir), split))) labels = findLabelsFile(folder, split) ?? undefined;
-    const set = await loadCheckpoints(dir, { split, labels, signal: options.signal, log: false });
+    const set = await loadCheckpoints(dir, { ...loaderOptions(options.checkpoints ?? {}), split, labels, signal: options.signal, log: false });
     if (!set.labels) notes.push(`${split}: no labels found (looked for labels.${split}.npy, labels.npy, … next to the checkpoints and in ${dir}, and for labels/targets arrays inside the files; --labels FILE gives them): the geodesic, P₀/P*, progress λ* and errors are left out.`);
     sets.set(split, set);
   }

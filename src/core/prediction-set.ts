@@ -6,6 +6,7 @@
  * Storage: one flat row-major Float32Array `probs` of length M·S·C; element (m, n, c) is at (m·S + n)·C + c.
  */
 import { InpcaInputError } from "./errors.js";
+import { fix } from "./fixes.js";
 import { checkedIntegers } from "./integers.js";
 import { errorAndLoss, firstBadRow, FULL_PRECISION_TOLERANCE } from "./rows.js";
 import { describePoint, rowsByRun, type ModelPoint } from "./meta.js";
@@ -545,6 +546,6 @@ function validateProbabilities(probs: Float32Array, M: number, S: number, C: num
   if (!bad) return;
   if (bad.sum === undefined) throw badValue(where, meta, bad.row, S, bad.cls!, bad.value!);
   throw new InpcaInputError(
-    `${where}${describePoint(meta, Math.floor(bad.row / S))}, sample ${bad.row % S}: probabilities sum to ${bad.sum.toPrecision(6)}, not 1 (tolerance ${tol}; pass renormalize: true to divide by the sum, or kind "logits" if these are logits)`,
+    `${where}${describePoint(meta, Math.floor(bad.row / S))}, sample ${bad.row % S}: probabilities sum to ${bad.sum.toPrecision(6)}, not 1 (tolerance ${tol}; pass ${fix("renormalize")} to divide by the sum, or ${fix("kind")} if these are logits)`,
   );
 }

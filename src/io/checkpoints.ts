@@ -23,9 +23,17 @@
  *
  * Every problem raises InpcaInputError naming the file: unreadable or malformed files, an empty folder, a shape
  * that differs from the run's first checkpoint, NaN/Inf (with the sample and class), encodings that differ
- * between checkpoints, labels of the wrong length or missing when required. Nothing partial is returned.
+ * between checkpoints, labels of the wrong length or missing when required, options of the wrong type
+ * (`load-options.ts`). Nothing partial is returned.
+ *
+ * Weights are never predictions: a file of model parameters (a state_dict, an optimizer state, Keras HDF5,
+ * safetensors / npz of weights, a TensorFlow.js weights manifest; see `parameters.ts`) is refused with "model
+ * weights, not predictions" and the route to predictions, even when `array` names one of its matrices. An
+ * explicit `array` is held to the predictions' contract like any other: [samples, classes] with at least 2
+ * classes, the same shape in every checkpoint, as many samples as labels, probabilities or finite logits.
  */
 import { InpcaAbortError, InpcaInputError } from "../core/errors.js";
+import { fix } from "../core/fixes.js";
 import { errorAndLoss, sumTolerance } from "../core/rows.js";
 import type { ModelPoint } from "../core/meta.js";
 import { PredictionSet, type PredictionKind } from "../core/prediction-set.js";
@@ -33,6 +41,7 @@ import { discoverCheckpoints, type DiscoveredCheckpoint, type DiscoveredRun, typ
 import { arrayFormatOf, arraySource, pickPredictionArray, type FileArray } from "./formats.js";
 import { hdf5Ready } from "./hdf5.js";
 import { guessPredictionKind } from "./kind.js";
+import { checkLoadOptions } from "./load-options.js";
 import { innerLabels, resolveLabels, type FoundLabels } from "./labels-file.js";
 import { evaluateOnnxCheckpoint, type OnnxInputs } from "./onnx.js";
 import { readRunFileRow, type RawCheckpoint, type RunFileCache } from "./run-files.js";
@@ -149,6 +158,7 @@ export interface CheckpointReader {
  * up front and checkpoint 0 read (for S and C). `loadCheckpoints` reads them all; `checkpointSource` by rows.
  */
 export async function checkpointReader(dirOrGlob: string | readonly string[], options: LoadCheckpointsOptions = {}): Promise<CheckpointReader> {
+  checkLoadOptions(dirOrGlob, options);
   // h5wasm loads asynchronously; with it ready, discovery can tell HDF5 run files from checkpoint files
   await hdf5Ready().catch(() => false);
   const runs = discoverCheckpoints(dirOrGlob, options);
@@ -189,7 +199,7 @@ export async function checkpointReader(dirOrGlob: string | readonly string[], op
     if (!kind) {
       kind = guessPredictionKind(raw.array.data, C, where, options.renormalize === true);
       if (firstKind && firstKind.kind !== kind) {
-        throw new InpcaInputError(`holds ${describeKind(kind)} but ${firstKind.file} holds ${describeKind(firstKind.kind)}; pass options.kind if that is wrong`, { file: where });
+        throw new InpcaInputError(`holds ${describeKind(kind)} but ${firstKind.file} holds ${describeKind(firstKind.kind)}; pass ${fix("kind")} if that is wrong`, { file: where });
       }
       firstKind ??= { kind, file: where };
     }
@@ -228,7 +238,7 @@ async function readCheckpoint(c: DiscoveredCheckpoint, options: LoadCheckpointsO
   const file = c.file;
   if (c.format === "onnx") {
     if (options.inputs === undefined) {
-      throw new InpcaInputError("is an ONNX model: loading it means running it, so pass options.inputs (the samples to evaluate it on, { data: Float32Array, shape })", { file });
+      throw new InpcaInputError(`is an ONNX model: loading it means running it, so pass ${fix("inputs")}`, { file });
     }
     return { array: await evaluateOnnxCheckpoint(file, options.inputs as OnnxInputs, options.array), source: file };
   }
@@ -245,8 +255,9 @@ async function readCheckpoint(c: DiscoveredCheckpoint, options: LoadCheckpointsO
 }
 
 function matrixShape(shape: number[], where: string): [number, number] {
-  if (shape.length === 2) return [shape[0]!, shape[1]!];
-  if (shape.length === 3 && shape[0] === 1) return [shape[1]!, shape[2]!];
+  const m = shape.length === 2 ? [shape[0]!, shape[1]!] : shape.length === 3 && shape[0] === 1 ? [shape[1]!, shape[2]!] : null;
+  if (m && m[1]! < 2) throw new InpcaInputError(`array of shape [${shape.join(", ")}] has ${m[1]} class${m[1] === 1 ? "" : "es"}; predictions are [samples, classes] with at least 2 classes (probabilities or logits); if another array holds them, pass ${fix("array")}`, { file: where });
+  if (m) return m as [number, number];
   const hint = shape.length === 3 ? ` (${shape[0]} checkpoints in one array? load it with PredictionSet.from(kind, data, shape) instead)` : "";
   throw new InpcaInputError(`array of shape [${shape.join(", ")}]; a checkpoint must be [samples, classes]${hint}`, { file: where });
 }
@@ -286,7 +297,7 @@ function fillErrorAndLoss(probs: Float32Array, labels: Int32Array, meta: ModelPo
  */
 async function evaluateTfjs(folder: string, options: LoadCheckpointsOptions): Promise<FileArray> {
   if (options.inputs === undefined) {
-    throw new InpcaInputError("is a TensorFlow.js LayersModel checkpoint (model.json): loading it means running the model, so pass options.inputs (the samples to evaluate it on)", { file: folder });
+    throw new InpcaInputError(`is a TensorFlow.js LayersModel checkpoint (model.json): loading it means running the model, so pass ${fix("inputs")}`, { file: folder });
   }
   const evaluate = evaluators.get("tfjs");
   if (!evaluate) {

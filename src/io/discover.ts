@@ -9,6 +9,7 @@ import { InpcaInputError } from "../core/errors.js";
 import type { ConfigValue } from "../core/meta.js";
 import { keyValues, naturalCompare, parseName, stripExt } from "./checkpoint-names.js";
 import { collect, type CheckpointFormat, type Item } from "./checkpoint-walk.js";
+import { checkLoadOptions } from "./load-options.js";
 import { runFileCheckpoints, runFileRows } from "./run-files.js";
 import { readCheckpointSidecar, readRunSidecar, type RunSidecar } from "./sidecars.js";
 
@@ -67,6 +68,7 @@ export interface DiscoverOptions {
  * reading any array. Useful to check what `loadCheckpoints` will load.
  */
 export function discoverCheckpoints(dirOrGlob: string | readonly string[], options: DiscoverOptions = {}): DiscoveredRun[] {
+  checkLoadOptions(dirOrGlob, options);
   const items = collect(dirOrGlob);
   for (const it of items) it.rows = runFileRows(it, options);
   // group by run folder and by the configuration embedded in the file name; a run file is a run of its own

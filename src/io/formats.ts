@@ -11,12 +11,14 @@
 import { existsSync, statSync } from "node:fs";
 import { extname } from "node:path";
 import { InpcaInputError } from "../core/errors.js";
+import { fix } from "../core/fixes.js";
 import { hdf5Ready, openHdf5Sync } from "./hdf5.js";
 import { nestedToArray, parseJsonFile, PREDICTION_KEYS } from "./json.js";
 import { loadNpy, loadNpyHeader, type NdArray } from "./npy.js";
 import { loadNpz } from "./npz.js";
 import { loadSafetensorsHeader, loadSafetensorsTensor } from "./safetensors.js";
-import { loadTorch, torchTensors } from "./torch.js";
+import { looksLikeParameters, parametersError, refuseParameters } from "./parameters.js";
+import { loadTorch, torchTensors, type TorchValue } from "./torch.js";
 
 /** An array read from a file: row-major `data` of `shape`; `dtype` (NumPy's string) or torch `storage` when known. */
 export interface FileArray {
@@ -72,6 +74,22 @@ function jsonShape(v: unknown): number[] {
   return shape;
 }
 
+/** The weight names of a TensorFlow.js weights manifest (`[{ paths, weights: [{ name, shape }] }]`), or null. */
+function tfjsManifestWeights(v: unknown[]): string[] | null {
+  const first = v[0] as { paths?: unknown; weights?: unknown } | null | undefined;
+  if (!first || typeof first !== "object" || !Array.isArray(first.paths) || !Array.isArray(first.weights)) return null;
+  return (first.weights as { name?: unknown }[]).map((w) => String(w?.name ?? "?"));
+}
+
+/** Paths (`param_groups`, `optimizer.param_groups`) of the `param_groups` lists of optimizer states in a torch value. */
+function paramGroupPaths(v: TorchValue, prefix = "", depth = 0): string[] {
+  if (v === null || typeof v !== "object" || Array.isArray(v) || "storage" in v || depth > 3) return [];
+  return Object.entries(v).flatMap(([k, x]) => {
+    const path = prefix ? `${prefix}.${k}` : k;
+    return k === "param_groups" && Array.isArray(x) ? [path] : paramGroupPaths(x as TorchValue, path, depth + 1);
+  });
+}
+
 /** Every array-file format, in the order their extensions are listed in messages. */
 export const ARRAY_FORMATS: readonly ArrayFormat[] = [
   {
@@ -112,6 +130,8 @@ export const ARRAY_FORMATS: readonly ArrayFormat[] = [
     open(file) {
       const v = parseJsonFile(file);
       if (Array.isArray(v)) {
+        const manifest = tfjsManifestWeights(v);
+        if (manifest) throw parametersError(file, { reason: "a TensorFlow.js weights manifest", examples: manifest.slice(0, 3) });
         return bare(file, () => jsonShape(v), () => nestedToArray(v, file));
       }
       if (v === null || typeof v !== "object") throw new InpcaInputError("expected an array or an object of arrays", { file });
@@ -129,8 +149,13 @@ export const ARRAY_FORMATS: readonly ArrayFormat[] = [
   {
     name: "torch", extensions: [".pt", ".pth"], cheapShapes: false,
     open(file, options) {
-      const t = torchTensors(loadTorch(file, options));
-      return ofRecord(file, t);
+      const v = loadTorch(file, options);
+      const tensors = torchTensors(v);
+      // an optimizer state that holds no tensors yet (never stepped) shows itself by its param_groups only
+      const groups = paramGroupPaths(v);
+      const evidence = groups.length ? looksLikeParameters([...Object.keys(tensors), ...groups]) : null;
+      if (evidence) throw parametersError(file, evidence);
+      return ofRecord(file, tensors);
     },
   },
 ];
@@ -169,15 +194,18 @@ export function isLabelName(n: string, split?: string): boolean {
 }
 
 /**
- * The prediction array among a file's arrays: `array` when given; else the split's own (`train`, `train_probs`,
+ * The prediction array among a file's arrays. A file whose arrays look like model parameters (see
+ * `parameters.ts`), or an `array` named like a parameter, is refused ("model weights, not predictions"). Then:
+ * `array` when given; else the split's own (`train`, `train_probs`,
  * `probs_train`, ...), else the usual prediction names (probs, logits, ...), else the only [samples, classes] or
  * [checkpoints, samples, classes] array that is not labels. A file of one bare array gives "".
  */
 export function pickPredictionArray(f: Pick<ArrayFile, "file" | "names" | "shape">, options: { array?: string; split?: string } = {}): string {
   const { names, file } = f;
   if (names.length === 1 && names[0] === "") return "";
+  refuseParameters(file, names, (n) => f.shape(n), options.array);
   if (options.array !== undefined) {
-    if (!names.includes(options.array)) throw new InpcaInputError(`no array "${options.array}" (arrays: ${names.join(", ") || "none"})`, { file });
+    if (!names.includes(options.array)) throw new InpcaInputError(`no array "${options.array}" (arrays: ${names.join(", ") || "none"}); pass ${fix("array")}`, { file });
     return options.array;
   }
   const keys = [...PREDICTION_KEYS, "probabilities", "softmax", "outputs", "output", "yhat", "yh"];
@@ -187,7 +215,7 @@ export function pickPredictionArray(f: Pick<ArrayFile, "file" | "names" | "shape
   const candidates = names.filter((n) => !isLabelName(n, split) && (f.shape(n).length === 2 || f.shape(n).length === 3));
   if (candidates.length === 1) return candidates[0]!;
   if (candidates.length === 0) throw new InpcaInputError(`no [samples, classes] array among: ${names.join(", ") || "none"}`, { file });
-  throw new InpcaInputError(`several arrays could be the predictions (${candidates.join(", ")}); pass options.array`, { file });
+  throw new InpcaInputError(`several arrays could be the predictions (${candidates.join(", ")}); pass ${fix("array")}`, { file });
 }
 
 /**

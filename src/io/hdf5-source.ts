@@ -10,6 +10,7 @@ import { PredictionSet } from "../core/prediction-set.js";
 import { firstBadRow, sumTolerance } from "../core/rows.js";
 import { checkRows, chunkFloats, type PredictionSource } from "../core/source.js";
 import { openHdf5, type Hdf5File } from "./hdf5.js";
+import { refuseParameters } from "./parameters.js";
 
 /** Options of `hdf5Source`. */
 export interface Hdf5SourceOptions {
@@ -28,11 +29,13 @@ export type Hdf5Source = PredictionSource & { close(): void };
 
 /**
  * Opens `dataset` of the HDF5 file at `path` as a source (the file stays open until `close()`). Throws
- * InpcaInputError naming the file when the dataset is not three-dimensional floats or the labels do not fit.
+ * InpcaInputError naming the file when it holds model weights (a Keras file, parameter-named datasets, or
+ * `dataset` named like a parameter), when the dataset is not three-dimensional floats or the labels do not fit.
  */
 export async function hdf5Source(path: string, dataset: string, options: Hdf5SourceOptions = {}): Promise<Hdf5Source> {
   const file: Hdf5File = await openHdf5(path);
   try {
+    refuseParameters(path, file.datasets(), (n) => file.info(n).shape, dataset);
     const info = file.info(dataset);
     if (info.shape.length !== 3) throw new InpcaInputError(`dataset "${dataset}" has shape (${info.shape.join(", ")}); expected [model-points, samples, classes]`, { file: path });
     if (!/f\d$/.test(info.dtype)) throw new InpcaInputError(`dataset "${dataset}" holds ${info.dtype}, not floats`, { file: path });

@@ -8,3 +8,4 @@ export { evaluateOnnxCheckpoint, type OnnxInputs } from "./onnx.js";
 export * from "./checkpoints.js";
 export * from "./idx.js";
 export * from "./zoo.js";
+export { looksLikeParameters, isParameterName, RECORDER_ROUTE, type ParameterEvidence } from "./parameters.js";

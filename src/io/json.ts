@@ -13,6 +13,7 @@ import { checkedIntegers } from "../core/integers.js";
 import type { ModelPoint } from "../core/meta.js";
 import { PredictionSet, type FromArrayOptions, type PredictionKind } from "../core/prediction-set.js";
 import { guessPredictionKind } from "./kind.js";
+import { refuseParameters } from "./parameters.js";
 import type { NdArray } from "./npy.js";
 import { readBytes } from "./read-bytes.js";
 
@@ -78,6 +79,7 @@ export function predictionsFromJson(value: unknown, options: JsonPredictionOptio
   let key = "";
   if (value !== null && typeof value === "object" && !Array.isArray(value)) {
     fields = value as Record<string, unknown>;
+    refuseParameters(source, Object.keys(fields), undefined, options.key);
     key = options.key ?? PREDICTION_KEYS.find((k) => k in fields) ?? "";
     if (!key || !(key in fields)) {
       return fail(`no prediction array: expected one of the keys ${(options.key ? [options.key] : PREDICTION_KEYS).map((k) => `"${k}"`).join(", ")} (keys present: ${Object.keys(fields).join(", ") || "none"})`);

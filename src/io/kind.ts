@@ -1,5 +1,6 @@
 /** Guessing how prediction numbers are encoded, for the loaders (a stricter wrapper of core's detectKind). */
 import { InpcaInputError } from "../core/errors.js";
+import { fix } from "../core/fixes.js";
 import { detectKind, type PredictionKind } from "../core/prediction-set.js";
 
 /**
@@ -33,7 +34,7 @@ export function guessPredictionKind(data: ArrayLike<number>, classes: number, so
   if (renormalize) return "probabilities";
   throw new InpcaInputError(
     `cannot tell whether these are probabilities or logits: every value is in [0, 1] but row ${worst} sums to ${worstSum.toPrecision(6)}; ` +
-      `pass kind: "probabilities" (with renormalize: true to divide rows by their sums) or kind: "logits"`,
+      `pass ${fix("kind")}, with ${fix("renormalize")} to divide rows of probabilities by their sums`,
     { file: source },
   );
 }
@@ -69,7 +70,7 @@ function corruptedProbabilities(data: ArrayLike<number>, classes: number, rows: 
   if (bad >= 0 && valid >= rows / 2 && (entries || !renormalize)) {
     throw new InpcaInputError(
       `corrupted probabilities: ${valid} of ${rows} rows are probability rows, but row ${bad} (sample ${bad}) ${why}; ` +
-        `fix the file, or pass kind: "logits" if these really are logits${entries ? "" : " (or renormalize: true to divide rows by their sums)"}`,
+        `fix the file, or pass ${fix("kind")} if these really are logits${entries ? "" : ` (or ${fix("renormalize")} to divide rows by their sums)`}`,
       { file: source },
     );
   }

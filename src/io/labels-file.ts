@@ -6,6 +6,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { InpcaInputError } from "../core/errors.js";
+import { fix } from "../core/fixes.js";
 import { checkedIntegers } from "../core/integers.js";
 import { isDir, safeReaddir } from "./checkpoint-walk.js";
 import { ARRAY_EXTENSIONS, arrayFormatOf, arraySource, openArrayFile, pickLabelArray, type ArrayFile, type FileArray } from "./formats.js";
@@ -56,7 +57,7 @@ export function findLabelsFile(dir: string, split?: string): string | null {
     for (const s of [...(split ? [split] : []), ...stems]) for (const ext of LABEL_EXTENSIONS) if (existsSync(join(d, s + ext))) return join(d, s + ext);
     const files = safeReaddir(d).filter((n) => arrayFormatOf(n) !== undefined && !n.startsWith("."));
     if (files.length === 1) return join(d, files[0]!);
-    if (files.length > 1) throw new InpcaInputError(`labels folder holds several files (${files.join(", ")}) and none is named for the split${split ? ` "${split}"` : ""}; pass options.labels`, { file: d });
+    if (files.length > 1) throw new InpcaInputError(`labels folder holds several files (${files.join(", ")}) and none is named for the split${split ? ` "${split}"` : ""}; pass ${fix("labels")}`, { file: d });
   }
   return null;
 }
@@ -105,7 +106,7 @@ export async function resolveLabels(options: LabelsOptions, runDirs: readonly st
   }
   if (!found && options.requireLabels) {
     const dirs = [...new Set(runDirs)];
-    throw new InpcaInputError(`no labels found for ${dirs.join(", ")}: looked for labels${options.split ? `.${options.split}` : ""}.npy/.npz/.json/.safetensors/.h5 next to the checkpoints and for labels/targets/y arrays inside them; pass options.labels`);
+    throw new InpcaInputError(`no labels found for ${dirs.join(", ")}: looked for labels${options.split ? `.${options.split}` : ""}.npy/.npz/.json/.safetensors/.h5 next to the checkpoints and for labels/targets/y arrays inside them; pass ${fix("labels")}`);
   }
   return found;
 }

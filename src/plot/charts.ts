@@ -4,6 +4,7 @@
  */
 import type { DistanceMatrix } from "../core/distance-matrix.js";
 import { InpcaInputError } from "../core/errors.js";
+import { finiteCount, requireSomethingToDraw } from "./empty.js";
 import { field, type ModelPoint } from "../core/meta.js";
 import { coloring, decimate } from "./data.js";
 import { Figure } from "./figure.js";
@@ -37,6 +38,7 @@ function stride(n: number, max: number): number[] {
  * matrices, Viridis colour scale with a colour bar in the matrix's units.
  */
 export function heatmap(D: DistanceMatrix, options: HeatmapOptions = {}): Figure {
+  requireSomethingToDraw("heatmap", D.rows * D.cols, () => `the matrix is ${D.rows}×${D.cols}`);
   let rows = Array.from({ length: D.rows }, (_, i) => i);
   let cols = Array.from({ length: D.cols }, (_, j) => j);
   if (options.order === "linkage") {
@@ -116,6 +118,7 @@ export interface BarOptions {
  */
 export function bar(values: ArrayLike<number>, labels: readonly string[], options: BarOptions = {}): Figure {
   if (values.length !== labels.length) throw new InpcaInputError(`bar: ${values.length} values for ${labels.length} labels`);
+  requireSomethingToDraw("bar", finiteCount(values), () => (values.length === 0 ? "no values given" : `none of the ${values.length} values is a finite number`));
   let idx = Array.from({ length: values.length }, (_, i) => i);
   if (options.sort) idx.sort((a, b) => values[b]! - values[a]!);
   if (options.horizontal) idx = idx.reverse(); // first bar on top
@@ -159,6 +162,7 @@ export interface BoxOptions {
  */
 export function box(groups: Record<string, ArrayLike<number>> | ReadonlyMap<string, ArrayLike<number>>, options: BoxOptions = {}): Figure {
   const entries = groups instanceof Map ? [...groups.entries()] : Object.entries(groups as Record<string, ArrayLike<number>>);
+  requireSomethingToDraw("box", entries.reduce((a, [, v]) => a + finiteCount(v), 0), () => (entries.length === 0 ? "no groups given" : `none of the groups (${entries.map(([k]) => k).slice(0, 5).join(", ")}) has a finite value`));
   const data: PlotTrace[] = entries.map(([name, vals]) => ({
     type: "box", name, y: Array.from(vals).filter(Number.isFinite), marker: { color: colorOf(name), size: 3 }, line: { width: 1.3 },
     boxpoints: options.points ? "all" : "outliers", jitter: 0.35, pointpos: 0, boxmean: false,
@@ -202,6 +206,9 @@ export interface ScatterOptions {
 export function scatter(x: ArrayLike<number>, y: ArrayLike<number>, options: ScatterOptions = {}): Figure {
   if (x.length !== y.length) throw new InpcaInputError(`scatter: ${x.length} x values for ${y.length} y values`);
   if (options.meta && options.meta.length !== x.length) throw new InpcaInputError(`scatter: ${options.meta.length} metadata rows for ${x.length} points`);
+  let pairs = 0;
+  for (let i = 0; i < x.length; i++) if (Number.isFinite(x[i]!) && Number.isFinite(y[i]!)) pairs++;
+  requireSomethingToDraw("scatter", pairs, () => (x.length === 0 ? "no points given" : `none of the ${x.length} points has a finite x and y`));
   const idx = stride(x.length, options.maxPoints ?? 20000);
   const meta = options.meta ?? Array.from({ length: x.length }, (_, i) => ({ run: `p${i}`, step: i }));
   const c = coloring(meta, idx, options.colorBy);

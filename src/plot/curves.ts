@@ -5,7 +5,9 @@
 import type { DistanceMatrix } from "../core/distance-matrix.js";
 import { InpcaInputError } from "../core/errors.js";
 import { field, rowsByRun, type ModelPoint } from "../core/meta.js";
+import { PredictionSet } from "../core/prediction-set.js";
 import { binnedStats } from "../geometry/binning.js";
+import { geodesicProgress } from "../geometry/geodesic-progress.js";
 import type { GeodesicDistances, TubeWidth } from "../geometry/trajectories.js";
 import { coloring, customData, decimate, hoverFields, hoverTemplate, isReference, metaOf, type ColoringOptions, type MetaSource } from "./data.js";
 import { Figure } from "./figure.js";
@@ -34,7 +36,11 @@ export interface CurveOptions extends ColoringOptions {
 
 /** Options of `progressCurves`. */
 export interface ProgressCurveOptions extends CurveOptions {
-  /** The vertical quantity: a metadata field ("error", "loss", "lambda", ...) or one value per point (e.g. `ip.geodesicProgress(set)`). Default "lambda". */
+  /**
+   * The vertical quantity: a metadata field ("error", "loss", "lambda", ...) or one value per point (e.g.
+   * `ip.geodesicProgress(set)`). Default: the `lambda` field when points have it, else, for a PredictionSet with
+   * labels, λ* computed here (`geodesicProgress(set)`).
+   */
   y?: string | ArrayLike<number>;
   /** The horizontal field (default "epoch" when every point has one, else "step"). */
   x?: string | ArrayLike<number>;
@@ -75,22 +81,52 @@ function runLines(meta: readonly ModelPoint[], xs: number[], ys: number[], g: Gr
 }
 
 /**
- * Progress (default the `lambda` field, or values such as `ip.geodesicProgress(set)`), error or loss against epoch
- * (or step) per run, coloured and grouped by `colorBy`: the "larger is faster" figure. Reference rows
- * (geodesic, P0, P*) are left out.
+ * Progress, error or loss against epoch (or step) per run, coloured and grouped by `colorBy`: the "larger is
+ * faster" figure. `source`: metadata rows (M), or a PredictionSet [M, S, C]; y defaults to the `lambda` field,
+ * else, for a PredictionSet with labels, λ* computed here (`geodesicProgress(source)`, M values in [0, 1]).
+ * Reference rows (geodesic, P0, P*) are left out. Throws InpcaInputError, saying what to pass, when there is no
+ * y to take or compute, or when no model point has both an x and a y (nothing to draw).
  */
-export function progressCurves(source: MetaSource, options: ProgressCurveOptions = {}): Figure {
+export function progressCurves(source: MetaSource | PredictionSet, options: ProgressCurveOptions = {}): Figure {
   const meta = metaOf(source);
-  const yName = options.y ?? "lambda";
+  const yName = options.y ?? defaultProgress(source, meta);
   const xName = options.x ?? (meta.every((m) => isReference(m) || typeof m.epoch === "number") ? "epoch" : "step");
   const ys = values(meta, yName, "progressCurves y");
   const xs = values(meta, xName, "progressCurves x");
   const models = meta.map((_, i) => i).filter((i) => !isReference(meta[i]!));
+  nothingToDraw("progressCurves", models, xs, ys, typeof xName === "string" ? `"${xName}"` : "x", typeof yName === "string" ? `"${yName}"` : "y");
   const type = options.webgl ?? models.length > 5000 ? "scattergl" : "scatter";
   const data = groups(meta, models, options).map((g) => runLines(meta, xs, ys, g, options, type, 1.6, 0.9, true));
   const xTitle = options.xTitle ?? (typeof xName === "string" ? fieldTitle(xName) : "x");
   const yTitle = options.yTitle ?? (typeof yName === "string" ? fieldTitle(yName) : "progress λ*");
   return curveFigure("progressCurves", data, xTitle, yTitle, options);
+}
+
+/**
+ * The default y of `progressCurves`: "lambda" when some model point has that field; else λ* of each point
+ * (`geodesicProgress`, one value per row in [0, 1]) when `source` is a PredictionSet with labels; else throws,
+ * saying what to pass (there would be nothing to draw).
+ */
+function defaultProgress(source: MetaSource | PredictionSet, meta: readonly ModelPoint[]): string | Float64Array {
+  if (meta.some((m) => !isReference(m) && typeof field(m, "lambda") === "number")) return "lambda";
+  if (source instanceof PredictionSet) {
+    if (source.labels) return geodesicProgress(source);
+    throw new InpcaInputError("progressCurves: no y given, the points have no \"lambda\" field, and the set has no labels, so progress λ* cannot be computed; pass y: a field such as \"error\" or \"loss\", or one value per point, or give the set labels");
+  }
+  throw new InpcaInputError("progressCurves: no y given and the points have no \"lambda\" field; pass the PredictionSet itself (with labels, λ* is computed), or y: ip.geodesicProgress(set), or a field such as \"error\"");
+}
+
+/**
+ * Throws, naming the figure and both quantities, when no model point (of `models`) has a finite x and a finite
+ * y: the figure would be empty axes.
+ */
+function nothingToDraw(kind: string, models: readonly number[], xs: readonly number[], ys: readonly number[], xWhat: string, yWhat: string): void {
+  if (models.some((i) => Number.isFinite(xs[i]!) && Number.isFinite(ys[i]!))) return;
+  if (models.length === 0) throw new InpcaInputError(`${kind}: no model points to draw (only reference rows such as the geodesic, P0, P*)`);
+  const noX = models.every((i) => !Number.isFinite(xs[i]!));
+  const noY = models.every((i) => !Number.isFinite(ys[i]!));
+  const what = noX && noY ? `${xWhat} or ${yWhat}` : noX ? xWhat : noY ? yWhat : `both ${xWhat} and ${yWhat}`;
+  throw new InpcaInputError(`${kind}: nothing to draw: none of the ${models.length} model points has a number for ${what}; pass the quantity explicitly (one value per point) or a field the points have`);
 }
 
 function curveFigure(kind: string, data: PlotTrace[], xTitle: string, yTitle: string, options: CurveOptions, extra: Record<string, unknown> = {}): Figure {
@@ -110,7 +146,11 @@ function curveFigure(kind: string, data: PlotTrace[], xTitle: string, yTitle: st
 
 /** Options of the figures against progress. */
 export interface AgainstProgressOptions extends CurveOptions {
-  /** "band" (mean ± 1 sd per group over progress bins, default), "lines" (one line per run) or "box" (box plots per bin). */
+  /**
+   * "band" (mean ± 1 sd per group over progress bins, default), "lines" (one line per run) or "box" (box plots per
+   * bin). The quantities drawn against progress (distance to the geodesic, tube width) are distances, never
+   * negative: the band's lower edge is clipped at 0 (max(0, mean − sd)); the hover still gives the sd itself.
+   */
   mode?: "band" | "lines" | "box";
   /** Number of equal progress bins on [0, 1] for "band" and "box" (default 20 and 10). */
   bins?: number;
@@ -120,10 +160,16 @@ export interface AgainstProgressOptions extends CurveOptions {
   meta?: readonly ModelPoint[];
 }
 
+/**
+ * A quantity `ys` (one per point, ≥ 0: a distance) against `progress` (one λ* per point), by `options.mode`. A
+ * band never dips below 0 (see AgainstProgressOptions.mode). Throws when no model point has both a finite value
+ * and a finite progress: there would be nothing to draw.
+ */
 function againstProgress(kind: string, meta: readonly ModelPoint[], ys: number[], progress: ArrayLike<number>, yTitle: string, options: AgainstProgressOptions): Figure {
   if (progress.length !== meta.length) throw new InpcaInputError(`${kind}: ${progress.length} progress values for ${meta.length} points`);
   const xs = Array.from(progress);
   const models = meta.map((_, i) => i).filter((i) => !isReference(meta[i]!));
+  nothingToDraw(kind, models, xs, ys, "progress", "value");
   const mode = options.mode ?? "band";
   const type = options.webgl ?? models.length > 5000 ? "scattergl" : "scatter";
   const data: PlotTrace[] = [];
@@ -136,7 +182,8 @@ function againstProgress(kind: string, meta: readonly ModelPoint[], ys: number[]
     for (const g of gs) {
       if (options.runs) data.push(runLines(meta, xs, ys, g, options, type, 0.7, 0.35, false));
       const s = binnedStats(xs, ys, g.members, bins);
-      const lower = s.mean.map((m, b) => m - s.sd[b]!);
+      // distances are ≥ 0: a mean − sd below 0 would draw values no point can have
+      const lower = s.mean.map((m, b) => Math.max(0, m - s.sd[b]!));
       const upper = s.mean.map((m, b) => m + s.sd[b]!);
       data.push({ type: "scatter", mode: "lines", x: s.center, y: lower, line: { width: 0, color: g.color }, hoverinfo: "skip", showlegend: false, legendgroup: g.name, name: `${g.name} − sd` });
       data.push({ type: "scatter", mode: "lines", x: s.center, y: upper, line: { width: 0, color: g.color }, fill: "tonexty", fillcolor: withAlpha(g.color, 0.22), hoverinfo: "skip", showlegend: false, legendgroup: g.name, name: `${g.name} + sd` });
