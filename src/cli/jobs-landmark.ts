@@ -12,6 +12,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { DistanceMatrix } from "../core/distance-matrix.js";
 import { InpcaInputError } from "../core/errors.js";
+import { failpoint } from "../core/failpoint.js";
 import { describedBy, digestingSource, RowDigests, setDigest, sourceStamp } from "../core/fingerprint.js";
 import { formatSeconds, reporter } from "../core/progress.js";
 import type { PredictionSource } from "../core/source.js";
@@ -164,6 +165,7 @@ export async function landmarkDistances(work: string, task: number, log: (l: str
       writeResult(work, "landmarks", (await bhattacharyya(marks, options)).data, landmarksBinding(p), p.marks, stamp);
     }
     theirs = null;
+    failpoint("landmark-task:after-landmarks");
   }
   if (current(mine)) return void log(`task ${task}: rows ${start}–${end - 1} already done; the landmarks' matrix written`);
   const digests = new RowDigests(p.models);
@@ -184,6 +186,7 @@ export async function landmarkDistances(work: string, task: number, log: (l: str
   await streamChunks(watched, start, end, p.chunk, lp.samples, () => null, async (rows, a, b) => {
     cross.set((await bhattacharyya(rows, marks, options)).data, (a - start) * L);
     bar.update(b - start);
+    failpoint(`landmark-task:rows-${b - start}`);
   });
   bar.done();
   const origin = digests.range(start, end)!;

@@ -1,8 +1,10 @@
 /**
- * Failpoints, for the tests of what a kill or a full disk leaves behind: `failpoint("name")` does nothing unless
+ * Failpoints, for the tests of what a kill or a full disk leaves behind, driven by the work done rather than by a
+ * clock: `failpoint("name")` does nothing unless
  * the environment variable INPCA_FAILPOINT is "name:kill" (the process kills itself with SIGKILL there, as a
  * scheduler or the out-of-memory killer would) or "name:enospc" (it throws the error a full disk gives). Named
- * points sit between the steps of multi-file writes, where a real kill is too quick to land by timing.
+ * points sit between the steps of multi-file writes and after counted amounts of work ("exact-blocks:2": after
+ * a task's second block), where a kill by a timer may land before any work or after all of it.
  */
 
 /** Stops here as INPCA_FAILPOINT says, when it names this point. */

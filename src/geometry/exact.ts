@@ -12,6 +12,7 @@
  */
 import { totalmem } from "node:os";
 import { InpcaAbortError, InpcaInputError } from "../core/errors.js";
+import { failpoint } from "../core/failpoint.js";
 import { setDigest } from "../core/fingerprint.js";
 import { any, integer, memory, number, oneOf, validateOptions, type Rule } from "../core/options.js";
 import { reporter, type ProgressOptions } from "../core/progress.js";
@@ -233,6 +234,7 @@ export async function computeBlocks(src: PredictionSource, grid: BlockGrid, stor
     }
     store.write(I, J, Float32Array.from(d.data), { rows: rowsDigest, cols: colsDigest, stamp: options.stamp ?? null });
     bar.update(++done);
+    failpoint(`exact-blocks:${done}`);
   }
   bar.done();
   return { computed: todo.length, skipped: which.length - todo.length };

@@ -5,7 +5,7 @@
  * test/cli/slurm.test.ts.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -81,16 +81,26 @@ describe("inpca plan / distances / embed", () => {
     expect(Array.from(loadEmbedding(bad).coords)).toEqual(Array.from(loadEmbedding(out).coords));
   });
 
-  it("a task killed half-way leaves no output and finishes when run again", () => {
-    const w = join(tmp, "work-kill");
-    expect(cli(["plan", zoo, "--out", w, "--tasks", "2", "--landmarks", "30", "--quiet"]).status).toBe(0);
-    // SIGKILL at once: whatever it managed, no task record exists unless its data is complete
-    const r = spawnSync(process.execPath, [bin, "distances", w, "--task", "1"], { timeout: 150, killSignal: "SIGKILL" });
-    void r;
-    const rec = join(w, "tasks", "task-00001.json");
-    if (existsSync(rec)) expect(readFileSync(join(w, "tasks", "task-00001.f64")).length).toBe(JSON.parse(readFileSync(rec, "utf8")).values * 8);
-    for (const t of ["0", "1"]) expect(cli(["distances", w, "--task", t]).status).toBe(0);
-    expect(cli(["embed", w, "--out", join(tmp, "out-kill")]).status).toBe(0);
+  it("tasks killed after a counted amount of work leave only whole outputs, resume, and give the uninterrupted result bit for bit", () => {
+    const w = join(tmp, "work-kill"), whole = join(tmp, "work-whole");
+    for (const x of [w, whole]) expect(cli(["plan", zoo, "--out", x, "--tasks", "2", "--landmarks", "30", "--quiet"]).status).toBe(0);
+    // task 0 killed after writing the landmarks' matrix, before its own rows: the one, not the other
+    let r = spawnSync(process.execPath, [bin, "distances", w, "--task", "0", "--quiet"], { env: { ...process.env, INPCA_FAILPOINT: "landmark-task:after-landmarks:kill" } });
+    expect(r.signal).toBe("SIGKILL");
+    expect(existsSync(join(w, "landmarks.json"))).toBe(true);
+    expect(existsSync(join(w, "tasks", "task-00000.json"))).toBe(false);
+    // task 1 killed after computing all of its 150 rows, before writing them: nothing of it is left
+    r = spawnSync(process.execPath, [bin, "distances", w, "--task", "1", "--quiet"], { env: { ...process.env, INPCA_FAILPOINT: "landmark-task:rows-150:kill" } });
+    expect(r.signal).toBe("SIGKILL");
+    expect(readdirSync(join(w, "tasks"))).toEqual([]);
+    // resumed: task 0 keeps the landmarks' matrix and computes its rows
+    r = cli(["distances", w, "--task", "0"]);
+    expect(r.stderr).not.toMatch(/landmarks: 30 × 30 distances/);
+    expect(r.stderr).toMatch(/task 0: rows 0–149 × 30 landmarks/);
+    for (const x of [[w, "1"], [whole, "0"], [whole, "1"]]) expect(cli(["distances", x[0]!, "--task", x[1]!]).status).toBe(0);
+    for (const x of [w, whole]) expect(cli(["embed", x, "--out", join(x, "emb"), "--quiet"]).status).toBe(0);
+    expect(Array.from(loadEmbedding(join(w, "emb")).coords)).toEqual(Array.from(loadEmbedding(join(whole, "emb")).coords));
+    expect(readFileSync(join(w, "landmarks.f64"))).toEqual(readFileSync(join(whole, "landmarks.f64")));
   });
 
   it("plans a folder of checkpoints and an HDF5 dataset too; embed --report writes the page", () => {
@@ -176,12 +186,20 @@ describe("inpca plan --exact / distances / embed: exact InPCA as a job array", (
     expect(Array.from(loadEmbedding(bad).coords)).toEqual(Array.from(loadEmbedding(out).coords));
   });
 
-  it("a task killed half-way finishes when run again; bad usage is refused", () => {
-    const w = join(tmp, "work-exact-kill");
-    expect(cli(["plan", zoo, "--exact", "--block", "30", "--out", w, "--tasks", "2", "--quiet"]).status).toBe(0);
-    spawnSync(process.execPath, [bin, "distances", w, "--task", "1"], { timeout: 400, killSignal: "SIGKILL" });
-    for (const t of ["0", "1"]) expect(cli(["distances", w, "--task", t]).status).toBe(0);
-    expect(cli(["embed", w, "--out", join(tmp, "out-exact-kill")]).status).toBe(0);
+  it("a task killed after its second block keeps those two, resumes, and gives the uninterrupted result bit for bit; bad usage is refused", () => {
+    const w = join(tmp, "work-exact-kill"), whole = join(tmp, "work-exact-whole");
+    for (const x of [w, whole]) expect(cli(["plan", zoo, "--exact", "--block", "30", "--out", x, "--tasks", "2", "--quiet"]).status).toBe(0);
+    const plan = JSON.parse(readFileSync(join(w, "plan.json"), "utf8")) as { tasks: number[][] };
+    const r = spawnSync(process.execPath, [bin, "distances", w, "--task", "1", "--quiet"], { env: { ...process.env, INPCA_FAILPOINT: "exact-blocks:2:kill" } });
+    expect(r.signal).toBe("SIGKILL");
+    const records = readdirSync(join(w, "blocks")).filter((n) => n.endsWith(".json"));
+    expect(records).toHaveLength(2);
+    const resumed = cli(["distances", w, "--task", "1"]);
+    expect(resumed.stderr).toMatch(new RegExp(`task 1: ${plan.tasks[1]!.length - 2} blocks of 30 \\(2 already done\\)`));
+    for (const x of [[w, "0"], [whole, "0"], [whole, "1"]]) expect(cli(["distances", x[0]!, "--task", x[1]!]).status).toBe(0);
+    for (const x of [w, whole]) expect(cli(["embed", x, "--out", join(x, "emb")]).status).toBe(0);
+    expect(Array.from(loadEmbedding(join(w, "emb")).coords)).toEqual(Array.from(loadEmbedding(join(whole, "emb")).coords));
+    for (const f of readdirSync(join(whole, "blocks")).filter((n) => n.endsWith(".f32"))) expect(readFileSync(join(w, "blocks", f))).toEqual(readFileSync(join(whole, "blocks", f)));
     expect(cli(["plan", zoo, "--exact", "--landmarks", "40", "--out", w, "--tasks", "2"]).stderr).toMatch(/takes no --landmarks/);
     expect(cli(["plan", zoo, "--block", "40", "--out", join(tmp, "w-x"), "--tasks", "2"]).stderr).toMatch(/--block is for --exact plans/);
     expect(cli(["plan", zoo, "--exact", "--block", "200", "--out", join(tmp, "w-y"), "--tasks", "4"]).stderr).toMatch(/4 tasks for 3 blocks/);
