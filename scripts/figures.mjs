@@ -52,11 +52,13 @@ mkdirSync(out, { recursive: true });
 function readOutputs(file) {
   const nb = JSON.parse(readFileSync(file, "utf8"));
   const claims = [];
+  const infos = [];
   let error = null;
   for (const cell of nb.cells) for (const o of cell.outputs ?? []) {
     const text = o.output_type === "stream" ? [].concat(o.text).join("") : "";
     for (const line of text.split("\n")) {
       if (line.startsWith("claim: ")) claims.push(line.slice(7));
+      if (line.startsWith("info: ")) infos.push(line.slice(6));
       if (line.startsWith("claim: ") && line.endsWith("✗")) error ??= `failed claim: ${line.slice(7)}`;
     }
     // tslab reports a cell's exception on stderr (not as an "error" output)
@@ -69,7 +71,7 @@ function readOutputs(file) {
     }
     if (o.output_type === "error") error ??= `${o.ename}: ${o.evalue}`;
   }
-  return { claims, error };
+  return { claims, infos, error };
 }
 
 const results = [];
@@ -85,9 +87,11 @@ for (const nb of notebooks) {
   let status = r.status === 0 ? "ok" : "FAILED";
   let detail = r.status === 0 ? "" : ((r.stderr ?? "").trim().split("\n").pop() ?? "");
   let claims = [];
+  let infos = [];
   if (existsSync(executed) && r.status === 0) {
     const o = readOutputs(executed);
     claims = o.claims;
+    infos = o.infos;
     if (o.error) {
       status = "FAILED";
       detail = o.error.split("\n")[0].slice(0, 400);
@@ -95,7 +99,8 @@ for (const nb of notebooks) {
   }
   console.log(`${status} ${seconds.toFixed(1)} s${detail ? `: ${detail}` : ""}`);
   for (const c of claims) console.log(`    ${c}`);
-  results.push({ name, status, seconds, claims, detail });
+  for (const c of infos) console.log(`    info: ${c}`);
+  results.push({ name, status, seconds, claims, infos, detail });
 }
 
 let pngs = 0;
@@ -107,6 +112,24 @@ if (wantPng) {
     console.warn(`figures: PNG export skipped: ${e.message.split("\n")[0]}`);
   }
 }
+
+// the claims as the notebooks made them: counts and table for docs/claims.md (never counted by hand)
+const soft = (c) => /\(soft: reported, not enforced\)$/.test(c);
+const all = results.flatMap((r) => r.claims.map((c) => ({ nb: r.name.slice(0, 2), c })));
+const enforced = all.filter((x) => !soft(x.c));
+const softs = all.filter((x) => soft(x.c));
+const infoLines = results.flatMap((r) => (r.infos ?? []).map((c) => ({ nb: r.name.slice(0, 2), c })));
+const cell = (t) => t.replace(/\|/g, "\\|");
+writeFileSync(join(out, "claims.md"), [
+  `${enforced.length} enforced claims (${enforced.filter((x) => x.c.endsWith("✓")).length} hold), ${softs.length} soft claims reported but not enforced (${softs.filter((x) => x.c.includes("✓ (soft")).length} hold), ${infoLines.length} information lines, from ${results.length} notebooks.`,
+  "",
+  "| notebook | kind | claim: measured (paper; rule) |",
+  "|---|---|---|",
+  ...enforced.map((x) => `| ${x.nb} | enforced | ${cell(x.c)} |`),
+  ...softs.map((x) => `| ${x.nb} | soft | ${cell(x.c)} |`),
+  ...infoLines.map((x) => `| ${x.nb} | information | ${cell(x.c)} |`),
+  "",
+].join("\n"));
 
 const total = results.reduce((a, r) => a + r.seconds, 0);
 const failed = results.filter((r) => r.status !== "ok");

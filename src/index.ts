@@ -85,7 +85,7 @@ export type * from "./io/onnx.js";
 export type * from "./io/idx.js";
 
 // notebooks: claims checked as numbers, and figures (plot)
-export { claim, claims, claimsTable, ClaimError, notebook } from "./notebook/claims.js";
+export { claim, claims, claimsTable, ClaimError, info, notebook } from "./notebook/claims.js";
 export type { Claim } from "./notebook/claims.js";
 export * as plot from "./plot/index.js";
 export { show, showLive, save } from "./plot/display.js";
