@@ -206,10 +206,13 @@ export async function computeBlocks(src: PredictionSource, grid: BlockGrid, stor
   let rowsI = -1;
   let rowsSet: PredictionSet | undefined;
   let rowsDigest = "";
+  // each range's digest is taken the first time this call reads it (a range is read for many blocks)
+  const digested = new Map<number, string>();
   const read = async (I: number): Promise<[PredictionSet, string]> => {
     const [a, b] = blockRange(grid, I);
     const set = await src.read(Array.from({ length: b - a }, (_, i) => a + i), options.samples);
-    const d = setDigest(set);
+    const d = digested.get(I) ?? setDigest(set);
+    digested.set(I, d);
     const had = recorded.get(I);
     if (had && had.digest !== d) {
       throw new InpcaInputError(`the predictions of model-points ${a}–${b - 1} of ${src.name} are not those ${had.from} was computed from: the source changed since; if that is intended, plan again with --fresh (or empty the work folder) and run every task again`);
