@@ -1,8 +1,8 @@
 /**
  * Landmark InPCA on real trained networks (the shipped zoo, data/zoo: 3,707 checkpoints a split, runs trained to
  * truth, random-label corners) and on synthetic runs with sparse excursions, against exact InPCA of the same
- * checkpoints: the targets of issue 25 (400 landmarks: 3-D signed distances and each top axis within 3 %, ES(3)
- * within 0.01) and the embedding's own error estimate (its 95 % upper bound holds the measured error; it warns
+ * checkpoints: regression bounds at about 2.5× what was measured (far inside the targets of issue 25, 3 % and
+ * ES(3) within 0.01, which stay the library's warning threshold), and the embedding's own error estimate (its 95 % upper bound holds the measured error; it warns
  * when spread landmarks miss the structure).
  */
 import { join } from "node:path";
@@ -45,7 +45,7 @@ function expectTargets(lm: Embedding, exact: Embedding, bound: Bounds, what: str
   const d3 = distanceError(lm, exact);
   const axes = axisErrors(lm, exact, 3);
   const es = Math.abs(lm.explainedStress[2]! - exact.explainedStress[2]!);
-  console.log(`${what}: 3-D ${(100 * d3).toFixed(3)} %, axes ${axes.map((e) => `${(100 * e).toFixed(3)} %`).join(", ")}, |ΔES(3)| ${es.toFixed(5)}`);
+  console.log(`${what}: 3-D ${(100 * d3).toPrecision(3)} %, axes ${axes.map((e) => `${(100 * e).toPrecision(3)} %`).join(", ")}, |ΔES(3)| ${es.toExponential(2)}`);
   expect(d3).toBeLessThan(bound.d3);
   axes.forEach((e, k) => expect(e, `axis ${k + 1}`).toBeLessThan(bound.axes[k]!));
   expect(Array.from(lm.eigenvalues, Math.sign)).toEqual(Array.from(exact.eigenvalues, Math.sign));
@@ -58,12 +58,19 @@ function expectTargets(lm: Embedding, exact: Embedding, bound: Bounds, what: str
   expect(String(lm)).toMatch(/distance from exact InPCA, estimated from 64 sampled exact columns: 3-D signed distances at most/);
 }
 
-/** Measured (2026-12-07, this machine) → bound. */
+/**
+ * Bounds at about 2.5× the measurement (2026-12-07, this machine; deterministic for the shipped zoo and the seeds),
+ * written beside each: 3-D signed distances, axes 1–3, |ES(3) − exact ES(3)|.
+ */
 const BOUNDS: Record<"train" | "test" | "budget" | "excursions", Bounds> = {
-  train: { d3: 1, axes: [1, 1, 1], es: 1 },
-  test: { d3: 1, axes: [1, 1, 1], es: 1 },
-  budget: { d3: 1, axes: [1, 1, 1], es: 1 },
-  excursions: { d3: 1, axes: [1, 1, 1], es: 1 },
+  // measured 0.062 %; 0.030, 0.284, 0.268 %; 0.00082
+  train: { d3: 0.0016, axes: [0.0008, 0.0072, 0.0068], es: 0.0021 },
+  // measured 0.083 %; 0.044, 0.440, 0.281 %; 0.00118
+  test: { d3: 0.0021, axes: [0.0011, 0.011, 0.0071], es: 0.003 },
+  // train at 64 MiB: measured 0.167 %; 0.085, 0.767, 0.560 %; 0.00131
+  budget: { d3: 0.0042, axes: [0.0022, 0.0192, 0.014], es: 0.0033 },
+  // measured 0.0017 %; 0.00096, 0.0079, 0.0045 %; 1.1e-7
+  excursions: { d3: 0.000043, axes: [0.000025, 0.0002, 0.000113], es: 3e-7 },
 };
 
 describe("landmark InPCA on the shipped zoo (400 landmarks)", () => {
