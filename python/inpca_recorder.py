@@ -294,21 +294,21 @@ def _read_json(path: str) -> Any:
         raise ZooError("%s: invalid JSON: %s" % (path, e)) from e
 
 
-def _labels(y: Any, classes: int, split: str) -> np.ndarray:
+def _labels(y: Any, classes: int, split: str, zoo: str) -> np.ndarray:
     """Labels as int32 [S], each in [0, classes); raises ZooError naming the split and the sample."""
     a = np.asarray(_to_numpy(y))
     if a.ndim != 1:
-        raise ZooError('split "%s": labels must be one class index per sample, shape (S,); got shape %s' % (split, a.shape))
+        raise ZooError('%s: split "%s": labels must be one class index per sample, shape (S,); got shape %s' % (zoo, split, a.shape))
     if not (np.issubdtype(a.dtype, np.integer) or a.dtype == np.bool_):
         if np.issubdtype(a.dtype, np.floating) and np.all(np.isfinite(a)) and np.all(a == np.round(a)):
             a = a.astype(np.int64)
         else:
             bad = int(np.flatnonzero(~(np.isfinite(a) & (a == np.round(a))))[0]) if np.issubdtype(a.dtype, np.floating) else 0
-            raise ZooError('split "%s", sample %d: labels must be integer class indices, found dtype %s' % (split, bad, a.dtype))
+            raise ZooError('%s: split "%s", sample %d: labels must be integer class indices, found dtype %s' % (zoo, split, bad, a.dtype))
     out = np.flatnonzero((a < 0) | (a >= classes))
     if out.size:
         n = int(out[0])
-        raise ZooError('split "%s", sample %d: label %d is outside [0, %d)' % (split, n, int(a[n]), classes))
+        raise ZooError('%s: split "%s", sample %d: label %d is outside [0, %d)' % (zoo, split, n, int(a[n]), classes))
     return a.astype(np.int32)
 
 
@@ -383,7 +383,7 @@ class ZooWriter:
         for name, v in splits.items():
             _check_name(name, "split name", self.path)
             y, idx = (v[0], v[1]) if isinstance(v, tuple) and len(v) == 2 else (v, None)
-            self.labels[name] = _labels(y, len(classes), name)
+            self.labels[name] = _labels(y, len(classes), name, self.path)
             S = len(self.labels[name])
             if S == 0:
                 raise ZooError('%s: split "%s" has no samples' % (self.path, name))
@@ -584,17 +584,17 @@ class RunWriter:
         if not isinstance(epoch, (int, float)) or isinstance(epoch, bool) or not math.isfinite(epoch):
             raise ZooError('run "%s", step %s: epoch %r must be a finite number' % (self.id, step, epoch))
         if self.last_step is not None and not step > self.last_step:
-            raise ZooError('run "%s", step %s: steps must increase, and this run already holds step %s (RunWriter.last_step); after a restart, record only later steps'
-                           % (self.id, step, self.last_step))
+            raise ZooError('%s: run "%s", step %s: steps must increase, and this run already holds step %s (RunWriter.last_step); after a restart, record only later steps'
+                           % (self.record_file, self.id, step, self.last_step))
         probs = dict(probs or {})
         C = len(self.zoo.classes)
         rows: Dict[str, np.ndarray] = {}
         checkpoint: Dict[str, Any] = {"step": step, "epoch": epoch}
         for s, S in self.zoo.samples.items():
             if s not in probs:
-                raise ZooError('run "%s", step %s: no predictions for split "%s" (the zoo has %s)' % (self.id, step, s, ", ".join(self.zoo.samples)))
+                raise ZooError('%s: run "%s", step %s: no predictions for split "%s" (the zoo has %s)' % (self.record_file, self.id, step, s, ", ".join(self.zoo.samples)))
             p = np.asarray(_to_numpy(probs[s]))
-            where = 'run "%s", step %s, split "%s"' % (self.id, step, s)
+            where = '%s: run "%s", step %s, split "%s"' % (self._file(s), self.id, step, s)
             if not (np.issubdtype(p.dtype, np.floating) or np.issubdtype(p.dtype, np.integer)):
                 raise ZooError("%s: predictions must be numbers, found dtype %s" % (where, p.dtype))
             _check_rows(p, S, C, where)
@@ -603,11 +603,11 @@ class RunWriter:
             checkpoint[s + "Error"], checkpoint[s + "Loss"] = err, loss
         unknown = set(probs) - set(self.zoo.samples)
         if unknown:
-            raise ZooError('run "%s", step %s: predictions for splits the zoo does not have: %s' % (self.id, step, ", ".join(sorted(unknown))))
+            raise ZooError('%s: run "%s", step %s: predictions for splits the zoo does not have: %s' % (self.record_file, self.id, step, ", ".join(sorted(unknown))))
         for k, v in metrics.items():
             v = v.item() if isinstance(v, np.generic) else v
             if isinstance(v, float) and not math.isfinite(v):
-                raise ZooError('run "%s", step %s: %s is %r (JSON cannot hold it)' % (self.id, step, k, v))
+                raise ZooError('%s: run "%s", step %s: %s is %r (JSON cannot hold it)' % (self.record_file, self.id, step, k, v))
             checkpoint[_camel(k)] = v
         _dumps(checkpoint, 'run "%s", step %s' % (self.id, step))
         K = len(self.run["checkpoints"])
