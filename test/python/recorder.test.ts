@@ -33,7 +33,8 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 /** Runs `python args` and returns its stdout; a failure throws with Python's stderr. */
 function py(args: string[], allowStatus: number[] = [0]): { stdout: string; status: number; seconds: number } {
   const t = Date.now();
-  const r = spawnSync(PYTHON, args, { encoding: "utf8", maxBuffer: 1 << 28, timeout: 300_000 });
+  // no __pycache__ beside python/inpca_recorder.py (the folder is packed)
+  const r = spawnSync(PYTHON, args, { encoding: "utf8", maxBuffer: 1 << 28, timeout: 300_000, env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" } });
   if (r.error) throw new Error(`${PYTHON} could not be run (${r.error.message}): install Debian's python3 (bash scripts/system-deps.sh)`);
   if (!allowStatus.includes(r.status ?? -1)) throw new Error(`${PYTHON} ${args.join(" ")} failed (exit ${r.status}):\n${r.stderr}`);
   return { stdout: r.stdout, status: r.status!, seconds: (Date.now() - t) / 1000 };
