@@ -17,13 +17,14 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { errorAndLoss } from "../../src/core/rows.js";
 import { loadNpy, loadNpyHeader } from "../../src/io/npy.js";
 import { zooSource } from "../../src/io/zoo-source.js";
 import { loadZoo, ZooWriter, type Zoo } from "../../src/io/zoo.js";
 
-const PYTHON = "/usr/bin/python3";
+/** Debian's Python (python3-torch, python3-sklearn); INPCA_RECORDER_PYTHON overrides it (e.g. to see the failure without torch). */
+const PYTHON = process.env.INPCA_RECORDER_PYTHON || "/usr/bin/python3";
 const HERE = __dirname;
 const ROOT = join(HERE, "..", "..");
 const CLI = join(ROOT, "dist", "cli", "main.js");
@@ -59,7 +60,8 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
-describe("the Python recorder with PyTorch: digits, an MLP and a CNN, two seeds each", () => {
+// the first test trains (seconds alone; more on a machine shared with a CI run)
+describe("the Python recorder with PyTorch: digits, an MLP and a CNN, two seeds each", { timeout: 300_000 }, () => {
   const spec = {
     dataSeed: 7, test: 500, trainEval: 300, epochs: 3, batch: 64, lr: 0.05, recordEvery: 10,
     runs: [
@@ -72,18 +74,31 @@ describe("the Python recorder with PyTorch: digits, an MLP and a CNN, two seeds 
   const out = join(tmp, "digits");
   const configOf = (r: (typeof spec.runs)[number]) => ({ arch: r.arch, ...(r.width ? { width: r.width } : {}), ...(r.channels ? { channels: r.channels } : {}), seed: r.seed, lr: spec.lr, batchSize: spec.batch });
   const S: Record<string, number> = { train: spec.trainEval, test: spec.test };
-  let summary: { stepsPerEpoch: number; recorded: Record<string, number>; trainSeconds: number; stateDictSeconds: number };
-
-  beforeAll(() => {
-    const missing = torchMissing();
-    if (missing) throw new Error(missing);
-    writeFileSync(join(tmp, "spec.json"), JSON.stringify(spec));
-    const train = py([join(HERE, "train_digits.py"), join(tmp, "spec.json"), out]);
-    summary = JSON.parse(train.stdout);
-    const ref = py([join(HERE, "numpy_reference.py"), join(tmp, "spec.json"), out]);
-    console.log(`recorder: training + recording ${train.seconds.toFixed(1)} s wall (of which training with record() ${summary.trainSeconds.toFixed(1)} s, ` +
-      `from_state_dicts ${summary.stateDictSeconds.toFixed(1)} s); NumPy reference ${ref.seconds.toFixed(1)} s`);
-  }, 300_000);
+  type Summary = { stepsPerEpoch: number; recorded: Record<string, number>; trainSeconds: number; stateDictSeconds: number };
+  let trained: { summary?: Summary; error?: Error } | undefined;
+  /**
+   * Trains and records once (in the first test that asks), then the NumPy reference. A missing torch or a failed
+   * script fails every test of this block with the reason (a throwing beforeAll would report them as skipped).
+   */
+  function training(): Summary {
+    if (!trained) {
+      try {
+        const missing = torchMissing();
+        if (missing) throw new Error(missing);
+        writeFileSync(join(tmp, "spec.json"), JSON.stringify(spec));
+        const train = py([join(HERE, "train_digits.py"), join(tmp, "spec.json"), out]);
+        const summary = JSON.parse(train.stdout) as Summary;
+        const ref = py([join(HERE, "numpy_reference.py"), join(tmp, "spec.json"), out]);
+        console.log(`recorder: training + recording ${train.seconds.toFixed(1)} s wall (of which training with record() ${summary.trainSeconds.toFixed(1)} s, ` +
+          `from_state_dicts ${summary.stateDictSeconds.toFixed(1)} s); NumPy reference ${ref.seconds.toFixed(1)} s`);
+        trained = { summary };
+      } catch (e) {
+        trained = { error: e as Error };
+      }
+    }
+    if (trained.error) throw trained.error;
+    return trained.summary!;
+  }
 
   /** The NumPy forward pass of run `id` on `split`: [epochs + 1, S, 10] float64. */
   const reference = (id: string, split: string) => loadNpy(join(out, "ref", `${id}.${split}.npy`));
@@ -105,7 +120,7 @@ describe("the Python recorder with PyTorch: digits, an MLP and a CNN, two seeds 
   }
 
   it("(b) recorded during training: runs, configs, labels, every step and epoch of the schedule", () => {
-    expect(summary.stepsPerEpoch).toBe(stepsPerEpoch);
+    expect(training().stepsPerEpoch).toBe(stepsPerEpoch);
     const zoo = loadZoo(join(out, "zoo-live"));
     checkMetadata(zoo);
     const last = spec.epochs * stepsPerEpoch;
@@ -119,6 +134,7 @@ describe("the Python recorder with PyTorch: digits, an MLP and a CNN, two seeds 
   });
 
   it("(b) the predictions at every epoch end equal NumPy's forward pass of the saved state_dicts (float32, 1e-5), on both splits", async () => {
+    training();
     const zoo = loadZoo(join(out, "zoo-live"));
     for (const split of ["train", "test"]) {
       const src = zooSource(zoo, split);
@@ -139,6 +155,7 @@ describe("the Python recorder with PyTorch: digits, an MLP and a CNN, two seeds 
   });
 
   it("(b) each checkpoint's stored error and loss on each split are those of its stored predictions", () => {
+    training();
     const zoo = loadZoo(join(out, "zoo-live"));
     for (const split of ["train", "test"]) {
       const set = zoo.predictions(split);
@@ -155,7 +172,7 @@ describe("the Python recorder with PyTorch: digits, an MLP and a CNN, two seeds 
   });
 
   it("(c) from_state_dicts: steps and epochs from the file names, configs from config.json, predictions equal NumPy's", async () => {
-    expect(summary.recorded).toEqual(Object.fromEntries(spec.runs.map((r) => [r.id, spec.epochs + 1])));
+    expect(training().recorded).toEqual(Object.fromEntries(spec.runs.map((r) => [r.id, spec.epochs + 1])));
     const zoo = loadZoo(join(out, "zoo-sd"));
     checkMetadata(zoo);
     // consolidated: every run is in manifest.json, no per-run records are left
@@ -177,6 +194,7 @@ describe("the Python recorder with PyTorch: digits, an MLP and a CNN, two seeds 
   });
 
   it("`inpca report` reads both zoos (exit 0, a page naming the runs)", () => {
+    training();
     expect(existsSync(CLI), `${CLI} is missing: run node scripts/build.mjs`).toBe(true);
     for (const z of ["zoo-live", "zoo-sd"]) {
       const page = join(tmp, `${z}.html`);
@@ -188,7 +206,7 @@ describe("the Python recorder with PyTorch: digits, an MLP and a CNN, two seeds 
       const html = readFileSync(page, "utf8");
       for (const run of spec.runs) expect(html).toContain(run.id);
     }
-  }, 300_000);
+  });
 });
 
 describe("the recorder's zoo writer with NumPy only (import torch fails)", () => {
