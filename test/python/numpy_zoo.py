@@ -4,8 +4,9 @@
                                                  written also go to EXPECTED/<run>.<split>.npy (float64)
     python3 numpy_zoo.py refusals ZOO            each bad input refused; prints {case: message} as JSON
     python3 numpy_zoo.py kill ZOO EXPECTED K M   records run "victim" (float32) and dies (os._exit) after its K-th
-                                                 checkpoint (M=0), or inside the (K+1)-th after its rows and
-                                                 headers are written, before its record lists it (M=1)
+                                                 checkpoint (M=0), or inside the (K+1)-th: after its rows and
+                                                 headers are written, before its record lists it (M=1), or after
+                                                 its rows are written, before the headers count them (M=2)
     python3 numpy_zoo.py resume ZOO N            opens the zoo again and continues "victim" up to N checkpoints
 """
 import json
@@ -107,7 +108,7 @@ def kill(zoo, expected, k, midway):
         np.save(os.path.join(expected, "victim.%s.npy" % s), np.stack([probs("victim", t, s) for t in steps(12)]))
     w = ir.ZooWriter(zoo, dataset="toy", classes=CLASSES, splits=labels(), float16=False)
     r = w.start_run("victim", {"arch": "mlp", "seed": 3})
-    if midway:
+    if midway == 1:
         save = r._save_record
 
         def dying_save():
@@ -115,6 +116,14 @@ def kill(zoo, expected, k, midway):
                 os._exit(9)  # rows and headers of checkpoint k+1 are on disk, the record does not list it
             save()
         r._save_record = dying_save
+    if midway == 2:
+        write_at = r._write_at
+
+        def dying_write(split, data, offset):
+            if offset == 0 and len(r.checkpoints) == k:
+                os._exit(9)  # rows of checkpoint k+1 are on disk, no header counts them yet
+            write_at(split, data, offset)
+        r._write_at = dying_write
     for i, step in enumerate(steps(12)):
         r.append(step, step / 20, {s: probs("victim", step, s) for s in S})
         if not midway and i + 1 == k:
@@ -140,7 +149,7 @@ if __name__ == "__main__":
     elif mode == "refusals":
         refusals(*args)
     elif mode == "kill":
-        kill(args[0], args[1], int(args[2]), args[3] == "1")
+        kill(args[0], args[1], int(args[2]), int(args[3]))
     elif mode == "resume":
         resume(args[0], int(args[1]))
     else:
