@@ -45,7 +45,7 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 
 import numpy as np
 
-__all__ = ["ZooError", "ZooWriter", "RunWriter", "Recorder", "from_state_dicts", "error_and_loss", "ZOO_FORMAT", "ZOO_VERSION"]
+__all__ = ["ZooError", "ZooWriter", "RunWriter", "Recorder", "from_state_dicts", "checkpoint_of", "error_and_loss", "ZOO_FORMAT", "ZOO_VERSION"]
 
 #: ``manifest.format`` of a zoo.
 ZOO_FORMAT = "inpca-zoo"
@@ -395,13 +395,22 @@ class ZooWriter:
         manifest_file = os.path.join(self.path, "manifest.json")
         if os.path.exists(manifest_file):
             m = _check_manifest(_read_json(manifest_file), manifest_file)
-            same = (m["dataset"].get("name") == dataset and m["dataset"]["classes"] == classes
-                    and list(m["splits"]) == list(indices) and all(m["splits"][s]["indices"] == indices[s] for s in indices))
-            for s in indices if same else []:
+            differs = []
+            if m["dataset"].get("name") != dataset:
+                differs.append("dataset %s, not %s" % (json.dumps(m["dataset"].get("name")), json.dumps(dataset)))
+            if m["dataset"]["classes"] != classes:
+                differs.append("classes %s, not %s" % (json.dumps(m["dataset"]["classes"]), json.dumps(classes)))
+            if list(m["splits"]) != list(indices):
+                differs.append("splits %s, not %s" % (", ".join(m["splits"]), ", ".join(indices)))
+            for s in indices if not differs else []:
                 lf = os.path.join(self.path, "labels.%s.npy" % s)
-                same = same and os.path.exists(lf) and np.array_equal(np.load(lf), self.labels[s])
-            if not same:
-                raise ZooError("%s: this folder holds a zoo of a different dataset, classes or evaluation samples; choose another folder" % manifest_file)
+                if m["splits"][s]["indices"] != indices[s]:
+                    differs.append('other sample indices in split "%s"' % s)
+                elif not (os.path.exists(lf) and np.array_equal(np.load(lf), self.labels[s])):
+                    differs.append('other labels in split "%s" (%s)' % (s, lf))
+            if differs:
+                raise ZooError("%s: this folder holds a zoo of a different dataset, classes or evaluation samples (%s); choose another folder"
+                               % (manifest_file, "; ".join(differs)))
             self.manifest = m
         else:
             for s, y in self.labels.items():

@@ -265,7 +265,7 @@ describe("the recorder's zoo writer with NumPy only (import torch fails)", () =>
     expect(msg.second).toMatch(new RegExp(`${dir}/runs/r\\.lock: run "r" is being written by process \\d+`));
     expect(msg.config).toContain(`run "r" was recorded with config {"arch": "mlp"}; this call gives {"arch": "cnn"}`);
     expect(msg.label).toContain(`${dir}-labels: split "test", sample 4: label 12 is outside [0, 4)`);
-    expect(msg.other).toContain(`${dir}/manifest.json: this folder holds a zoo of a different dataset`);
+    expect(msg.other).toContain(`${dir}/manifest.json: this folder holds a zoo of a different dataset, classes or evaluation samples (classes ["cat", "dog", "bird", "fish"], not ["cat", "dog", "bird"])`);
     // nothing of the refused checkpoints reached the disk: one checkpoint listed and counted
     const zoo = loadZoo(dir);
     expect(zoo.run("r").checkpoints.map((c) => c.step)).toEqual([10]);
