@@ -4,7 +4,8 @@
 
 (b) each run is recorded during training with Recorder.record into OUT/zoo-live (float32), and its state_dict
     saved at every epoch end as OUT/runs/<id>/epoch_<k>.pt (with OUT/runs/<id>/config.json);
-(c) then OUT/runs is turned into OUT/zoo-sd with from_state_dicts.
+(c) then OUT/runs is turned into OUT/zoo-sd with from_state_dicts: first without the last epoch's files, then
+    again with them (continuing each run), then once more (nothing new).
 Checks along the way that record() leaves the model's train/eval mode as it found it. Prints a JSON summary.
 """
 import json
@@ -79,10 +80,18 @@ def main():
             torch.save(model.state_dict(), os.path.join(folder, "epoch_%d.pt" % epoch))
         rec.finish(trained=True)
     t1 = time.time()
-    done = ir.from_state_dicts(os.path.join(out, "runs"), build=lambda name: build(next(r for r in spec["runs"] if r["id"] == name)),
-                               zoo=os.path.join(out, "zoo-sd"), splits=splits, classes=classes, dataset="digits",
-                               steps_per_epoch=spe, float16=False)
-    print(json.dumps({"stepsPerEpoch": spe, "recorded": done, "trainSeconds": t1 - t0, "stateDictSeconds": time.time() - t1}))
+    # the last epoch's files are held back at first, so that a second call has something new to continue with
+    held = [os.path.join(out, "runs", r["id"], "epoch_%d.pt" % spec["epochs"]) for r in spec["runs"]]
+    for f in held:
+        os.rename(f, f + ".later")
+    kw = dict(build=lambda name: build(next(r for r in spec["runs"] if r["id"] == name)), zoo=os.path.join(out, "zoo-sd"),
+              splits=splits, classes=classes, dataset="digits", steps_per_epoch=spe, float16=False)
+    first = ir.from_state_dicts(os.path.join(out, "runs"), **kw)
+    for f in held:
+        os.rename(f + ".later", f)
+    done = ir.from_state_dicts(os.path.join(out, "runs"), **kw)
+    again = ir.from_state_dicts(os.path.join(out, "runs"), **kw)
+    print(json.dumps({"stepsPerEpoch": spe, "recorded": [first, done, again], "trainSeconds": t1 - t0, "stateDictSeconds": time.time() - t1}))
 
 
 if __name__ == "__main__":
