@@ -35,6 +35,7 @@ they are used). See docs/loading.md of the inpca repository for complete example
 """
 from __future__ import annotations
 
+import ast
 import json
 import math
 import os
@@ -147,8 +148,6 @@ def _read_npy_header(f: Any, path: str) -> Tuple[Dict[str, Any], int]:
         raise ZooError("%s: not a .npy file" % path)
     size = 2 if magic[6] == 1 else 4
     n = int.from_bytes(f.read(size), "little")
-    import ast
-
     try:
         header = ast.literal_eval(f.read(n).decode("latin1"))
     except (ValueError, SyntaxError) as e:
@@ -511,12 +510,12 @@ class RunWriter:
             if old is not None and old["config"] != config:
                 raise ZooError('%s: run "%s" was recorded with config %s; this call gives %s: use another run id, or resume=False to record it again from scratch'
                                % (self.record_file, run_id, json.dumps(old["config"], sort_keys=True), json.dumps(config, sort_keys=True)))
-            if old is not None:
+            if old is not None and old["checkpoints"]:
                 self.run = dict(old)
                 self.run.update(fields)
                 self.run["finished"] = False
                 self._reopen()
-            else:
+            else:  # a new run (or one that died before its first checkpoint)
                 self.run = {"id": run_id, "config": config, **dict(fields), "checkpoints": [], "finished": False}
                 # the record first (no checkpoints), then fresh files: a crash in between never leaves a record
                 # that lists checkpoints its files no longer hold
