@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that the notebooks, browser tests and cross-checks use, when any is missing.
 #   python3-numpy/scipy/h5py   independent NumPy/SciPy cross-checks and the HDF5 fixtures
+#   python3-torch, python3-sklearn   the Python recorder's tests (PyTorch training on sklearn's bundled digits)
 #   python3-hdf5plugin, zstd   LZ4/Blosc-compressed HDF5 fixtures and zstd frames for the zstd-filter fixture
 #   jupyter-notebook, nbconvert, nbclient, ipykernel   executing notebooks with the tslab kernel
 #   chromium, fonts            headless browser tests and PNG/SVG/PDF export of figures
@@ -8,7 +9,7 @@
 #   slurm-wlm, munge           a single-node Slurm on localhost for the job-array test (test/cli/slurm.test.ts)
 # Usage: bash scripts/system-deps.sh [--check]   (--check only reports what is missing)
 set -euo pipefail
-pkgs=(python3 python3-numpy python3-scipy python3-h5py python3-hdf5plugin zstd jupyter-notebook jupyter-nbconvert python3-nbclient
+pkgs=(python3 python3-numpy python3-scipy python3-h5py python3-hdf5plugin python3-torch python3-sklearn zstd jupyter-notebook jupyter-nbconvert python3-nbclient
       python3-ipykernel chromium fonts-dejavu-core dataset-fashion-mnist slurm-wlm munge)
 # INPCA_EXTRA_DEBIAN_PACKAGES (space-separated) adds names to the list (the setup test uses it)
 read -r -a extra <<< "${INPCA_EXTRA_DEBIAN_PACKAGES:-}"

@@ -112,7 +112,7 @@ describe("npm pack, then npm install <tarball> in a fresh project", skipWhen(rea
     tarball = join(work, info[0]!.filename);
     const files = info[0]!.files.map((f) => f.path);
     // what the entry points load ships; tests, fixtures, scripts and sources do not
-    for (const f of ["dist/index.js", "dist/index.mjs", "dist/index.d.ts", "dist/train/index.js", "dist/train/index.mjs", "dist/train/index.d.ts", "train/package.json", "dist/cli/main.js", "dist/geometry/pairwise/worker.cjs", "dist/kernels/bhattacharyya.wasm", "README.md", "package.json"]) expect(files).toContain(f);
+    for (const f of ["dist/index.js", "dist/index.mjs", "dist/index.d.ts", "dist/train/index.js", "dist/train/index.mjs", "dist/train/index.d.ts", "train/package.json", "dist/cli/main.js", "dist/geometry/pairwise/worker.cjs", "dist/kernels/bhattacharyya.wasm", "python/inpca_recorder.py", "README.md", "package.json"]) expect(files).toContain(f);
     expect(files.filter((f) => /^(test|scripts|src|data|notebooks)\//.test(f) || f.endsWith(".map"))).toEqual([]);
     console.log(`package: ${(info[0]!.size / 1e3).toFixed(0)} kB packed, ${(info[0]!.unpackedSize / 1e3).toFixed(0)} kB unpacked, ${files.length} files`);
   }, 120_000);
