@@ -85,12 +85,12 @@ describe("inpca plan / distances / embed", () => {
     const w = join(tmp, "work-kill"), whole = join(tmp, "work-whole");
     for (const x of [w, whole]) expect(cli(["plan", zoo, "--out", x, "--tasks", "2", "--landmarks", "30", "--quiet"]).status).toBe(0);
     // task 0 killed after writing the landmarks' matrix, before its own rows: the one, not the other
-    let r = spawnSync(process.execPath, [bin, "distances", w, "--task", "0", "--quiet"], { env: { ...process.env, INPCA_FAILPOINT: "landmark-task:after-landmarks:kill" } });
+    let r = spawnSync(process.execPath, [bin, "distances", w, "--task", "0", "--quiet"], { encoding: "utf8", env: { ...process.env, INPCA_FAILPOINT: "landmark-task:after-landmarks:kill" } });
     expect(r.signal).toBe("SIGKILL");
     expect(existsSync(join(w, "landmarks.json"))).toBe(true);
     expect(existsSync(join(w, "tasks", "task-00000.json"))).toBe(false);
     // task 1 killed after computing all of its 150 rows, before writing them: nothing of it is left
-    r = spawnSync(process.execPath, [bin, "distances", w, "--task", "1", "--quiet"], { env: { ...process.env, INPCA_FAILPOINT: "landmark-task:rows-150:kill" } });
+    r = spawnSync(process.execPath, [bin, "distances", w, "--task", "1", "--quiet"], { encoding: "utf8", env: { ...process.env, INPCA_FAILPOINT: "landmark-task:rows-150:kill" } });
     expect(r.signal).toBe("SIGKILL");
     expect(readdirSync(join(w, "tasks"))).toEqual([]);
     // resumed: task 0 keeps the landmarks' matrix and computes its rows
