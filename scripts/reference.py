@@ -236,7 +236,7 @@ def _normalise(x: np.ndarray) -> np.ndarray:
 
 
 def averages(P: np.ndarray, w: np.ndarray, floor: float) -> dict:
-    """The six means of METHODS 9 of P [n, S, C] with weights w [n]; each [S, C], renormalised."""
+    """The six means of docs/methods.md §9 of P [n, S, C] with weights w [n]; each [S, C], renormalised."""
     from scipy.optimize import minimize
     from scipy.special import lambertw
 
@@ -422,7 +422,7 @@ def _write_json(path: str, out: dict) -> None:
 
 def register_geometry_commands(sub) -> None:
     """Subcommands `average`, `lambertw`, `trajectories`, `tangent` (added after `check` and `time`)."""
-    p = sub.add_parser("average", help="the six means of METHODS 9 of IN.npy [n, S, C] as JSON")
+    p = sub.add_parser("average", help="the six means of docs/methods.md §9 of IN.npy [n, S, C] as JSON")
     p.add_argument("input")
     p.add_argument("output")
     p.add_argument("--floor", type=float, default=1e-12)

@@ -1,7 +1,7 @@
 /**
  * DistanceMatrix: pairwise divergences between the model-points of two prediction sets (or one set with
  * itself). For the Bhattacharyya distance the entries are d_B (nats per sample), used by InPCA as squared
- * distances (METHODS §3).
+ * distances (docs/methods.md §3).
  */
 import { InpcaInputError } from "./errors.js";
 import type { ModelPoint } from "./meta.js";

@@ -1,5 +1,5 @@
 /**
- * PredictionSet: the predictions of M model-points on the same S samples over C classes (METHODS §1).
+ * PredictionSet: the predictions of M model-points on the same S samples over C classes (docs/methods.md §1).
  * Each model-point is one probability distribution P_u(y_1..y_S) = Π_n p_u(y_n | x_n); the library compares
  * model-points only on the same samples in the same order.
  *

@@ -4,7 +4,7 @@
  * and distance uses these, so the same row is judged the same way everywhere.
  */
 
-/** Largest per-sample Bhattacharyya term, in nats (BC ≥ e^-100; METHODS §2); the WebAssembly kernel's LO is e^-TERM_CAP. */
+/** Largest per-sample Bhattacharyya term, in nats (BC ≥ e^-100; docs/methods.md §2); the WebAssembly kernel's LO is e^-TERM_CAP. */
 export const TERM_CAP = 100;
 
 /** Tolerance on the row sums of probabilities given at full precision (float32/float64). */

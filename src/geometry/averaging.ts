@@ -1,5 +1,5 @@
 /**
- * Averaging the predictions of several models (METHODS §9, appendix E.4 of Mao et al.): per sample and class,
+ * Averaging the predictions of several models (docs/methods.md §9, appendix E.4 of Mao et al.): per sample and class,
  * then renormalised over the classes. Six means:
  * - "arithmetic":    a_c = Σ_i w_i p_ic
  * - "geometric":     exp(Σ_i w_i log p_ic)
@@ -20,7 +20,7 @@ import { InpcaInputError } from "../core/errors.js";
 import { describePoint, field, type ConfigValue, type ModelPoint } from "../core/meta.js";
 import { assertSameSamples, PredictionSet } from "../core/prediction-set.js";
 
-/** The averaging methods of METHODS §9. */
+/** The averaging methods of docs/methods.md §9. */
 export type AveragingMethod = "arithmetic" | "geometric" | "harmonic" | "sqrt" | "bhattacharyya" | "jeffreys";
 
 /** All averaging methods, in the authors' reported order of final soft accuracy (arithmetic lowest... harmonic). */
@@ -59,7 +59,7 @@ export interface AverageOptions {
 }
 
 /**
- * Averages model predictions (METHODS §9), returning a PredictionSet on the same samples whose points have
+ * Averages model predictions (docs/methods.md §9), returning a PredictionSet on the same samples whose points have
  * kind "average", `members` (how many models were averaged) and `averaging` (the method) in their metadata.
  * - `sets` an array of n sets with the same number M of model-points: point m of the result averages point m
  *   of every set (e.g. n seeds re-indexed onto the same grid). Metadata from the first set.

@@ -1,5 +1,5 @@
 /**
- * Distance matrices between model-points (METHODS §2): the intensive Bhattacharyya distance
+ * Distance matrices between model-points (docs/methods.md §2): the intensive Bhattacharyya distance
  *   d_B(u, v) = -(1/S) Σ_n log Σ_c sqrt(p_u(c|x_n) · p_v(c|x_n)),
  * each per-sample term capped at 100 and clamped at 0, accumulated in float64, every row of C probabilities
  * divided by its sum first (stored float16/float32 rows sum to 1 only up to rounding); and the two alternatives of the

@@ -1,5 +1,5 @@
 /**
- * Embedding: the result of InPCA (METHODS §3–5). Coordinates of every embedded point on the leading axes, the
+ * Embedding: the result of InPCA (docs/methods.md §3–5). Coordinates of every embedded point on the leading axes, the
  * signed eigenvalues (an axis with λ < 0 is time-like), explained stress, the eigenvalue spectrum, and what is
  * needed to place new points into the same axes afterwards.
  */
@@ -71,7 +71,7 @@ export function landmarkCheckText(check: LandmarkCheck, dims: number): string {
   return `distance from exact InPCA, estimated from ${check.columns} sampled exact columns: ${dims}-D signed distances at most ${pct(d.high)} (95 % upper bound; estimate ${pct(d.estimate)}), axes at most ${check.axisError.map((a) => pct(a.high)).join(", ")}`;
 }
 
-/** What out-of-sample placement needs from the original fit (METHODS §5). */
+/** What out-of-sample placement needs from the original fit (docs/methods.md §5). */
 export interface EmbeddingBasis {
   /** M: points the eigen-decomposition was computed from (rows 0..M-1 of the embedding). */
   size: number;
@@ -144,7 +144,7 @@ export class Embedding {
   }
 
   /**
-   * Places new points into these axes (METHODS §5, Gower's formula): `cross` holds the distances of the new
+   * Places new points into these axes (docs/methods.md §5, Gower's formula): `cross` holds the distances of the new
    * points (rows) to the M original points (columns), e.g. `bhattacharyya(newSet, originalSet)`.
    *   w = -½ (d - mean(d) - m + m̄),   x_k = (w · v_k) / (sign(λ_k) sqrt|λ_k|).
    * An original point placed this way gets its own coordinates back. Returns a new Embedding with the new

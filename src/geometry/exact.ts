@@ -1,5 +1,5 @@
 /**
- * Exact InPCA past memory (METHODS §3–4 on the full matrix, in blocks): the M×M Bhattacharyya matrix is computed
+ * Exact InPCA past memory (docs/methods.md §3–4 on the full matrix, in blocks): the M×M Bhattacharyya matrix is computed
  * as the blocks of its upper triangle (B×B model-points each, stored as float32, accumulated in float64 by the
  * kernel), and W = −½ J D J is never formed: its row means and grand mean come from one pass over the blocks, and
  * thick-restart Lanczos (`lanczos`) multiplies by W by streaming the blocks, of which as many as the memory

@@ -1,5 +1,5 @@
 /**
- * Progress along a geodesic (METHODS §7): the λ* ∈ [0, 1] of the geodesic point closest to a model-point.
+ * Progress along a geodesic (docs/methods.md §7): the λ* ∈ [0, 1] of the geodesic point closest to a model-point.
  *
  * Per sample n the geodesic is a great circle in the plane of sqrtP0_n and sqrtP1_n. With the orthonormal
  * basis (u_n = sqrtP0_n, e_n ⟂ u_n in that plane), a model r is reduced to three numbers per sample:

@@ -1,5 +1,5 @@
 /**
- * Ignorance, truth and the geodesic between them (METHODS §6). In square-root coordinates every sample lives
+ * Ignorance, truth and the geodesic between them (docs/methods.md §6). In square-root coordinates every sample lives
  * on a unit sphere; the geodesic between two models is, per sample, the great circle between their
  * square-root probability vectors, traversed at the same fraction λ for all samples:
  *   sqrtP_n(λ) = [sin((1-λ)θ_n) sqrtP0_n + sin(λθ_n) sqrtP1_n] / sin θ_n,   θ_n = arccos⟨sqrtP0_n, sqrtP1_n⟩.

@@ -1,5 +1,5 @@
 /**
- * Intensive PCA (Quinn et al. 2019; METHODS §3–4): classical multidimensional scaling of the intensive
+ * Intensive PCA (Quinn et al. 2019; docs/methods.md §3–4): classical multidimensional scaling of the intensive
  * distance used as a squared distance, keeping negative eigenvalues (time-like axes).
  */
 import { checkSelfDistances, type DistanceMatrix } from "../core/distance-matrix.js";
@@ -85,7 +85,7 @@ export function coordinatesOf(pairs: EigenPairs, M: number, dims: number): { eig
 }
 
 /**
- * Explained stress for k = 1..λ.length (METHODS §4): ES(k) = 1 - sqrt(1 - Σ_{i≤k} λ_i² / ‖W‖_F²), eigenvalues in
+ * Explained stress for k = 1..λ.length (docs/methods.md §4): ES(k) = 1 - sqrt(1 - Σ_{i≤k} λ_i² / ‖W‖_F²), eigenvalues in
  * |λ| order, `frobenius2` = ‖W‖_F² computed from W itself. 1 for every k when ‖W‖_F = 0.
  */
 export function explainedStress(eigenvalues: ArrayLike<number>, frobenius2: number): Float64Array {

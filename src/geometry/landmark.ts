@@ -1,5 +1,5 @@
 /**
- * Landmark InPCA (METHODS §13): InPCA of L landmark model-points, exact, then every model-point of the source
+ * Landmark InPCA (docs/methods.md §13): InPCA of L landmark model-points, exact, then every model-point of the source
  * placed from its L distances to the landmarks with the out-of-sample formula (§5), in one streaming pass.
  * Cost O(L²·S·C + M·L·S·C) and memory O(L² + L·S·C + chunk) instead of O(M²·S·C) and O(M²): a zoo of 150,000
  * checkpoints is embedded on a laptop.

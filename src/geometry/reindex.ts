@@ -1,7 +1,7 @@
 /**
- * Re-indexing a trajectory onto a common grid of a progress variable (METHODS §8), so that trajectories of
+ * Re-indexing a trajectory onto a common grid of a progress variable (docs/methods.md §8), so that trajectories of
  * different length, speed and checkpoint schedule can be compared point by point. Between two consecutive
- * checkpoints the predictions move along the per-sample great circle (METHODS §6).
+ * checkpoints the predictions move along the per-sample great circle (docs/methods.md §6).
  */
 import { InpcaInputError } from "../core/errors.js";
 import { refuseRenamedOptions } from "../core/progress.js";
@@ -12,7 +12,7 @@ import { geodesicProgress, type GeodesicProgressOptions } from "./geodesic-progr
 
 export interface ReindexOptions {
   /**
-   * The progress variable: "progress" (default, λ* along ignorance→truth, METHODS §7) or "accuracy"
+   * The progress variable: "progress" (default, λ* along ignorance→truth, docs/methods.md §7) or "accuracy"
    * (1 - error of the predictions on their own samples, as in the authors' final code).
    */
   by?: "progress" | "accuracy";

@@ -1,5 +1,5 @@
 /**
- * Sample subsampling (METHODS §13): d_B is a mean of S per-sample terms, so a seeded, class-stratified subset of n
+ * Sample subsampling (docs/methods.md §13): d_B is a mean of S per-sample terms, so a seeded, class-stratified subset of n
  * samples estimates it without bias, with standard error sd(terms)/√n.
  */
 import { InpcaInputError } from "../core/errors.js";

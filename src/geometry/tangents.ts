@@ -1,5 +1,5 @@
 /**
- * Tangent directions (METHODS §10, Figs. 10–11 of Mao et al.): an embedding spanned by four anchors, ignorance
+ * Tangent directions (docs/methods.md §10, Figs. 10–11 of Mao et al.): an embedding spanned by four anchors, ignorance
  * P0, truth P*, an "init" point and an "end" point (kernel averages of the checkpoints near progress λ1 and λ2),
  * and how much of the distances between checkpoints a few axes explain, compared with ordinary InPCA.
  */
@@ -16,7 +16,7 @@ import { inpca } from "./inpca.js";
 import { geodesicProgress, type GeodesicProgressOptions } from "./geodesic-progress.js";
 
 /**
- * Quality of an embedding per number of axes k = 1..kmax (METHODS §10):
+ * Quality of an embedding per number of axes k = 1..kmax (docs/methods.md §10):
  *   q(k) = 1 - Σ_{i<j} |d̂²_k,ij - D_ij| / Σ_{i<j} D_ij,
  * d̂²_k,ij = Σ_{a<k} sign(λ_a)(x_ia - x_ja)² the signed (Minkowski) squared distance on the first k axes, D the
  * distances the embedding should reproduce (used as squared distances, like InPCA). `points` are the rows of the
@@ -71,7 +71,7 @@ export interface TangentOptions extends DistanceOptions {
 
 /** The four-anchor embedding and its comparison with ordinary InPCA. */
 export interface TangentEmbedding {
-  /** 4 anchors (rows 0..3: ignorance, init, end, truth) then the M checkpoints placed by METHODS §5; 3 axes. */
+  /** 4 anchors (rows 0..3: ignorance, init, end, truth) then the M checkpoints placed by docs/methods.md §5; 3 axes. */
   embedding: Embedding;
   /** The anchors as a set of 4 model-points (kind "ignorance", "anchor", "anchor", "truth", `lambda` set). */
   anchors: PredictionSet;
@@ -85,8 +85,8 @@ export interface TangentEmbedding {
   inpcaQuality: Float64Array;
   /**
    * Cosine between the directions P0→init and end→P* in the 3-axis embedding, with the plain Euclidean dot
-   * product of the coordinates (time-like signs ignored), so it lies in [-1, 1]. The default reading of METHODS
-   * §10 (see also the two alternatives below).
+   * product of the coordinates (time-like signs ignored), so it lies in [-1, 1]. The default reading of
+   * docs/methods.md §10 (see also the two alternatives below).
    */
   cosine: number;
   /**
@@ -103,10 +103,10 @@ export interface TangentEmbedding {
 }
 
 /**
- * The four-anchor tangent embedding (METHODS §10). Anchors: ignorance P0, truth P*, and the "init" and "end"
+ * The four-anchor tangent embedding (docs/methods.md §10). Anchors: ignorance P0, truth P*, and the "init" and "end"
  * points, Gaussian-kernel averages (standard deviation `width` in λ, default 0.05) of all checkpoints around
  * λ1 and λ2, averaged in square-root space ((Σ w_m sqrt p_m / Σ w_m)², renormalised, as along the geodesic).
- * The 4×4 matrix is embedded by InPCA (dense solver, 3 axes) and every checkpoint placed into it (METHODS §5).
+ * The 4×4 matrix is embedded by InPCA (dense solver, 3 axes) and every checkpoint placed into it (docs/methods.md §5).
  * Scores q(k), k = 1..3, against the checkpoints' own distance matrix, and the same for ordinary InPCA.
  * Throws InpcaInputError when no checkpoint has progress within 3 widths of λ1 or λ2.
  */

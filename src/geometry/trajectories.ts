@@ -1,10 +1,10 @@
 /**
- * Comparing whole training trajectories (METHODS §8): the point-by-point trajectory distance on a common
+ * Comparing whole training trajectories (docs/methods.md §8): the point-by-point trajectory distance on a common
  * progress grid and its average over seed pairs, a kernel-smoothed trajectory distance that needs no common
  * grid, the Riemannian length of a trajectory, the distance of model-points to the ignorance→truth geodesic,
  * and the "tube width" of the seeds of one configuration around their mean trajectory.
  *
- * All distances are the intensive Bhattacharyya distance d_B (nats per sample, METHODS §2), computed like
+ * All distances are the intensive Bhattacharyya distance d_B (nats per sample, docs/methods.md §2), computed like
  * `bhattacharyya` does: rows divided by their sums, float64, each per-sample term kept in [0, 100].
  */
 import { DistanceMatrix } from "../core/distance-matrix.js";
@@ -67,7 +67,7 @@ export interface TrajectoryDistanceOptions extends DistanceOptions {
 }
 
 /**
- * Trajectory distance (METHODS §8): d_traj(u, v) = (1/T) Σ_t d_B(P_u(t), P_v(t)) over the T points of the
+ * Trajectory distance (docs/methods.md §8): d_traj(u, v) = (1/T) Σ_t d_B(P_u(t), P_v(t)) over the T points of the
  * common grid, for trajectories re-indexed with `reindex` onto the same grid (all of length T).
  * Returns an N×N symmetric DistanceMatrix (kind "trajectory", nats per sample) whose metadata rows are the
  * trajectories: { run, step: 0, config, split }. Computed as T Bhattacharyya matrices of N points each (on all
@@ -110,7 +110,7 @@ export interface GroupDistanceOptions {
 }
 
 /**
- * Averages a trajectory distance matrix over seed pairs to compare configurations (METHODS §8): entry (A, B)
+ * Averages a trajectory distance matrix over seed pairs to compare configurations (docs/methods.md §8): entry (A, B)
  * is the mean of D(u, v) over all runs u of group A and v of group B; on the diagonal, the mean over distinct
  * pairs u ≠ v of the group (see `diagonal`). `by` groups the rows (default: the configuration without its seed).
  * Returns a G×G DistanceMatrix (kind of D) whose metadata rows are { run: group key, step: 0, config: the
@@ -161,7 +161,7 @@ export interface SmoothedDistanceOptions {
 }
 
 /**
- * Distance from each model-point of `points` to a trajectory (METHODS §8): for smoothing s = 0 the minimum d_B
+ * Distance from each model-point of `points` to a trajectory (docs/methods.md §8): for smoothing s = 0 the minimum d_B
  * to any point of `trajectory`, for s > 0 the exp(-d_B/s)-weighted mean of the distances. Length = points.models.
  */
 export function pointToTrajectory(points: PredictionSet, trajectory: Trajectory | PredictionSet, options: Pick<SmoothedDistanceOptions, "smoothing"> = {}): Float64Array {
@@ -173,7 +173,7 @@ export function pointToTrajectory(points: PredictionSet, trajectory: Trajectory 
 }
 
 /**
- * Kernel-smoothed trajectory-to-trajectory distance (METHODS §8): the point-to-trajectory distance of every
+ * Kernel-smoothed trajectory-to-trajectory distance (docs/methods.md §8): the point-to-trajectory distance of every
  * point x_t of `a` to `b`, averaged along `a` with weights equal to the length its neighbouring segments
  * contribute, ½(ℓ_{t-1} + ℓ_t) with ℓ_t = sqrt(d_B(x_t, x_{t+1})) (trapezoid rule; equal weights if `a` never
  * moves); then the same from `b` to `a`, combined by `symmetrize`. Nats per sample. Needs no common grid.
@@ -238,7 +238,7 @@ export async function smoothedTrajectoryDistances(trajectories: TrajectorySource
 
 export interface LengthOptions {
   /**
-   * "authors" (default): Σ_t 2·sqrt(d_B(P_t, P_{t+1})), the formula of METHODS §8. For nearby points
+   * "authors" (default): Σ_t 2·sqrt(d_B(P_t, P_{t+1})), the formula of docs/methods.md §8. For nearby points
    * d_B ≈ θ²/2 per sample (θ the angle between the unit vectors sqrt p, sqrt q; BC = cos θ), so this is √2 times
    * the root-mean-square great-circle angle. "fisher": the Fisher–Rao length per sample, Σ_t 2·sqrt(2·d_B)
    * (Fisher–Rao distance 2θ), i.e. √2 times the authors' value.
@@ -254,7 +254,7 @@ export function segmentLengths(trajectory: Trajectory | PredictionSet, options: 
 }
 
 /**
- * Riemannian length of a trajectory (METHODS §8): Σ_t 2·sqrt(d_B(P_t, P_{t+1})) over consecutive checkpoints
+ * Riemannian length of a trajectory (docs/methods.md §8): Σ_t 2·sqrt(d_B(P_t, P_{t+1})) over consecutive checkpoints
  * (see `LengthOptions.metric` for the relation to the Fisher–Rao length). Units: sqrt(nats per sample).
  * A polygon through the checkpoints: denser checkpoints give a longer (more accurate) length.
  */
@@ -281,7 +281,7 @@ export interface GeodesicDistances {
   /** d_B from each model-point to its closest point on the ignorance→truth geodesic (nats per sample), length M. */
   distance: Float64Array;
   /**
-   * The model-point's progress λ* (`geodesicProgress`, by default the angle method of METHODS §7), length M: what
+   * The model-point's progress λ* (`geodesicProgress`, by default the angle method of docs/methods.md §7), length M: what
    * figures put on their progress axis, the same number as in every other figure.
    */
   progress: Float64Array;
@@ -296,7 +296,7 @@ export interface GeodesicDistances {
 }
 
 /**
- * Distance of every model-point of `set` to the ignorance→truth geodesic (METHODS §8), with its progress λ*:
+ * Distance of every model-point of `set` to the ignorance→truth geodesic (docs/methods.md §8), with its progress λ*:
  * distance = d_B(r, P(λ_near)) with λ_near = argmin_λ d_B(P(λ), r) on [0, 1] (Brent's method after a grid scan,
  * see `geodesicProgress`); progress = λ* by `progressMethod` (default "angle"). `labels` gives the truth (default:
  * the set's own labels). Feeds `plot.distanceToGeodesic`.
@@ -317,7 +317,7 @@ export function distanceToGeodesic(set: PredictionSet, labels?: LabelSource | nu
 export interface TubeWidthOptions {
   /** Groups runs into configurations (default: the configuration without its seed). */
   by?: GroupBy;
-  /** The mean trajectory of a configuration (default "sqrt", the square-root mean of METHODS §9). */
+  /** The mean trajectory of a configuration (default "sqrt", the square-root mean of docs/methods.md §9). */
   method?: AveragingMethod;
   /** Grid points per configuration when the set is not re-indexed yet (default 100). */
   points?: number;
@@ -344,9 +344,9 @@ export interface TubeWidth {
 }
 
 /**
- * Tube width (METHODS §8): for each configuration (runs grouped by `by`, default the configuration without its
+ * Tube width (docs/methods.md §8): for each configuration (runs grouped by `by`, default the configuration without its
  * seed), every run is put on a common grid and compared with the configuration's mean trajectory, the
- * square-root mean (METHODS §9; `method` to change) of its seeds at each grid value:
+ * square-root mean (docs/methods.md §9; `method` to change) of its seeds at each grid value:
  * width = d_B(seed point, mean point). If every point of `set` already has a `reindexed` value, the points are
  * used as they are (grids must agree within a configuration); otherwise each run is re-indexed by progress
  * onto `points` values spanning the range all the configuration's runs cover. Feeds `plot.tubeWidth`.

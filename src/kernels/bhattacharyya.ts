@@ -1,6 +1,6 @@
 // AssemblyScript (compiled to WebAssembly with SIMD by scripts/build.mjs into dist/kernels/; not part of the tsc build).
 //
-// Inner kernel of the Bhattacharyya distance matrix (METHODS §2): for a strip of one or two row models and a
+// Inner kernel of the Bhattacharyya distance matrix (docs/methods.md §2): for a strip of one or two row models and a
 // range of column tiles of four models, over one block of B samples, it accumulates for every pair (i, j)
 //   P_ij = Π_n clamp(BC_ijn, e^-100, 1)   with   BC_ijn = Σ_c a_inc · a_jnc   (a = sqrt of probabilities)
 // as a float64 mantissa `p` and a count `k` of exact rescalings by 2^SHIFT, so that the caller recovers
@@ -12,7 +12,7 @@
 // Memory layout of a packed block (both rows and columns): tile t holds models 4t..4t+3; within a tile,
 // for sample n and class c, four float64 lanes (one per model) at byte offset ((t·B + n)·C + c)·32 + lane·8.
 
-const LO: f64 = 3.720075976020836e-44; // e^-TERM_CAP (core/rows.ts: a per-sample term is capped at 100 nats, METHODS §2)
+const LO: f64 = 3.720075976020836e-44; // e^-TERM_CAP (core/rows.ts: a per-sample term is capped at 100 nats, docs/methods.md §2)
 const SMALL: f64 = 3.054936363499605e-151; // 2^-500: rescale p when it falls below this
 const SCALE: f64 = 3.273390607896142e150; // 2^500
 /** Samples between tests for rescaling (see the float32 section below: the result does not depend on it). */

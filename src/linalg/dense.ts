@@ -22,8 +22,8 @@ export function matVec(A: Float64Array, n: number, x: Float64Array, y: Float64Ar
 }
 
 /**
- * Double centering (METHODS §3): W = -½ L D L with L = I - 11ᵀ/M, for a square M×M matrix D (row-major).
- * Also returns the column means of D and their mean (needed to place new points, METHODS §5).
+ * Double centering (docs/methods.md §3): W = -½ L D L with L = I - 11ᵀ/M, for a square M×M matrix D (row-major).
+ * Also returns the column means of D and their mean (needed to place new points, docs/methods.md §5).
  */
 export function doubleCenter(D: Float64Array, M: number): { W: Float64Array; columnMeans: Float64Array; grandMean: number } {
   const colMean = new Float64Array(M);

@@ -1,6 +1,6 @@
 /**
  * The eigenpairs of largest |λ| of a symmetric operator, both ends of the spectrum at once (InPCA needs the
- * negative, time-like eigenvalues as much as the positive ones, METHODS §3).
+ * negative, time-like eigenvalues as much as the positive ones, docs/methods.md §3).
  *
  * Thick-restart Lanczos (Wu & Simon 2000) with full reorthogonalisation (classical Gram–Schmidt, twice):
  * build a Krylov basis of `m` vectors, take the Ritz pairs of the projected matrix, and when the wanted ones

@@ -1,5 +1,5 @@
 /**
- * Dendrogram of configurations (METHODS §8): complete-linkage clustering of a trajectory-distance matrix,
+ * Dendrogram of configurations (docs/methods.md §8): complete-linkage clustering of a trajectory-distance matrix,
  * leaves coloured by a field, with the configuration columns printed beside the leaves.
  */
 import type { DistanceMatrix } from "../core/distance-matrix.js";

@@ -1,5 +1,5 @@
 /**
- * Explained stress and the eigenvalue ladder (METHODS §4): ES(k) against the number of dimensions k, with
+ * Explained stress and the eigenvalue ladder (docs/methods.md §4): ES(k) against the number of dimensions k, with
  * ES annotated at k = 1, 3, 10, 20, 50, beside |λ_k| on a log axis with negative (time-like) eigenvalues red.
  */
 import { InpcaInputError } from "../core/errors.js";

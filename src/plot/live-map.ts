@@ -1,6 +1,6 @@
 /**
  * A live map of training: each new checkpoint of a network being trained is placed on an existing embedding
- * (out-of-sample, METHODS §5: its Bhattacharyya distances to the points the embedding was fitted on, then Gower's
+ * (out-of-sample, docs/methods.md §5: its Bhattacharyya distances to the points the embedding was fitted on, then Gower's
  * formula) and one notebook output is redrawn in place, at most every `interval` ms, so that a reader watches the
  * network leave ignorance and head for truth among the zoo's trajectories. The last state stays in the saved
  * notebook.

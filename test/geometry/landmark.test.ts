@@ -1,5 +1,5 @@
 /**
- * Landmark InPCA (METHODS §13) against exact InPCA where the exact one fits, its streaming sources (a zoo on disk
+ * Landmark InPCA (docs/methods.md §13) against exact InPCA where the exact one fits, its streaming sources (a zoo on disk
  * read by row ranges), resuming from cached chunks, sample subsampling with standard errors, and bad input.
  */
 import { mkdtempSync, rmSync } from "node:fs";

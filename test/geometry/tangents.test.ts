@@ -140,7 +140,7 @@ describe("tangent embedding", () => {
     // the anchors' own 3 coordinates reproduce their 4×4 distances exactly
     const d4 = e.signedDistances(3);
     for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) expect(d4.get(i, j)).toBeCloseTo(t.anchorDistances.get(i, j), 10);
-    // placing an anchor as if it were a checkpoint returns its coordinates (METHODS §5)
+    // placing an anchor as if it were a checkpoint returns its coordinates (docs/methods.md §5)
     const again = e.addPoints(bhattacharyyaSync(t.anchors.select([1]), t.anchors));
     for (let k = 0; k < 3; k++) expect(again.coord(64, k)).toBeCloseTo(e.coord(1, k), 8);
     console.log(`tangent (random set M=60): q = ${Array.from(t.quality, (v) => v.toFixed(3)).join(", ")}; InPCA q = ${Array.from(t.inpcaQuality, (v) => v.toFixed(3)).join(", ")}; cosine ${t.cosine.toFixed(4)} (Minkowski ${t.cosineMinkowski.toFixed(4)}, sqrt space ${t.cosineSqrt.toFixed(4)})`);

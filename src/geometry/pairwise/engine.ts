@@ -1,5 +1,5 @@
 /**
- * The sample-blocked Bhattacharyya engine (METHODS §2), shared by the calling thread and the worker threads so
+ * The sample-blocked Bhattacharyya engine (docs/methods.md §2), shared by the calling thread and the worker threads so
  * that both give bit-identical matrices.
  *
  * For each block of B samples it packs the square roots of the probabilities of every model-point, each row
