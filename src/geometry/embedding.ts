@@ -29,7 +29,7 @@ import type { LandmarkCheck } from "./landmark-check.js";
 export interface LandmarkSummary {
   /** Indices (in the source) of the L landmarks, ascending; the basis rows. */
   landmarks: Int32Array;
-  /** How they were chosen ("spread", "farthest", "random", or "given"). */
+  /** How they were chosen ("pivoted", "spread", "farthest", "random", or "given"). */
   select: string;
   /** Samples used (S') of the source's S. */
   samples: number;
@@ -37,8 +37,9 @@ export interface LandmarkSummary {
   /** Arithmetic of the distances. */
   precision: string;
   /**
-   * With a sample subset: the standard error of d_B (sd of the per-sample terms / √S') over 200 landmark pairs,
-   * median and 90th percentile in nats, and the median relative to d. Null when every sample is used.
+   * With a sample subset: the standard error of d_B (sd of the per-sample terms / √S', times the finite-population
+   * factor √((S − S')/(S − 1))) over 200 landmark pairs, median and 90th percentile in nats, and the median relative
+   * to d. Null when every sample is used.
    */
   distanceError: { median: number; p90: number; relative: number; pairs: number } | null;
   /** Explained stress ES(dims) of the whole set, estimated, with a 95 % interval, from `points` random model-points. */

@@ -95,15 +95,12 @@ export const LANDMARK_OPTION_RULES: Readonly<Record<string, Rule>> = {
  * Landmark InPCA of every model-point of `source` (a PredictionSet or a streaming PredictionSource): an
  * Embedding of all M points in source order (coords, signed eigenvalues, time-like flags) with a `landmark`
  * summary. The sign conventions are those of `inpca`; the result is deterministic for a given seed.
- * - eigenvalues and spectrum: the whole set's leading eigenvalues, from W ≈ X J Xᵀ on the 2·dims (at least
- *   dims + 7) placed axes;
+ * - eigenvalues and spectrum: the whole set's leading eigenvalues, from W ≈ X J Xᵀ on the placed axes (up to 128
+ *   for pivoted landmarks, 2·dims and at least dims + 7 for the others: `placedAxes`);
  * - explainedStress: ES(k) of the whole set from its eigenvalues and ‖W‖²_F (the placed axes' Σλ² and what they miss,
  *   estimated on `stressPoints` random model-points: `stressEstimate`), with a jackknife 95 % interval for ES(dims)
- *   in `landmark.stress` (older text below: the estimate used to be the placed coordinates' own ES on those points);
- * - (before 2026-12-07) ES(k) of the placed coordinates themselves, 1 − √(‖W − X̂ S X̂ᵀ‖² / ‖W‖²) on the first k axes,
- *   measured on the exact distances between `stressPoints` random model-points (W double-centred among them), with
- *   a jackknife 95 % interval for ES(dims) in `landmark.stress`. It is at most the exact InPCA's ES(k) up to that
- *   sampling error (notebook 13: 0.8715, interval 0.857–0.889, against 0.885 on all pairs and 0.890 exact).
+ *   in `landmark.stress`;
+ * - landmark.check: how far the embedding is estimated to be from exact InPCA (docs/methods.md §13).
  * Throws InpcaInputError when L exceeds M or is below dims + 1, or when the memory budget cannot hold the
  * landmarks and one chunk; InpcaAbortError on `signal`.
  */
@@ -162,7 +159,7 @@ export interface LandmarkPlan {
   dims: number;
   seed: number;
   precision: Precision;
-  /** "spread", "farthest", "random" or "given". */
+  /** "pivoted", "spread", "farthest", "random" or "given". */
   select: string;
   /** Model-points per streaming chunk within the memory budget. */
   chunk: number;
