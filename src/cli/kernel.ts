@@ -7,7 +7,7 @@
  * register wins, and deleting it breaks every notebook.)
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
@@ -19,15 +19,27 @@ const fs = require("fs");
 const path = require("path");
 const connectionFile = process.argv[2];
 const js = process.argv.includes("--js");
+// the project's own tslab; else, in a project where inpca is a linked folder (npm install /path/to/inpca), the
+// tslab that inpca itself depends on
+const tslabOf = (dir) => {
+  if (path.basename(dir) === "node_modules") return null;
+  const own = path.join(dir, "node_modules", "tslab", "dist", "main.js");
+  if (fs.existsSync(own)) return own;
+  try {
+    return require.resolve("tslab/dist/main.js", { paths: [fs.realpathSync(path.join(dir, "node_modules", "inpca"))] });
+  } catch {
+    return null;
+  }
+};
 for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
-  const main = path.join(dir, "node_modules", "tslab", "dist", "main.js");
-  if (path.basename(dir) !== "node_modules" && fs.existsSync(main)) {
+  const main = tslabOf(dir);
+  if (main) {
     require(main).startKernel({ configPath: connectionFile, enableFindLocal: false, jsKernel: js });
     break;
   }
   if (path.dirname(dir) === dir) {
     console.error("tslab kernel: no node_modules/tslab in " + process.cwd() + " or any folder above it; " +
-      "install it in the notebook's project (npm install tslab, or npm install inpca, which depends on it)");
+      "install it in the notebook's project: npm install inpca (which depends on it), or npm install tslab");
     process.exit(1);
   }
 }
@@ -76,12 +88,20 @@ export function kernelTransportProblem(project: string): string | null {
 
 /**
  * The project whose tslab the launcher (LAUNCHER) starts for a notebook in `dir`: the nearest folder at or above it,
- * not itself named node_modules, that holds node_modules/tslab/dist/main.js; null when there is none. The same
- * rule as the launcher's, so that the check runs against the tslab the kernel will run.
+ * not itself named node_modules, that holds node_modules/tslab/dist/main.js, or (a project where inpca is a linked
+ * folder, without a tslab of its own) the folder inpca links to when that holds one; null when there is none. The
+ * same rule as the launcher's, so that the check runs against the tslab the kernel will run.
  */
 export function tslabProject(dir: string): string | null {
   for (let d = dir; ; d = dirname(d)) {
-    if (basename(d) !== "node_modules" && existsSync(join(d, "node_modules", "tslab", "dist", "main.js"))) return d;
+    if (basename(d) !== "node_modules") {
+      if (existsSync(join(d, "node_modules", "tslab", "dist", "main.js"))) return d;
+      const linked = join(d, "node_modules", "inpca");
+      if (existsSync(linked)) {
+        const real = realpathSync(linked);
+        if (existsSync(join(real, "node_modules", "tslab", "dist", "main.js"))) return real;
+      }
+    }
     if (dirname(d) === d) return null;
   }
 }

@@ -5,7 +5,7 @@
  * tslab's zeromq addon loads (npm 11 skips its install script unless approved), with the fix it names.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -37,6 +37,24 @@ describe("the kernel's transport (tslab speaks through zeromq's native addon)", 
     expect(problem).toContain(`npm rebuild zeromq\` in ${project}`);
     expect(kernelTransportProblem(work)).toMatch(/no tslab in/);
   });
+});
+
+describe("a project where inpca is a linked folder (npm install /path/to/inpca), without a tslab of its own", () => {
+  it("the kernel runs the tslab inpca depends on, and a notebook in that project imports inpca and runs", () => {
+    const project = join(work, "linked-project");
+    mkdirSync(join(project, "node_modules"), { recursive: true });
+    writeFileSync(join(project, "package.json"), JSON.stringify({ name: "my-analysis", private: true, dependencies: { inpca: `file:${root}` } }));
+    symlinkSync(root, join(project, "node_modules", "inpca"));
+    expect(existsSync(join(project, "node_modules", "tslab"))).toBe(false);
+    expect(tslabProject(project)).toBe(realpathSync(root));
+    // the registered kernel (scripts/jupyter-kernel.mjs writes the launcher) executes a notebook of that project
+    expect(spawnSync(process.execPath, [join(root, "scripts", "jupyter-kernel.mjs")], { encoding: "utf8" }).status).toBe(0);
+    const nb = join(project, "linked.ipynb");
+    writeNotebook(nb, ['import * as ip from "inpca";\nip.notebook("linked");\nip.claim("a notebook runs in a project that links inpca", ip.PredictionSet.fromProbabilities(new Float32Array([0.5, 0.5]), [1, 1, 2]).models, { holds: true, rule: "= 1" });']);
+    const r = spawnSync(process.execPath, [join(root, "scripts", "figures.mjs"), "--no-png", "--out", join(project, "out"), nb], { cwd: project, encoding: "utf8" });
+    expect(r.stdout + r.stderr).toMatch(/1 notebooks, 0 failed/);
+    expect(r.stdout).toContain("a notebook runs in a project that links inpca");
+  }, 300_000);
 });
 
 // a python3 without site-packages: Debian's own interpreter started with -S sees neither Jupyter nor NumPy
