@@ -49,19 +49,18 @@ export function blockStore(dir: string, shape: BlockShape, identity: BlockIdenti
   const record = (I: number, J: number): BlockRecord | string => {
     const rec = `${base(I, J)}.json`;
     if (!existsSync(rec)) return existsSync(`${base(I, J)}.f32`) ? "missing (its data has no record: the task was stopped while writing)" : "missing";
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(rec, "utf8"));
+    } catch {
+      return "corrupt: its record is not JSON";
+    }
+    if ((raw as { version?: unknown } | null)?.version !== VERSION) return "stale: written by an earlier inpca, without the fingerprint of what it was computed from";
     let r: BlockRecord;
     try {
-      r = validate<BlockRecord>(JSON.parse(readFileSync(rec, "utf8")), RECORD, "record");
+      r = validate<BlockRecord>(raw, RECORD, "record");
     } catch (e) {
-      if (e instanceof SyntaxError) return "corrupt: its record is not JSON";
-      const v = (() => {
-        try {
-          return (JSON.parse(readFileSync(rec, "utf8")) as { version?: unknown }).version;
-        } catch {
-          return undefined;
-        }
-      })();
-      return v !== VERSION ? "stale: written by an earlier inpca, without the fingerprint of what it was computed from" : `corrupt: its record is not valid (${(e as Error).message})`;
+      return `corrupt: its record is not valid (${(e as Error).message})`;
     }
     const [rows, cols] = shape(I, J);
     if (r.row !== I || r.col !== J) return `moved: its record is for block (${r.row}, ${r.col}), not (${I}, ${J}) (copied or renamed from elsewhere)`;
