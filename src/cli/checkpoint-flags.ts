@@ -37,7 +37,8 @@ export const CHECKPOINT_FLAGS_USAGE = `  --array NAME          the array holding
                         ONNX model's output); default: found by its name or shape
   --inputs FILE.npy     the samples to run model checkpoints (.onnx, TensorFlow.js model.json) on,
                         [samples, ...] float32. A folder of weights (state_dicts) cannot be read:
-                        record predictions with the Python recorder (see docs/loading.md)
+                        record predictions with the Python recorder (python/inpca_recorder.py;
+                        docs/pytorch.md)
   --kind KIND           how the predictions are encoded: probabilities, logProbabilities or logits
                         (default: detected)
   --renormalize         divide rows of probabilities by their sums instead of refusing them`;

@@ -21,7 +21,7 @@ import { InpcaInputError } from "../core/errors.js";
 import { fix } from "../core/fixes.js";
 
 /** Where predictions come from when a user has weights: shown in every refusal. */
-export const RECORDER_ROUTE = "record predictions with the Python recorder (see docs/loading.md)";
+export const RECORDER_ROUTE = "record predictions with the Python recorder that ships in inpca (python/inpca_recorder.py; docs/pytorch.md)";
 
 /** Last path segments that name a layer parameter or a running statistic. */
 const PARAMETER_LEAVES = new Set([

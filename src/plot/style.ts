@@ -26,12 +26,13 @@ export const GRID_COLOR = "#e6e6e6";
  * Categorical palette: Tableau 10 without its red (red means time-like here), then five strong colours of
  * other hues and depths (the first nine are the zoo's architectures and optimizers, `VALUE_COLORS`, so these are
  * what a figure coloured by any other field gets first: pale colours there left the corner runs of notebook 08
- * barely visible on white), then the lighter Tableau 20 companions, so up to 23 categories get distinct colours;
+ * barely visible on white; they start with the hue farthest from the blue of `mlp`, so a user's `mlp` beside an
+ * architecture of their own naming, such as `cnn`, is blue beside mustard, not blue beside navy), then the lighter Tableau 20 companions, so up to 23 categories get distinct colours;
  * beyond that the list repeats.
  */
 export const CATEGORY_COLORS: readonly string[] = [
   "#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f",
-  "#393b79", "#e6ab02", "#1b9e77", "#7b4173", "#637939",
+  "#e6ab02", "#1b9e77", "#7b4173", "#637939", "#393b79",
   "#aec7e8", "#ffbb78", "#98df8a", "#c5b0d5", "#c49c94", "#f7b6d2", "#9edae5", "#dbdb8d", "#c7c7c7",
 ];
 

@@ -51,7 +51,7 @@ describe("inpca report names flags", () => {
     const r = cli(["report", weights, "--out", join(tmp, "w.html")]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${join(weights, "mlp-s0", "epoch_1.pt")}: holds model weights, not predictions`);
-    expect(r.stderr).toContain("record predictions with the Python recorder (see docs/loading.md)");
+    expect(r.stderr).toContain("record predictions with the Python recorder that ships in inpca (python/inpca_recorder.py; docs/pytorch.md)");
     expect(r.stderr).toContain("export each checkpoint to ONNX and pass --inputs FILE.npy");
     expectNoApiOptions(r.stderr);
     expect(existsSync(join(tmp, "w.html"))).toBe(false);

@@ -50,7 +50,7 @@ function expectWeightsRefusal(e: InpcaInputError, file: string): void {
   expect(e.message).toContain("model weights, not predictions");
   expect(e.file).toBe(file);
   expect(e.message.startsWith(`${file}: `)).toBe(true);
-  expect(e.message).toContain("record predictions with the Python recorder (see docs/loading.md)");
+  expect(e.message).toContain("record predictions with the Python recorder that ships in inpca (python/inpca_recorder.py; docs/pytorch.md)");
   expect(e.message).toMatch(/ONNX and pass options\.inputs \(.*\{ data: Float32Array, shape: \[samples, \.\.\.\] \}/);
 }
 

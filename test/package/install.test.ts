@@ -6,7 +6,7 @@
  * a notebook runs with the tslab kernel that `npx inpca kernel` registers.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -176,5 +176,108 @@ describe("npm pack, then npm install <tarball> in a fresh project", skipWhen(rea
     // the inpca/train subpath with its types, as tslab's TypeScript resolves it
     expect(outputs[3]!.map(outputText).join("")).toContain("architectures 6");
   });
+
+  // The README's path for a PyTorch user (docs/pytorch.md), walked as written: the blocks marked <!-- file: NAME -->
+  // and <!-- cell: NAME --> in README.md and docs/pytorch.md are what runs, so the page cannot drift from what works.
+  const noTorch = torchMissing();
+  it("the PyTorch path as the README gives it: train.py → state_dicts → to_zoo.py → report → a notebook", skipWhen(noJupyter || noTorch, { timeout: 600_000 }), () => {
+    const dir = project("user-pytorch", tarball);
+    run([...npm11, "ci", "--offline", "--no-audit", "--no-fund"], dir);
+    const blocks = pageBlocks([join(root, "README.md"), join(root, "docs", "pytorch.md")]);
+    expect([...blocks.keys()].sort()).toEqual(["cell:first.ipynb", "file:to_zoo.py", "file:train.py"]);
+    writeFileSync(join(dir, "train.py"), blocks.get("file:train.py")!);
+    writeFileSync(join(dir, "to_zoo.py"), blocks.get("file:to_zoo.py")!);
+    run([PYTHON, "train.py"], dir);
+    expect(readdirSync(join(dir, "runs")).sort()).toEqual(["cnn-s0", "cnn-s1", "cnn-s2", "mlp-s0", "mlp-s1", "mlp-s2"]);
+    run([PYTHON, "to_zoo.py"], dir);
+    // an independent forward pass: the saved state_dicts evaluated in float64 NumPy (not torch's forward, not the
+    // recorder) against the probabilities the zoo holds; then the same numbers as inpca loads them
+    writeFileSync(join(dir, "check_zoo.py"), NUMPY_FORWARD);
+    const ref = JSON.parse(run([PYTHON, "check_zoo.py"], dir)) as { checkpoints: number; maxDiff: number; sums: Record<string, number> };
+    expect(ref.checkpoints).toBe(126);
+    expect(ref.maxDiff).toBeLessThan(1e-3); // float16 storage: half an ulp at 1 is 2.4e-4
+    writeFileSync(join(dir, "sums.cjs"), `const ip = require("inpca");
+const zoo = ip.loadZoo("zoo"), set = zoo.predictions("train"), [M, S, C] = set.shape, sums = {};
+for (let m = 0; m < M; m++) { const run = set.meta[m].run; let s = 0; for (const v of set.probs.subarray(m * S * C, (m + 1) * S * C)) s += v; sums[run] = (sums[run] ?? 0) + s; }
+console.log(JSON.stringify({ shape: set.shape, sums }));`);
+    const loaded = JSON.parse(run([process.execPath, "sums.cjs"], dir)) as { shape: number[]; sums: Record<string, number> };
+    expect(loaded.shape).toEqual([126, 500, 10]);
+    for (const [k, v] of Object.entries(ref.sums)) expect(Math.abs(loaded.sums[k]! - v) / v).toBeLessThan(1e-12);
+    // the report of the zoo; the report of the state_dicts themselves is refused, naming the recorder
+    const page = runBoth([join(dir, "node_modules", ".bin", "inpca"), "report", "zoo", "-o", "report.html"], dir);
+    expect(page.stderr).toContain("6 runs, 126 checkpoints");
+    expect(statSync(join(dir, "report.html")).size).toBeGreaterThan(1e6);
+    const weights = spawnSync(join(dir, "node_modules", ".bin", "inpca"), ["report", "runs", "-o", "weights.html"], { cwd: dir, encoding: "utf8" });
+    expect(weights.status).toBe(1);
+    expect(weights.stderr).toContain("holds model weights, not predictions");
+    expect(weights.stderr).toContain("python/inpca_recorder.py");
+    expect(existsSync(join(dir, "weights.html"))).toBe(false);
+    expect(existsSync(join(dir, "node_modules", "inpca", "docs", "pytorch.md"))).toBe(true);
+    // the kernel as the page registers it, then the page's cell in a notebook of the project
+    const registry = join(work, "jupyter-pytorch");
+    run([join(dir, "node_modules", ".bin", "inpca"), "kernel", "--python", PYTHON, "--prefix", registry], dir);
+    const nb = join(dir, "first.ipynb");
+    writeNotebook(nb, [blocks.get("cell:first.ipynb")!]);
+    const outputs = executeNotebook(nb, privateJupyter(registry));
+    expect(outputs.flat().filter((o) => o.output_type === "error")).toEqual([]);
+    const fig = outputs[0]!.map((o) => o.data?.["application/vnd.plotly.v1+json"] as { data: { name?: string; type: string; x: unknown[] }[] } | undefined).find(Boolean);
+    expect(fig).toBeDefined();
+    const names = fig!.data.map((t) => t.name ?? "");
+    for (const want of ["cnn", "mlp"]) expect(names).toContain(want);
+    expect(names.some((n) => n.includes("geodesic"))).toBe(true);
+    expect(fig!.data.filter((t) => t.name === "cnn" || t.name === "mlp").reduce((n, t) => n + t.x.length, 0)).toBeGreaterThanOrEqual(126);
+  });
 });
 
+/** Why the PyTorch path cannot run here (no torch/sklearn in the notebooks' Python), or null. */
+function torchMissing(): string | null {
+  const r = spawnSync(PYTHON, ["-c", "import torch, numpy, sklearn"], { encoding: "utf8" });
+  return r.status === 0 ? null : `${PYTHON} cannot import torch, numpy and sklearn (Debian python3-torch python3-sklearn; scripts/system-deps.sh)`;
+}
+
+/**
+ * The code blocks of Markdown pages marked by a comment on the line before the fence: `<!-- file: NAME -->` (a
+ * file the reader saves) or `<!-- cell: NAME -->` (a notebook cell). A block given on two pages must be the same.
+ */
+function pageBlocks(pages: readonly string[]): Map<string, string> {
+  const blocks = new Map<string, string>();
+  for (const page of pages) {
+    for (const m of readFileSync(page, "utf8").matchAll(/<!-- (file|cell): (\S+) -->\n```\w*\n([\s\S]*?)\n```/g)) {
+      const key = `${m[1]}:${m[2]}`;
+      if (blocks.has(key) && blocks.get(key) !== m[3]) throw new Error(`${page}: the block ${key} differs from the one given before it`);
+      blocks.set(key, m[3]!);
+    }
+  }
+  return blocks;
+}
+
+/** train.py's two networks evaluated on to_zoo.py's train samples in float64 NumPy, against the zoo's float16 probabilities. */
+const NUMPY_FORWARD = String.raw`
+import json, os, numpy as np, torch
+from sklearn.datasets import load_digits
+d = load_digits()
+x = (d.images / 16).astype(np.float64)[:500]
+def softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True)); return e / e.sum(axis=1, keepdims=True)
+def forward(arch, w):
+    if arch == "mlp":
+        return softmax(np.maximum(x.reshape(500, -1) @ w["1.weight"].T + w["1.bias"], 0) @ w["3.weight"].T + w["3.bias"])
+    k, b = w["0.weight"], w["0.bias"]
+    pad = np.zeros((500, 10, 10)); pad[:, 1:9, 1:9] = x
+    conv = np.zeros((500, k.shape[0], 8, 8)) + b[None, :, None, None]
+    for i in range(3):
+        for j in range(3):
+            conv += pad[:, None, i:i + 8, j:j + 8] * k[None, :, 0, i, j, None, None]
+    h = np.maximum(conv, 0).reshape(500, k.shape[0], 4, 2, 4, 2).max(axis=(3, 5)).reshape(500, -1)
+    return softmax(h @ w["4.weight"].T + w["4.bias"])
+n, worst, sums = 0, 0.0, {}
+for run in sorted(os.listdir("runs")):
+    zoo = np.load(f"zoo/runs/{run}.train.npy")
+    assert zoo.shape == (21, 500, 10), zoo.shape
+    for epoch in range(21):
+        w = {k: v.double().numpy() for k, v in torch.load(f"runs/{run}/epoch_{epoch}.pt", weights_only=True).items()}
+        worst = max(worst, float(np.abs(zoo[epoch].astype(np.float64) - forward(run.split("-")[0], w)).max()))
+        n += 1
+    sums[run] = float(zoo.astype(np.float64).sum())
+print(json.dumps({"checkpoints": n, "maxDiff": worst, "sums": sums}))
+`;
