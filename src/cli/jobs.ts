@@ -25,6 +25,10 @@ import { EXACT_PLAN_FORMAT, readPlan } from "./plan-file.js";
 
 export { EXACT_PLAN_FORMAT, PLAN_FORMAT } from "./plan-file.js";
 
+/** The reading flags of plan, as its own usage lists them (the full help refers to inpca report's list instead). */
+export const PLAN_READING_FLAGS = `${CHECKPOINT_FLAGS_USAGE}
+  --labels FILE         labels of the samples`;
+
 export const JOBS_USAGE = `inpca plan SOURCE --out WORK --tasks N [--split train] [--dataset NAME] [--landmarks L]
            [--dims K] [--samples n] [--seed s] [--select pivoted|spread|farthest|random] [--precision f32|f64]
            [--fresh]
@@ -43,8 +47,7 @@ and with --report a self-contained HTML page of the 3-D embedding and its explai
 
 plan reads a folder of checkpoints as inpca report does, with the same flags (kept in the plan, so
 every task reads the same way):
-${CHECKPOINT_FLAGS_USAGE}
-  --labels FILE         labels of the samples
+${PLAN_READING_FLAGS}
 
 With --exact, plan splits the upper triangle of the full M×M distance matrix into blocks of
 B×B model-points (default 2000) and the blocks into N tasks; each distances task writes its

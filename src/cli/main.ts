@@ -16,7 +16,7 @@ import { shutdownPool } from "../geometry/pairwise/pool.js";
 import { describeOsError, writeFileAtomic } from "../io/atomic.js";
 import { defaultPython, kernelTransportProblem, registerKernel, tslabProject } from "./kernel.js";
 import { buildReport, EXACT_LIMIT, type ReportSplit } from "./report.js";
-import { jobsMain, JOBS_USAGE } from "./jobs.js";
+import { jobsMain, JOBS_USAGE, PLAN_READING_FLAGS } from "./jobs.js";
 import { CHECKPOINT_FLAG_OPTIONS, CHECKPOINT_FLAGS_USAGE, checkpointFlags, type CheckpointFlags } from "./checkpoint-flags.js";
 
 const VERSION = "0.1.0";
@@ -62,7 +62,7 @@ ${CHECKPOINT_FLAGS_USAGE}
 Example:
   npx inpca report data/zoo --out /tmp/report.html
 
-${JOBS_USAGE}`;
+${JOBS_USAGE.replace(PLAN_READING_FLAGS, "  --array, --inputs, --kind, --renormalize, --labels: as for inpca report, above")}`;
 
 class UsageError extends Error {}
 
