@@ -27,7 +27,7 @@ export interface DistanceOptions extends ProgressOptions {
   /**
    * Arithmetic of the per-sample Bhattacharyya coefficients (default "f64"). "f32" stores the square roots and
    * sums each coefficient in float32 lanes (about twice as fast; the clamp, the products over samples and the
-   * logs stay float64): each distance differs from the "f64" one by ~1e-7 nats (README, "Performance"), far
+   * logs stay float64): each distance differs from the "f64" one by ~1e-7 nats (docs/benchmarks.md), far
    * below the float16 rounding of stored predictions. Both are bit-identical across thread counts.
    */
   precision?: Precision;
