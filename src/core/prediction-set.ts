@@ -51,6 +51,12 @@ export interface FromArrayOptions extends Omit<PredictionSetInit, "probs" | "mod
 /** Default tolerance on |Σ_c p(c|x) − 1| for probabilities read from disk (float16 rounding is ~5e-4/class). */
 export const DEFAULT_SUM_TOLERANCE = FULL_PRECISION_TOLERANCE;
 
+/**
+ * M model-points × S samples × C classes of predicted probabilities in one Float32Array (docs/methods.md §1), with
+ * the samples' labels and one metadata row per model-point (run, step, epoch, configuration, ...). Made by
+ * `fromProbabilities`, `fromLogits`, `fromLogProbabilities`, or read by `loadZoo`, `loadCheckpoints` and the other
+ * loaders; validated on the way in (finite, non-negative, rows summing to 1), naming the model-point, sample and class.
+ */
 export class PredictionSet {
   /** M·S·C probabilities, row-major [model][sample][class]. */
   readonly probs: Float32Array;
@@ -420,6 +426,7 @@ export class PredictionSet {
     );
   }
 
+  /** One line: model-points × samples × classes, the split, the number of runs, labelled or not. */
   toString(): string {
     const runs = this.runs().length;
     return `PredictionSet ${this.models} model-points × ${this.samples} samples × ${this.classes} classes` +
@@ -433,6 +440,7 @@ export class PredictionSet {
 
 /** The model-points of one training run, ordered by step. */
 export class Trajectory {
+  /** The run `run`'s model-points (use `set.trajectories()`, which groups and orders them). */
   constructor(
     /** The run id shared by all points. */
     readonly run: string,
@@ -460,6 +468,7 @@ export class Trajectory {
     return Float64Array.from(this.points.meta, (m) => m.epoch ?? NaN);
   }
 
+  /** One line: the run and its checkpoints × samples × classes. */
   toString(): string {
     return `Trajectory "${this.run}": ${this.length} checkpoints × ${this.points.samples} samples × ${this.points.classes} classes`;
   }

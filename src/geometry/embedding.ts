@@ -26,6 +26,7 @@ export interface EmbeddingInit {
 export type { LandmarkCheck } from "./landmark-check.js";
 import type { LandmarkCheck } from "./landmark-check.js";
 
+/** How a landmark embedding was made and what it traded (`emb.landmark`; docs/scale.md). */
 export interface LandmarkSummary {
   /** Indices (in the source) of the L landmarks, ascending; the basis rows. */
   landmarks: Int32Array;
@@ -93,6 +94,11 @@ export interface EmbeddingBasis {
   offset?: Float64Array;
 }
 
+/**
+ * An InPCA embedding (docs/methods.md §3–5): N points × dims axes of coordinates with their signed eigenvalues
+ * (negative: time-like axes), explained stress and the basis that places new points out of sample. Made by
+ * `inpca`, `landmarkInpca`, `exactInpca` or `loadEmbedding`.
+ */
 export class Embedding {
   /** N×dims row-major coordinates x_ik = v_ik · sqrt|λ_k| (out-of-sample points after the original M). */
   readonly coords: Float64Array;
@@ -117,6 +123,7 @@ export class Embedding {
   /** How a landmark embedding was made (undefined for exact InPCA). */
   readonly landmark: LandmarkSummary | undefined;
 
+  /** Wraps the coordinates, eigenvalues and basis of a fit (use `inpca`, `landmarkInpca`, `exactInpca` or `loadEmbedding`). */
   constructor(init: EmbeddingInit) {
     if (init.coords.length !== init.points * init.dims) throw new InpcaInputError(`Embedding: ${init.coords.length} coordinates for ${init.points}×${init.dims}`);
     if (init.meta.length !== init.points) throw new InpcaInputError(`Embedding: ${init.meta.length} metadata rows for ${init.points} points`);
@@ -213,6 +220,7 @@ export class Embedding {
     return new DistanceMatrix({ data: out, rows: N, cols: N, kind: "custom", rowMeta: this.meta, symmetric: true });
   }
 
+  /** One line: points, axes and eigenvalues, explained stress, and for a landmark embedding its check and warning. */
   toString(): string {
     const axes = Array.from(this.eigenvalues, (l, k) => `λ${k + 1}=${l.toPrecision(4)}${l < 0 ? " (time-like)" : ""}`).join(", ");
     const es = this.explainedStress[this.dims - 1];

@@ -8,6 +8,7 @@ import { denseEigen, doubleCenter, frobenius2, matVec, type EigenPairs } from ".
 import { lanczos } from "../linalg/lanczos.js";
 import { Embedding } from "./embedding.js";
 
+/** Options of `inpca`: how many axes to keep and how much of the spectrum to compute (docs/methods.md §3–4). */
 export interface InpcaOptions {
   /** Axes to keep (default 3). */
   dims?: number;

@@ -36,6 +36,7 @@ export interface ChunkCache {
 /** How landmarks are chosen when only their number is given. */
 export type LandmarkSelection = "pivoted" | "spread" | "farthest" | "random";
 
+/** Options of `landmarkInpca` (docs/scale.md, docs/methods.md §13): landmarks, axes, samples, memory, cache, check. */
 export interface LandmarkOptions extends ProgressOptions {
   /** Number of landmarks L (default min(2000, M)), or the indices of the model-points to use. */
   landmarks?: number | ArrayLike<number>;

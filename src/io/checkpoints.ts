@@ -149,7 +149,9 @@ export interface CheckpointReader {
   read(m: number): Promise<Float32Array>;
   /** The samples' labels, found as `loadCheckpoints` finds them (after at least one read). */
   labels(): Promise<FoundLabels | null>;
+  /** What the rows hold (probabilities, log-probabilities or logits), known once a checkpoint is read. */
   kind(): PredictionKind | undefined;
+  /** The path of the first checkpoint (error messages name it). */
   first(): string;
 }
 

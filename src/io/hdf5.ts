@@ -317,6 +317,7 @@ export class Hdf5File {
     }
   }
 
+  /** One line: the file's path, and "(closed)" once closed. */
   toString(): string {
     return `Hdf5File ${this.path}${this.file ? "" : " (closed)"}`;
   }

@@ -38,8 +38,8 @@ function onnxRuntime(file: string): Ort {
 }
 
 /**
- * Runs the ONNX model in `file` on `inputs` and returns its first output (or the output named `output`) as
- * [samples, classes]: logits or probabilities, whatever the model ends with (`loadCheckpoints` detects which).
+ * Runs the ONNX model in `file` on `inputs` and returns its first output (or the output named `output`), shape
+ * `[samples, classes]`: logits or probabilities, whatever the model ends with (`loadCheckpoints` detects which).
  * Export the model in eval mode (`model.eval()`, torch.onnx.export's default), so batch norm uses its running
  * statistics and dropout is off, as when the paper records predictions.
  */
@@ -75,7 +75,7 @@ export async function evaluateOnnxCheckpoint(file: string, inputs: OnnxInputs, o
 }
 
 /** One input array as the model gets it: float32 values in C order and their shape [samples, ...]. */
-interface OnnxArray {
+export interface OnnxArray {
   data: Float32Array;
   shape: readonly number[];
 }

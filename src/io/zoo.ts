@@ -102,6 +102,7 @@ export class Zoo {
   readonly classNames: readonly string[];
   private readonly labelCache = new Map<string, Int32Array>();
 
+  /** A zoo read from `dir` (use `loadZoo`, which checks the manifest and the runs' records first). */
   constructor(dir: string, manifest: ZooManifest, runs: readonly ZooRun[]) {
     this.dir = dir;
     this.manifest = manifest;
@@ -231,6 +232,7 @@ export function checkRunFile(h: NpyHeader, size: number, run: ZooRun, split: str
   return h;
 }
 
+/** The metadata row of checkpoint `c` of `run` on `split`: run, step, epoch, config, the split's error and loss, every recorded field. */
 export function pointMeta(run: ZooRun, c: ZooCheckpoint, split: string): ModelPoint {
   const p: ModelPoint = { run: run.id, step: c.step, epoch: c.epoch, split, config: run.config, kind: "model" };
   for (const [k, v] of Object.entries(c)) if (k !== "step" && k !== "epoch" && v !== undefined) p[k] = v;
@@ -501,6 +503,7 @@ export class RunWriter {
   private readonly float16: boolean;
   private readonly lock: Lock | null;
 
+  /** The writer of `run` in the zoo at `dir` (use `ZooWriter.startRun`, which takes the run's lock first). */
   constructor(dir: string, run: ZooRun, samples: Record<string, number>, classes: number, float16: boolean, lock: Lock | null = null) {
     this.dir = dir;
     this.run = run;

@@ -59,6 +59,7 @@ export interface PhaseOptions extends OptimizerConfig {
   epochOffset?: number;
   /** Local steps (0 = the start of this phase) at which to call `onCheckpoint`. */
   checkpointSteps?: readonly number[];
+  /** Called at each of `checkpointSteps` with the model, step and epoch (awaited before training goes on). */
   onCheckpoint?: (e: CheckpointEvent) => void | Promise<void>;
   /** Called after every step with (local step, total local steps, last batch loss or NaN). */
   onStep?: (step: number, total: number) => void;
