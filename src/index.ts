@@ -86,7 +86,6 @@ export type * from "./io/idx.js";
 export type { CheckpointFormat } from "./io/checkpoint-walk.js";
 export type { FoundLabels } from "./io/labels-file.js";
 export type { Lock } from "./io/lock.js";
-export type { Rule } from "./core/options.js";
 export type { Precision } from "./geometry/pairwise/engine.js";
 export type { Estimate } from "./geometry/landmark-check.js";
 

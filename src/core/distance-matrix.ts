@@ -13,8 +13,11 @@ export type DivergenceKind = "bhattacharyya" | "hellinger" | "symmetricKL" | "tr
 export interface DistanceMatrixInit {
   /** rows·cols values, row-major, float64. */
   data: Float64Array;
+  /** Number of rows (row model-points). */
   rows: number;
+  /** Number of columns (column model-points). */
   cols: number;
+  /** Which divergence the values are (default "custom"). */
   kind?: DivergenceKind;
   /** Metadata of the row model-points (length rows). */
   rowMeta?: readonly ModelPoint[];
@@ -32,10 +35,15 @@ export interface DistanceMatrixInit {
 export class DistanceMatrix {
   /** rows·cols float64 values, row-major: entry (i, j) at i·cols + j. */
   readonly data: Float64Array;
+  /** Number of rows (row model-points). */
   readonly rows: number;
+  /** Number of columns (column model-points). */
   readonly cols: number;
+  /** Which divergence the values are. */
   readonly kind: DivergenceKind;
+  /** Metadata of the row model-points (length rows). */
   readonly rowMeta: readonly ModelPoint[];
+  /** Metadata of the column model-points (length cols). */
   readonly colMeta: readonly ModelPoint[];
   /** True for a self-distance matrix (square, symmetric, zero diagonal). */
   readonly symmetric: boolean;

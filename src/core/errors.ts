@@ -3,6 +3,7 @@
  * sample. Loaders and constructors throw before returning anything, so no caller ever sees half-loaded data.
  */
 export class InpcaInputError extends Error {
+  /** Always "InpcaInputError". */
   override readonly name = "InpcaInputError";
   /** The file the problem was found in, when it came from a file. */
   readonly file?: string;
@@ -15,6 +16,7 @@ export class InpcaInputError extends Error {
 
 /** Raised when a long computation is cancelled through its AbortSignal (or the kernel's interrupt). */
 export class InpcaAbortError extends Error {
+  /** Always "InpcaAbortError". */
   override readonly name = "InpcaAbortError";
   /** `what`: the computation that was stopped (the message says "`what` was interrupted"). */
   constructor(what: string) {

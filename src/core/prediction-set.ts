@@ -38,7 +38,9 @@ export interface PredictionSetInit {
 
 /** Options for building a set from raw numbers. */
 export interface FromArrayOptions extends Omit<PredictionSetInit, "probs" | "models" | "samples" | "classes" | "labels" | "sampleIds"> {
+  /** True class of each of the S samples (integers in [0, C)), or null. */
   labels?: ArrayLike<number> | null;
+  /** Dataset index of each of the S samples, or null. */
   sampleIds?: ArrayLike<number> | null;
   /** Rows of probabilities may sum to 1 ± tolerance (default 1e-3, float16 storage gives ~1e-3). */
   tolerance?: number;
@@ -364,7 +366,12 @@ export class PredictionSet {
    * The row indices of each run in this set, ordered by step (then epoch), runs in order of first appearance:
    * `[{ run, rows }]`. Use it to index distance matrices and per-point arrays (progress, loss) by run.
    */
-  runRows(): { run: string; rows: number[] }[] {
+  runRows(): {
+    /** The run id. */
+    run: string;
+    /** Its rows in this set, ordered by step. */
+    rows: number[];
+  }[] {
     return rowsByRun(this.meta);
   }
 

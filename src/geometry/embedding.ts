@@ -9,14 +9,23 @@ import type { ModelPoint } from "../core/meta.js";
 
 /** Everything that defines an embedding (see the fields of `Embedding`). */
 export interface EmbeddingInit {
+  /** N×dims row-major coordinates x_ik = v_ik · sqrt|λ_k|. */
   coords: Float64Array;
+  /** N, the embedded points. */
   points: number;
+  /** Axes kept. */
   dims: number;
+  /** The kept axes' eigenvalues, signed (negative: time-like), ordered by |λ| (length dims). */
   eigenvalues: Float64Array;
+  /** Every eigenvalue computed, signed, ordered by |λ| (length ≥ dims). */
   spectrum: Float64Array;
+  /** ES(k) for k = 1..spectrum.length (docs/methods.md §4). */
   explainedStress: Float64Array;
+  /** ‖W‖²_F of the double-centred matrix, from W itself. */
   frobenius2: number;
+  /** One metadata row per embedded point (length N). */
   meta: readonly ModelPoint[];
+  /** What out-of-sample placement needs from the fit. */
   basis: EmbeddingBasis;
   /** Set by `landmarkInpca`: how the embedding was made and what it traded. */
   landmark?: LandmarkSummary;
@@ -34,6 +43,7 @@ export interface LandmarkSummary {
   select: string;
   /** Samples used (S') of the source's S. */
   samples: number;
+  /** Samples of the source (the subset is `samples` of them). */
   totalSamples: number;
   /** Arithmetic of the distances. */
   precision: string;
@@ -42,9 +52,27 @@ export interface LandmarkSummary {
    * factor √((S − S')/(S − 1))) over 200 landmark pairs, median and 90th percentile in nats, and the median relative
    * to d. Null when every sample is used.
    */
-  distanceError: { median: number; p90: number; relative: number; pairs: number } | null;
+  distanceError: {
+    /** Median standard error of d_B over the pairs (nats per sample). */
+    median: number;
+    /** Its 90th percentile (nats per sample). */
+    p90: number;
+    /** The median standard error relative to d_B. */
+    relative: number;
+    /** Landmark pairs it was computed on. */
+    pairs: number;
+  } | null;
   /** Explained stress ES(dims) of the whole set, estimated, with a 95 % interval, from `points` random model-points. */
-  stress: { explained: number; low: number; high: number; points: number };
+  stress: {
+    /** ES(dims), estimated. */
+    explained: number;
+    /** Lower end of the 95 % interval. */
+    low: number;
+    /** Upper end of the 95 % interval. */
+    high: number;
+    /** Model-points the estimate used (all M: exact). */
+    points: number;
+  };
   /**
    * How far the embedding is estimated to be from exact InPCA (sampled exact columns and first-order perturbation,
    * `landmarkCheck`), with 95 % intervals; null when not checked (`checkColumns: 0`, or every point a landmark).
@@ -81,6 +109,7 @@ export interface EmbeddingBasis {
   eigenvectors: Float64Array;
   /** Column means of the original D (length M) and their mean. */
   columnMeans: Float64Array;
+  /** Mean of `columnMeans`. */
   grandMean: number;
   /** Eigenvalues of the fit (default: the embedding's; a landmark embedding reports the whole set's instead). */
   eigenvalues?: Float64Array;
@@ -91,6 +120,7 @@ export interface EmbeddingBasis {
    * out-of-sample formula followed by the whole set's centring and axes), instead of (w·v_k)/(sign(λ_k)√|λ_k|).
    */
   projection?: Float64Array;
+  /** A landmark embedding's centring offset (length dims), subtracted after `projection`. */
   offset?: Float64Array;
 }
 

@@ -71,7 +71,14 @@ export function inpca(D: DistanceMatrix, options: InpcaOptions = {}): Embedding 
  * The first `dims` eigenpairs of `pairs` (M points) as InPCA coordinates x_ik = v_ik sqrt|λ_k|: the signed
  * eigenvalues [dims], the unit eigenvectors and the coordinates, M × dims row-major.
  */
-export function coordinatesOf(pairs: EigenPairs, M: number, dims: number): { eigenvalues: Float64Array; eigenvectors: Float64Array; coords: Float64Array } {
+export function coordinatesOf(pairs: EigenPairs, M: number, dims: number): {
+  /** The signed eigenvalues [dims]. */
+  eigenvalues: Float64Array;
+  /** The unit eigenvectors, M × dims row-major. */
+  eigenvectors: Float64Array;
+  /** The coordinates, M × dims row-major. */
+  coords: Float64Array;
+} {
   const eigenvalues = pairs.values.slice(0, dims);
   const eigenvectors = new Float64Array(M * dims);
   const coords = new Float64Array(M * dims);

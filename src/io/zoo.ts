@@ -39,8 +39,11 @@ export interface ZooCheckpoint {
   phase?: string;
   /** Error rate in [0, 1] and mean cross-entropy (nats) on each split's evaluation samples. */
   trainError?: number;
+  /** Mean cross-entropy (nats) on the train samples. */
   trainLoss?: number;
+  /** Error rate in [0, 1] on the test samples. */
   testError?: number;
+  /** Mean cross-entropy (nats) on the test samples. */
   testLoss?: number;
   [field: string]: ConfigValue | undefined;
 }
@@ -59,6 +62,7 @@ export interface ZooRun {
   finished?: boolean;
   /** Wall-clock seconds of training and recording, and the tfjs backend used. */
   wallSeconds?: number;
+  /** The tfjs backend the run trained on. */
   backend?: string;
   [field: string]: unknown;
 }
@@ -73,10 +77,20 @@ export interface ZooSplit {
 
 /** Contents of manifest.json. */
 export interface ZooManifest {
+  /** Always "inpca-zoo". */
   format: typeof ZOO_FORMAT;
+  /** Format version (ZOO_VERSION). */
   version: number;
-  dataset: { name: string; classes: string[] };
+  /** The dataset's name and its class names (index = label). */
+  dataset: {
+    /** The dataset's name. */
+    name: string;
+    /** The class names, index = label. */
+    classes: string[];
+  };
+  /** Each split's evaluation samples. */
   splits: Record<string, ZooSplit>;
+  /** Every run, in manifest order. */
   runs: ZooRun[];
   [field: string]: unknown;
 }
@@ -95,6 +109,7 @@ export interface ZooSelection {
 export class Zoo {
   /** Folder the zoo was read from. */
   readonly dir: string;
+  /** The manifest as read. */
   readonly manifest: ZooManifest;
   /** Runs, manifest order, then runs still being recorded (runs/<id>.json). */
   readonly runs: readonly ZooRun[];
@@ -367,9 +382,17 @@ function checkRun(r: ZooRun, file: string, where = "the run record"): void {
 export interface ZooInit {
   /** Dataset name ("Fashion-MNIST"). */
   dataset: string;
+  /** The class names, index = label. */
   classNames: readonly string[];
   /** Per split: the dataset indices of the evaluation samples and their labels. */
-  splits: Record<string, { indices: ArrayLike<number>; labels: ArrayLike<number>; source?: string }>;
+  splits: Record<string, {
+    /** The dataset indices of the evaluation samples. */
+    indices: ArrayLike<number>;
+    /** Their labels. */
+    labels: ArrayLike<number>;
+    /** Where the samples come from (a file or a description). */
+    source?: string;
+  }>;
   /** Store predictions as float16 (default; half the size, ~5e-4 rounding) or float32. */
   float16?: boolean;
   /** Extra manifest fields (description, threshold used for `trained`, ...). */
@@ -388,7 +411,9 @@ function writeJsonAtomic(file: string, value: unknown): void {
  * dataset, classes and evaluation samples are the same, so a resumed job cannot mix sample sets.
  */
 export class ZooWriter {
+  /** The zoo's folder. */
   readonly dir: string;
+  /** True when probabilities are stored as float16 (else float32). */
   readonly float16: boolean;
   private readonly manifest: ZooManifest;
 
@@ -495,6 +520,7 @@ export class ZooWriter {
  * write or a full disk raises InpcaInputError and leaves the last consistent state.
  */
 export class RunWriter {
+  /** The run being written (its record grows with each checkpoint). */
   readonly run: ZooRun;
   private readonly fds = new Map<string, number>();
   private readonly dir: string;

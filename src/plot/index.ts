@@ -4,7 +4,7 @@
  */
 export { Figure, PLOTLY_MIME, mimeBundle, asFigure, type MimeBundle } from "./figure.js";
 export type { PlotSpec, PlotTrace, PlotLayout, PlotConfig } from "./types.js";
-export { trajectories3d, CAMERAS, type Trajectories3dOptions, type Camera } from "./trajectories3d.js";
+export { trajectories3d, CAMERAS, type Trajectories3dOptions, type Camera, type SceneVector } from "./trajectories3d.js";
 export { triplot, type TriplotOptions } from "./triplot.js";
 export { type EmbeddingFigureOptions } from "./embedding-traces.js";
 export { explainedStress, ES_ANNOTATED_K, type ExplainedStressOptions, type StressSource } from "./explained-stress.js";

@@ -87,6 +87,7 @@ export class LiveMap implements CheckpointListener {
    * and the out-of-sample formula), and redrawing: what watching costs the training.
    */
   placeSeconds = 0;
+  /** Of those, the seconds spent redrawing. */
   drawSeconds = 0;
   /** Seconds from sending a checkpoint to the worker to its distances coming back, summed (0 without the worker). */
   workerSeconds = 0;
@@ -101,7 +102,13 @@ export class LiveMap implements CheckpointListener {
    * embedding, its landmarks: `set.select(emb.landmark.landmarks)`), whose samples the new checkpoints are
    * evaluated on.
    */
-  constructor(readonly embedding: Embedding, readonly basis: PredictionSet, private readonly options: LiveMapOptions = {}) {
+  constructor(
+    /** The map: the embedding new checkpoints are placed in. */
+    readonly embedding: Embedding,
+    /** The points the map was fitted on, which each new checkpoint's distances are measured to. */
+    readonly basis: PredictionSet,
+    private readonly options: LiveMapOptions = {},
+  ) {
     if (basis.models !== embedding.basis.size) {
       throw new InpcaInputError(`liveMap: the basis set has ${basis.models} model-points but the embedding was fitted on ${embedding.basis.size}${embedding.landmark ? " (a landmark embedding: pass set.select(emb.landmark.landmarks))" : ""}`);
     }
