@@ -9,11 +9,11 @@
  *   landmark  ip.landmarkInpca(source, { landmarks: --landmarks, default 2,000 }): wall, peak RSS, its check;
  *             saves OUT/landmark.
  *   compare   embeddingGap(landmark, exact): per-axis and 3-D distance errors against the landmark embedding's
- *             own estimate; prints the README row and writes OUT/compare.json.
+ *             own estimate; prints the docs/benchmarks.md row and writes OUT/compare.json.
  *   ship      --ship DIR: slim copies of both (coordinates, eigenvalues, ES, landmark summary; the run of each
  *             point; no fit) for data/scale50k, which notebook 13 reads.
  *
- * A benchmark, not a test: the numbers go in the README (and OUT, copied to data/scale50k, feeds notebook 13).
+ * A benchmark, not a test: the numbers go in docs/benchmarks.md (and OUT, copied to data/scale50k, feeds notebook 13).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";

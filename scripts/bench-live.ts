@@ -22,7 +22,7 @@ import * as train from "../src/train/index.js";
 
 /** Options of the live section. */
 export interface LiveBenchOptions {
-  /** Pairs of runs (with and without the map), at least 5 for the README's numbers. */
+  /** Pairs of runs (with and without the map), at least 5 for the numbers of docs/benchmarks.md. */
   pairs: number;
   /** Epochs each run trains (notebook 12: 5). */
   epochs: number;

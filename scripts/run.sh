@@ -3,14 +3,15 @@
 # Node >= 20 (Debian packages, npm dependencies, the tslab kernel), then runs its job:
 #   bash scripts/run.sh figures [npm run figures options]   every example notebook -> out/figures (HTML + PNG)
 #   bash scripts/run.sh test [vitest options]                the test suite (what CI runs: .ci/run)
+#   bash scripts/run.sh docs                                 the API reference from the doc comments -> out/api (CI runs it first)
 # Without root (or password-less sudo) and with Debian packages missing, it names them, says how to install
 # them, and exits 1 before doing anything else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 job="${1:-}"
 case "$job" in
-  figures|test) shift ;;
-  *) echo "usage: bash scripts/run.sh figures|test [options]" >&2; exit 2 ;;
+  figures|test|docs) shift ;;
+  *) echo "usage: bash scripts/run.sh figures|test|docs [options]" >&2; exit 2 ;;
 esac
 [ "${1:-}" = "--" ] && shift
 
@@ -37,4 +38,8 @@ node scripts/link-self.mjs >/dev/null
 node scripts/jupyter-kernel.mjs >/dev/null
 
 # 5. the job
-if [ "$job" = figures ]; then exec npm run figures -- "$@"; else exec npm test -- "$@"; fi
+case "$job" in
+  figures) exec npm run figures -- "$@" ;;
+  docs) exec npm run docs -- "$@" ;;
+  *) exec npm test -- "$@" ;;
+esac

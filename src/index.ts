@@ -62,7 +62,7 @@ export { hdf5Source } from "./io/hdf5-source.js";
 export { checkpointSource } from "./io/checkpoint-source.js";
 export { chunkCache } from "./io/chunk-cache.js";
 export { exactInpca, exactInpcaWithReport } from "./io/exact-inpca.js";
-export type { ExactInpcaOptions } from "./io/exact-inpca.js";
+export type { ExactInpcaOptions, ExactInpcaReport } from "./io/exact-inpca.js";
 export type { ExactSolveReport } from "./geometry/exact.js";
 export { loadEmbedding, saveEmbedding } from "./io/embedding-files.js";
 export { loadNpy, readNpy, readNpyHeader, writeNpy } from "./io/npy.js";
@@ -83,6 +83,11 @@ export type * from "./io/json.js";
 export type * from "./io/torch.js";
 export type * from "./io/onnx.js";
 export type * from "./io/idx.js";
+export type { CheckpointFormat } from "./io/checkpoint-walk.js";
+export type { FoundLabels } from "./io/labels-file.js";
+export type { Lock } from "./io/lock.js";
+export type { Precision } from "./geometry/pairwise/engine.js";
+export type { Estimate } from "./geometry/landmark-check.js";
 
 // notebooks: claims checked as numbers, and figures (plot)
 export { claim, claims, claimsTable, ClaimError, info, notebook } from "./notebook/claims.js";
@@ -92,6 +97,7 @@ export { show, showLive, save } from "./plot/display.js";
 export type { ShowOptions, SaveOptions, LiveOutput } from "./plot/display.js";
 export { liveMap, LiveMap, LIVE_COLOR } from "./plot/live-map.js";
 export type { LiveMapOptions } from "./plot/live-map.js";
+/** The package version (semver), as in package.json. */
 export const version = "0.1.0";
 
 // tfjs loads only when needed: a model.json checkpoint folder given to loadCheckpoints loads the training module

@@ -1,5 +1,5 @@
 /**
- * The public API is named, not flattened: the README's list of public names ("Every public name") is exactly the
+ * The public API is named, not flattened: docs/api.md's list of public names ("Every public name") is exactly the
  * runtime exports of the main entry, and no internal helper leaks onto it.
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -10,14 +10,14 @@ import { skipWhen } from "./helpers/skip.js";
 const root = resolve(__dirname, "..");
 
 describe("public API", skipWhen(!existsSync(join(root, "dist", "index.js")) && "dist/ is not built (npm run build)"), () => {
-  it("the README lists exactly the main entry's exports", () => {
+  it("docs/api.md lists exactly the main entry's exports", () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const exported = Object.keys(require(join(root, "dist", "index.js"))).filter((k) => k !== "default").sort();
-    const readme = readFileSync(join(root, "README.md"), "utf8");
-    const start = readme.indexOf("**Every public name**");
-    const end = readme.indexOf("- `inpca/train`", start);
+    const page = readFileSync(join(root, "docs", "api.md"), "utf8");
+    const start = page.indexOf("**Every public name**");
+    const end = page.indexOf("- `inpca/train`", start);
     expect(start).toBeGreaterThan(0);
-    const listed = [...new Set([...readme.slice(start, end).matchAll(/`([A-Za-z_$][\w$]*)`/g)].map((m) => m[1]!))]
+    const listed = [...new Set([...page.slice(start, end).matchAll(/`([A-Za-z_$][\w$]*)`/g)].map((m) => m[1]!))]
       .filter((n) => !["ModelPoint", "ZooRun"].includes(n)).sort();
     expect(listed).toEqual(exported);
   });

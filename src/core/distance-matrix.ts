@@ -9,11 +9,15 @@ import type { ModelPoint } from "./meta.js";
 /** Which divergence a matrix holds. */
 export type DivergenceKind = "bhattacharyya" | "hellinger" | "symmetricKL" | "trajectory" | "custom";
 
+/** What a `DistanceMatrix` is made from: its values, shape, divergence and the metadata of its rows and columns. */
 export interface DistanceMatrixInit {
   /** rows·cols values, row-major, float64. */
   data: Float64Array;
+  /** Number of rows (row model-points). */
   rows: number;
+  /** Number of columns (column model-points). */
   cols: number;
+  /** Which divergence the values are (default "custom"). */
   kind?: DivergenceKind;
   /** Metadata of the row model-points (length rows). */
   rowMeta?: readonly ModelPoint[];
@@ -23,17 +27,28 @@ export interface DistanceMatrixInit {
   symmetric?: boolean;
 }
 
+/**
+ * A matrix of distances between model-points (nats per sample for the divergences of docs/methods.md §2): rows·cols
+ * float64 values, row-major, with the metadata of the row and column model-points. `bhattacharyya(a)` gives the
+ * square self-distance matrix of a set, `bhattacharyya(a, b)` the a.models × b.models cross matrix.
+ */
 export class DistanceMatrix {
   /** rows·cols float64 values, row-major: entry (i, j) at i·cols + j. */
   readonly data: Float64Array;
+  /** Number of rows (row model-points). */
   readonly rows: number;
+  /** Number of columns (column model-points). */
   readonly cols: number;
+  /** Which divergence the values are. */
   readonly kind: DivergenceKind;
+  /** Metadata of the row model-points (length rows). */
   readonly rowMeta: readonly ModelPoint[];
+  /** Metadata of the column model-points (length cols). */
   readonly colMeta: readonly ModelPoint[];
   /** True for a self-distance matrix (square, symmetric, zero diagonal). */
   readonly symmetric: boolean;
 
+  /** Wraps `init.data`; throws InpcaInputError when it is not a Float64Array of rows·cols values. */
   constructor(init: DistanceMatrixInit) {
     const { data, rows, cols } = init;
     if (!(data instanceof Float64Array)) throw new InpcaInputError("DistanceMatrix data must be a Float64Array");
@@ -108,6 +123,7 @@ export class DistanceMatrix {
     return new DistanceMatrix({ data: t, rows: this.cols, cols: this.rows, kind: this.kind, rowMeta: this.colMeta, colMeta: this.rowMeta, symmetric: this.symmetric });
   }
 
+  /** One line: divergence, shape, symmetric or not, and the range of the values. */
   toString(): string {
     let min = Infinity;
     let max = -Infinity;

@@ -21,18 +21,31 @@ export type PointKind = "model" | "geodesic" | "ignorance" | "truth" | "average"
  * - `lambda`: the geodesic parameter for geodesic points, or the progress grid value for re-indexed points.
  */
 export interface ModelPoint {
+  /** Identifier of the training run (all checkpoints of one run share it). */
   run: string;
+  /** Optimisation step (integer, 0 = initialisation). */
   step: number;
+  /** Epochs elapsed (fractional). */
   epoch?: number;
+  /** Which samples the predictions are on ("train", "test"). */
   split?: string;
+  /** The run's configuration (architecture, optimizer, batch size, lr, weight decay, augmentation, seed, ...). */
   config?: Record<string, ConfigValue>;
+  /** Error rate in [0, 1] on this split at this checkpoint. */
   error?: number;
+  /** Mean cross-entropy (nats) on this split at this checkpoint. */
   loss?: number;
+  /** Error rate in [0, 1] on the train samples, when known. */
   trainError?: number;
+  /** Error rate in [0, 1] on the test samples, when known. */
   testError?: number;
+  /** Mean cross-entropy (nats) on the train samples, when known. */
   trainLoss?: number;
+  /** Mean cross-entropy (nats) on the test samples, when known. */
   testLoss?: number;
+  /** What the row stands for: "model" for a real checkpoint (the default when absent). */
   kind?: PointKind;
+  /** The geodesic parameter for geodesic points, the progress grid value for re-indexed points, λ* where computed. */
   lambda?: number;
   // fields the library writes (typed here so that they do not travel through the untyped index below)
   /** Zoo corner runs: "pretrain" for the pre-training phase, "train" after it. */
@@ -87,7 +100,12 @@ export function describePoint(meta: readonly ModelPoint[] | undefined, index: nu
  * ordered by step, then epoch, then row index. The one grouping rule of the library (trajectories, run lines,
  * the zoo writer).
  */
-export function rowsByRun(meta: readonly ModelPoint[], indices?: readonly number[]): { run: string; rows: number[] }[] {
+export function rowsByRun(meta: readonly ModelPoint[], indices?: readonly number[]): {
+  /** The run id. */
+  run: string;
+  /** Its rows, ordered by step, then epoch, then row index. */
+  rows: number[];
+}[] {
   const groups = new Map<string, number[]>();
   const add = (i: number) => {
     const r = meta[i]!.run;

@@ -38,7 +38,9 @@ export interface PredictionSetInit {
 
 /** Options for building a set from raw numbers. */
 export interface FromArrayOptions extends Omit<PredictionSetInit, "probs" | "models" | "samples" | "classes" | "labels" | "sampleIds"> {
+  /** True class of each of the S samples (integers in [0, C)), or null. */
   labels?: ArrayLike<number> | null;
+  /** Dataset index of each of the S samples, or null. */
   sampleIds?: ArrayLike<number> | null;
   /** Rows of probabilities may sum to 1 ± tolerance (default 1e-3, float16 storage gives ~1e-3). */
   tolerance?: number;
@@ -51,6 +53,12 @@ export interface FromArrayOptions extends Omit<PredictionSetInit, "probs" | "mod
 /** Default tolerance on |Σ_c p(c|x) − 1| for probabilities read from disk (float16 rounding is ~5e-4/class). */
 export const DEFAULT_SUM_TOLERANCE = FULL_PRECISION_TOLERANCE;
 
+/**
+ * M model-points × S samples × C classes of predicted probabilities in one Float32Array (docs/methods.md §1), with
+ * the samples' labels and one metadata row per model-point (run, step, epoch, configuration, ...). Made by
+ * `fromProbabilities`, `fromLogits`, `fromLogProbabilities`, or read by `loadZoo`, `loadCheckpoints` and the other
+ * loaders; validated on the way in (finite, non-negative, rows summing to 1), naming the model-point, sample and class.
+ */
 export class PredictionSet {
   /** M·S·C probabilities, row-major [model][sample][class]. */
   readonly probs: Float32Array;
@@ -358,7 +366,12 @@ export class PredictionSet {
    * The row indices of each run in this set, ordered by step (then epoch), runs in order of first appearance:
    * `[{ run, rows }]`. Use it to index distance matrices and per-point arrays (progress, loss) by run.
    */
-  runRows(): { run: string; rows: number[] }[] {
+  runRows(): {
+    /** The run id. */
+    run: string;
+    /** Its rows in this set, ordered by step. */
+    rows: number[];
+  }[] {
     return rowsByRun(this.meta);
   }
 
@@ -420,6 +433,7 @@ export class PredictionSet {
     );
   }
 
+  /** One line: model-points × samples × classes, the split, the number of runs, labelled or not. */
   toString(): string {
     const runs = this.runs().length;
     return `PredictionSet ${this.models} model-points × ${this.samples} samples × ${this.classes} classes` +
@@ -433,6 +447,7 @@ export class PredictionSet {
 
 /** The model-points of one training run, ordered by step. */
 export class Trajectory {
+  /** The run `run`'s model-points (use `set.trajectories()`, which groups and orders them). */
   constructor(
     /** The run id shared by all points. */
     readonly run: string,
@@ -460,6 +475,7 @@ export class Trajectory {
     return Float64Array.from(this.points.meta, (m) => m.epoch ?? NaN);
   }
 
+  /** One line: the run and its checkpoints × samples × classes. */
   toString(): string {
     return `Trajectory "${this.run}": ${this.length} checkpoints × ${this.points.samples} samples × ${this.points.classes} classes`;
   }

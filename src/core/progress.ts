@@ -7,6 +7,7 @@ import { InpcaAbortError, InpcaInputError } from "./errors.js";
 /** Called as work advances: `done` of `total` units (rows, checkpoints, steps). */
 export type ProgressCallback = (done: number, total: number, label?: string) => void;
 
+/** The options every long call takes: a progress callback, an AbortSignal and the text progress bar. */
 export interface ProgressOptions {
   /** Receives progress updates (in addition to, or instead of, the text bar). */
   onProgress?: ProgressCallback;
@@ -30,8 +31,10 @@ export class ProgressBar {
   private readonly start = Date.now();
   private last = 0;
   private drawn = false;
+  /** A bar named `label` over `total` units of work, drawn on `stream` (default stderr) when `mode` says so. */
   constructor(private readonly label: string, private readonly total: number, private readonly mode: boolean | "auto" = "auto", private readonly stream: NodeJS.WritableStream = process.stderr) {}
 
+  /** Redraws the bar at `done` of `total` units (at most every 200 ms), with an optional note after it. */
   update(done: number, note = ""): void {
     if (this.mode === false) return;
     const now = Date.now();
@@ -78,7 +81,12 @@ export function refuseRenamedOptions(options: object | undefined, where: string)
 }
 
 /** Combines a user's onProgress callback and the default text bar into one reporter. */
-export function reporter(label: string, total: number, options: ProgressOptions = {}): { update: (done: number) => void; done: () => void } {
+export function reporter(label: string, total: number, options: ProgressOptions = {}): {
+  /** Reports `done` of `total` units to the callback and the bar. */
+  update: (done: number) => void;
+  /** Ends the bar. */
+  done: () => void;
+} {
   refuseRenamedOptions(options, label);
   const bar = options.showProgress === false ? null : new ProgressBar(label, total, options.showProgress ?? "auto");
   return {
@@ -99,7 +107,12 @@ export function reporter(label: string, total: number, options: ProgressOptions 
  * rejects the cell's promise on interrupt; this lets the work itself (worker threads, training loops) stop too.
  * Call `release()` when the operation ends, so the SIGINT listener is removed.
  */
-export function operationSignal(signal?: AbortSignal): { signal: AbortSignal; release: () => void } {
+export function operationSignal(signal?: AbortSignal): {
+  /** Fires on the caller's signal or on SIGINT. */
+  signal: AbortSignal;
+  /** Removes the listeners; call it when the operation ends. */
+  release: () => void;
+} {
   const controller = new AbortController();
   const onAbort = () => controller.abort(signal?.reason);
   const onSigint = () => controller.abort(new Error("interrupted (SIGINT)"));

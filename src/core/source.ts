@@ -13,12 +13,15 @@ export interface PredictionSource {
   readonly name: string;
   /** M model-points, S samples, C classes. */
   readonly models: number;
+  /** S, the samples each model-point is evaluated on. */
   readonly samples: number;
+  /** C, the classes. */
   readonly classes: number;
   /** One metadata row per model-point (all M, always resident). */
   readonly meta: readonly ModelPoint[];
   /** True labels of the S samples, or null. */
   readonly labels: Int32Array | null;
+  /** The C class names, index = label. */
   readonly classNames: readonly string[];
   /** Split of the samples ("train", "test"), when known. */
   readonly split: string | undefined;

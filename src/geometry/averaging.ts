@@ -38,6 +38,7 @@ export type GroupBy = string | readonly string[] | ((point: ModelPoint, index: n
 /** The configuration field that tells seeds apart; the default grouping ignores it. */
 export const SEED_FIELD = "seed";
 
+/** Options of `average` (docs/methods.md §9): the method and how model-points are grouped. */
 export interface AverageOptions {
   /**
    * For a single set: which model-points are averaged together. Default: the same configuration apart from

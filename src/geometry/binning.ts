@@ -8,7 +8,16 @@
  * [0, 1] (x = 1 falls in the last bin; non-finite pairs are skipped; empty bins are left out). Returns the bin
  * centres, means, sample standard deviations (0 for a single value) and counts, one entry per non-empty bin.
  */
-export function binnedStats(xs: ArrayLike<number>, ys: ArrayLike<number>, members: readonly number[], bins: number): { center: number[]; mean: number[]; sd: number[]; count: number[] } {
+export function binnedStats(xs: ArrayLike<number>, ys: ArrayLike<number>, members: readonly number[], bins: number): {
+  /** Centre of each non-empty bin. */
+  center: number[];
+  /** Mean of its ys. */
+  mean: number[];
+  /** Sample standard deviation of its ys (0 for a single value). */
+  sd: number[];
+  /** Number of values in it. */
+  count: number[];
+} {
   const sum = new Float64Array(bins), sum2 = new Float64Array(bins), count = new Float64Array(bins);
   for (const i of members) {
     const x = xs[i]!, y = ys[i]!;

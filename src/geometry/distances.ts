@@ -27,7 +27,7 @@ export interface DistanceOptions extends ProgressOptions {
   /**
    * Arithmetic of the per-sample Bhattacharyya coefficients (default "f64"). "f32" stores the square roots and
    * sums each coefficient in float32 lanes (about twice as fast; the clamp, the products over samples and the
-   * logs stay float64): each distance differs from the "f64" one by ~1e-7 nats (README, "Performance"), far
+   * logs stay float64): each distance differs from the "f64" one by ~1e-7 nats (docs/benchmarks.md), far
    * below the float16 rounding of stored predictions. Both are bit-identical across thread counts.
    */
   precision?: Precision;
@@ -131,8 +131,11 @@ export function bhattacharyyaTo(basis: PredictionSet, options: { precision?: Pre
  * a row of the wrong length; rejects when the basis does not fit the worker's kernel memory.
  */
 export interface OffThreadDistances {
+  /** Resolves when the basis is packed on the worker. */
   readonly ready: Promise<void>;
+  /** One model-point's S·C probabilities (row-major [sample][class]) → its M distances to the basis, nats per sample. */
   distances(row: Float32Array): Promise<Float64Array>;
+  /** Ends the worker; pending requests reject. */
   close(): Promise<void>;
 }
 
@@ -207,7 +210,9 @@ export function bhattacharyyaToOffThread(basis: PredictionSet, options: { precis
  * per sample (the numbers of `bhattacharyya(a, basis)`, summed in one block of samples); `close()` ends the workers.
  */
 export interface ResidentDistances {
+  /** Distances from the model-points of `a` to the basis: Float64Array [a.models, M] row-major, nats per sample. */
   distances(a: PredictionSet): Promise<Float64Array>;
+  /** Ends the workers. */
   close(): Promise<void>;
 }
 

@@ -1,6 +1,6 @@
 /**
  * How far one embedding is from another of the same model-points (a landmark embedding from exact InPCA, say),
- * in the two measures the README and notebook 13 use, computed over all M² pairs in O(M·k²) time and memory:
+ * in the two measures docs/benchmarks.md and notebook 13 use, computed over all M² pairs in O(M·k²) time and memory:
  *
  * - per axis, the relative Frobenius error ‖a_k − s b_k‖ / ‖b_k‖ after the sign s that aligns them;
  * - the relative error of the signed squared distances on the first k axes, over all pairs,

@@ -9,14 +9,23 @@ import type { ModelPoint } from "../core/meta.js";
 
 /** Everything that defines an embedding (see the fields of `Embedding`). */
 export interface EmbeddingInit {
+  /** N×dims row-major coordinates x_ik = v_ik · sqrt|λ_k|. */
   coords: Float64Array;
+  /** N, the embedded points. */
   points: number;
+  /** Axes kept. */
   dims: number;
+  /** The kept axes' eigenvalues, signed (negative: time-like), ordered by |λ| (length dims). */
   eigenvalues: Float64Array;
+  /** Every eigenvalue computed, signed, ordered by |λ| (length ≥ dims). */
   spectrum: Float64Array;
+  /** ES(k) for k = 1..spectrum.length (docs/methods.md §4). */
   explainedStress: Float64Array;
+  /** ‖W‖²_F of the double-centred matrix, from W itself. */
   frobenius2: number;
+  /** One metadata row per embedded point (length N). */
   meta: readonly ModelPoint[];
+  /** What out-of-sample placement needs from the fit. */
   basis: EmbeddingBasis;
   /** Set by `landmarkInpca`: how the embedding was made and what it traded. */
   landmark?: LandmarkSummary;
@@ -26,6 +35,7 @@ export interface EmbeddingInit {
 export type { LandmarkCheck } from "./landmark-check.js";
 import type { LandmarkCheck } from "./landmark-check.js";
 
+/** How a landmark embedding was made and what it traded (`emb.landmark`; docs/scale.md). */
 export interface LandmarkSummary {
   /** Indices (in the source) of the L landmarks, ascending; the basis rows. */
   landmarks: Int32Array;
@@ -33,6 +43,7 @@ export interface LandmarkSummary {
   select: string;
   /** Samples used (S') of the source's S. */
   samples: number;
+  /** Samples of the source (the subset is `samples` of them). */
   totalSamples: number;
   /** Arithmetic of the distances. */
   precision: string;
@@ -41,9 +52,27 @@ export interface LandmarkSummary {
    * factor √((S − S')/(S − 1))) over 200 landmark pairs, median and 90th percentile in nats, and the median relative
    * to d. Null when every sample is used.
    */
-  distanceError: { median: number; p90: number; relative: number; pairs: number } | null;
+  distanceError: {
+    /** Median standard error of d_B over the pairs (nats per sample). */
+    median: number;
+    /** Its 90th percentile (nats per sample). */
+    p90: number;
+    /** The median standard error relative to d_B. */
+    relative: number;
+    /** Landmark pairs it was computed on. */
+    pairs: number;
+  } | null;
   /** Explained stress ES(dims) of the whole set, estimated, with a 95 % interval, from `points` random model-points. */
-  stress: { explained: number; low: number; high: number; points: number };
+  stress: {
+    /** ES(dims), estimated. */
+    explained: number;
+    /** Lower end of the 95 % interval. */
+    low: number;
+    /** Upper end of the 95 % interval. */
+    high: number;
+    /** Model-points the estimate used (all M: exact). */
+    points: number;
+  };
   /**
    * How far the embedding is estimated to be from exact InPCA (sampled exact columns and first-order perturbation,
    * `landmarkCheck`), with 95 % intervals; null when not checked (`checkColumns: 0`, or every point a landmark).
@@ -80,6 +109,7 @@ export interface EmbeddingBasis {
   eigenvectors: Float64Array;
   /** Column means of the original D (length M) and their mean. */
   columnMeans: Float64Array;
+  /** Mean of `columnMeans`. */
   grandMean: number;
   /** Eigenvalues of the fit (default: the embedding's; a landmark embedding reports the whole set's instead). */
   eigenvalues?: Float64Array;
@@ -90,9 +120,15 @@ export interface EmbeddingBasis {
    * out-of-sample formula followed by the whole set's centring and axes), instead of (w·v_k)/(sign(λ_k)√|λ_k|).
    */
   projection?: Float64Array;
+  /** A landmark embedding's centring offset (length dims), subtracted after `projection`. */
   offset?: Float64Array;
 }
 
+/**
+ * An InPCA embedding (docs/methods.md §3–5): N points × dims axes of coordinates with their signed eigenvalues
+ * (negative: time-like axes), explained stress and the basis that places new points out of sample. Made by
+ * `inpca`, `landmarkInpca`, `exactInpca` or `loadEmbedding`.
+ */
 export class Embedding {
   /** N×dims row-major coordinates x_ik = v_ik · sqrt|λ_k| (out-of-sample points after the original M). */
   readonly coords: Float64Array;
@@ -117,6 +153,7 @@ export class Embedding {
   /** How a landmark embedding was made (undefined for exact InPCA). */
   readonly landmark: LandmarkSummary | undefined;
 
+  /** Wraps the coordinates, eigenvalues and basis of a fit (use `inpca`, `landmarkInpca`, `exactInpca` or `loadEmbedding`). */
   constructor(init: EmbeddingInit) {
     if (init.coords.length !== init.points * init.dims) throw new InpcaInputError(`Embedding: ${init.coords.length} coordinates for ${init.points}×${init.dims}`);
     if (init.meta.length !== init.points) throw new InpcaInputError(`Embedding: ${init.meta.length} metadata rows for ${init.points} points`);
@@ -213,6 +250,7 @@ export class Embedding {
     return new DistanceMatrix({ data: out, rows: N, cols: N, kind: "custom", rowMeta: this.meta, symmetric: true });
   }
 
+  /** One line: points, axes and eigenvalues, explained stress, and for a landmark embedding its check and warning. */
   toString(): string {
     const axes = Array.from(this.eigenvalues, (l, k) => `λ${k + 1}=${l.toPrecision(4)}${l < 0 ? " (time-like)" : ""}`).join(", ");
     const es = this.explainedStress[this.dims - 1];

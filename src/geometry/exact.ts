@@ -382,11 +382,17 @@ export interface ExactSolveOptions extends ProgressOptions {
 
 /** How an out-of-core solve went: matrix passes, what stayed resident, what was streamed, seconds. */
 export interface ExactSolveReport {
+  /** Products with W (matrix passes over the blocks). */
   matvecs: number;
+  /** Lanczos restarts. */
   restarts: number;
+  /** Largest residual ‖W x − λ x‖ / max|λ| of the kept pairs. */
   residual: number;
+  /** Bytes of blocks kept in memory after the first product. */
   residentBytes: number;
+  /** Bytes of blocks read from disk over all products. */
   streamedBytes: number;
+  /** Wall seconds of the solve. */
   seconds: number;
 }
 

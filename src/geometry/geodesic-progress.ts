@@ -20,7 +20,9 @@ import { ignorance, truth } from "./geodesic.js";
  */
 export type ProgressMethod = "angle" | "bhattacharyya" | "projection";
 
+/** Options of `geodesicProgress` (docs/methods.md §7). */
 export interface GeodesicProgressOptions {
+  /** How λ* is measured: `"angle"` (default), `"bhattacharyya"` or `"projection"`. */
   method?: ProgressMethod;
   /** Start of the geodesic (default: ignorance on the set's samples); model-point 0 is used. */
   from?: PredictionSet;

@@ -8,6 +8,7 @@ import { denseEigen, doubleCenter, frobenius2, matVec, type EigenPairs } from ".
 import { lanczos } from "../linalg/lanczos.js";
 import { Embedding } from "./embedding.js";
 
+/** Options of `inpca`: how many axes to keep and how much of the spectrum to compute (docs/methods.md §3–4). */
 export interface InpcaOptions {
   /** Axes to keep (default 3). */
   dims?: number;
@@ -70,7 +71,14 @@ export function inpca(D: DistanceMatrix, options: InpcaOptions = {}): Embedding 
  * The first `dims` eigenpairs of `pairs` (M points) as InPCA coordinates x_ik = v_ik sqrt|λ_k|: the signed
  * eigenvalues [dims], the unit eigenvectors and the coordinates, M × dims row-major.
  */
-export function coordinatesOf(pairs: EigenPairs, M: number, dims: number): { eigenvalues: Float64Array; eigenvectors: Float64Array; coords: Float64Array } {
+export function coordinatesOf(pairs: EigenPairs, M: number, dims: number): {
+  /** The signed eigenvalues [dims]. */
+  eigenvalues: Float64Array;
+  /** The unit eigenvectors, M × dims row-major. */
+  eigenvectors: Float64Array;
+  /** The coordinates, M × dims row-major. */
+  coords: Float64Array;
+} {
   const eigenvalues = pairs.values.slice(0, dims);
   const eigenvectors = new Float64Array(M * dims);
   const coords = new Float64Array(M * dims);

@@ -21,8 +21,11 @@ import { bhattacharyya } from "./distances.js";
 
 /** An estimate with its 95 % interval. */
 export interface Estimate {
+  /** The point estimate (noisy). */
   estimate: number;
+  /** Lower end of the 95 % bootstrap interval. */
   low: number;
+  /** Upper end of the 95 % bootstrap interval: the number to read. */
   high: number;
 }
 
@@ -30,6 +33,7 @@ export interface Estimate {
 export interface LandmarkCheck {
   /** Exact columns of D drawn (with repetition) and distinct columns computed. */
   columns: number;
+  /** Distinct columns computed. */
   distinct: number;
   /** Per kept axis: ‖x_landmark − x_exact‖ / ‖x_exact‖, estimated. */
   axisError: Estimate[];

@@ -36,6 +36,7 @@ export interface ChunkCache {
 /** How landmarks are chosen when only their number is given. */
 export type LandmarkSelection = "pivoted" | "spread" | "farthest" | "random";
 
+/** Options of `landmarkInpca` (docs/scale.md, docs/methods.md §13): landmarks, axes, samples, memory, cache, check. */
 export interface LandmarkOptions extends ProgressOptions {
   /** Number of landmarks L (default min(2000, M)), or the indices of the model-points to use. */
   landmarks?: number | ArrayLike<number>;
@@ -83,7 +84,10 @@ export interface LandmarkOptions extends ProgressOptions {
   warnAbove?: number;
 }
 
-/** The rules every option of landmark InPCA is checked against before anything runs (`validateOptions`). */
+/**
+ * The rules every option of landmark InPCA is checked against before anything runs (`validateOptions`).
+ * @internal
+ */
 export const LANDMARK_OPTION_RULES: Readonly<Record<string, Rule>> = {
   landmarks: any(), select: oneOf("pivoted", "spread", "farthest", "random"), dims: integer(1), samples: integer(1), seed: integer(0),
   precision: oneOf("f32", "f64"), memory: memory(), cache: any(), threads: integer(1, 1024), stressPoints: integer(2),
@@ -156,13 +160,17 @@ export interface LandmarkPlan {
   landmarks: number[];
   /** The sample subset (ascending indices), or undefined for all samples. */
   samples: Int32Array | undefined;
+  /** Axes kept. */
   dims: number;
+  /** Seed of the selection and of the sampled estimates. */
   seed: number;
+  /** Kernel precision of the distances ("f64" or "f32"). */
   precision: Precision;
   /** "pivoted", "spread", "farthest", "random" or "given". */
   select: string;
   /** Model-points per streaming chunk within the memory budget. */
   chunk: number;
+  /** Model-points drawn to estimate the explained stress. */
   stressPoints: number;
   /** Seconds spent choosing. */
   seconds: number;
@@ -788,7 +796,12 @@ async function stressEstimate(
  * finite-population factor √((N − n)/(N − 1)) (1 when N is n or unknown). The class-stratified subsets of
  * `sampleSubset` spread at this value on our test set (400 subsets of 100 of 400 samples: ratio 1.00–1.04).
  */
-export function distanceStandardError(set: PredictionSet, i: number, j: number, population = set.samples): { se: number; distance: number } {
+export function distanceStandardError(set: PredictionSet, i: number, j: number, population = set.samples): {
+  /** The standard error of d_B (nats per sample). */
+  se: number;
+  /** d_B itself (nats per sample). */
+  distance: number;
+} {
   const { samples: S, classes: C, probs } = set;
   const u = new Float64Array(C), v = new Float64Array(C);
   const sq = (m: number, n: number, out: Float64Array) => {

@@ -9,15 +9,21 @@ import { InpcaInputError } from "../core/errors.js";
 
 /** One merge: clusters `a` < `b` (ids < n are leaves, n + i is the cluster made by merge i), their distance and size. */
 export interface Merge {
+  /** The smaller id of the two clusters merged: a leaf index < leaves, or leaves + i for the cluster of merge i. */
   a: number;
+  /** The larger id of the two clusters merged, numbered as `a`. */
   b: number;
+  /** Distance at which the two merge (complete linkage: the largest pairwise distance). */
   height: number;
+  /** Leaves in the merged cluster. */
   size: number;
 }
 
 /** A linkage: n leaves and n - 1 merges (rows of SciPy's Z matrix). */
 export interface Linkage {
+  /** Number of leaves (items clustered). */
   leaves: number;
+  /** The leaves − 1 merges, in order of height. */
   merges: Merge[];
 }
 

@@ -10,6 +10,7 @@ import { PredictionSet, Trajectory } from "../core/prediction-set.js";
 import { slerpInto } from "./geodesic.js";
 import { geodesicProgress, type GeodesicProgressOptions } from "./geodesic-progress.js";
 
+/** Options of `reindex` (docs/methods.md §8): the quantity and grid a trajectory is re-indexed on. */
 export interface ReindexOptions {
   /**
    * The progress variable: "progress" (default, λ* along ignorance→truth, docs/methods.md §7) or "accuracy"

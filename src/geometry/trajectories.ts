@@ -101,6 +101,7 @@ export async function trajectoryDistances(trajectories: TrajectorySource, option
   return new DistanceMatrix({ data: acc, rows: N, cols: N, kind: "trajectory", rowMeta: list.map(trajectoryMeta), symmetric: true });
 }
 
+/** Options of `groupDistances` (docs/methods.md §8). */
 export interface GroupDistanceOptions {
   /**
    * What goes on the diagonal: "within" (default) the mean distance over distinct pairs of runs inside the
@@ -149,6 +150,7 @@ export function groupDistances(D: DistanceMatrix, by?: GroupBy, options: GroupDi
 // ------------------------------------------------------------------------------------------------------------
 // Kernel-smoothed distances (no common grid needed)
 
+/** Options of `smoothedTrajectoryDistance(s)` (docs/methods.md §8): the kernel that smooths along progress. */
 export interface SmoothedDistanceOptions {
   /**
    * Smoothing scale s (nats per sample, default 0). s = 0: the minimum of d_B over the other trajectory's
@@ -236,6 +238,7 @@ export async function smoothedTrajectoryDistances(trajectories: TrajectorySource
 // ------------------------------------------------------------------------------------------------------------
 // Length
 
+/** Options of `segmentLengths` and `riemannianLength` (docs/methods.md §8). */
 export interface LengthOptions {
   /**
    * "authors" (default): Σ_t 2·sqrt(d_B(P_t, P_{t+1})), the formula of docs/methods.md §8. For nearby points
@@ -267,6 +270,7 @@ export function riemannianLength(trajectory: Trajectory | PredictionSet, options
 // ------------------------------------------------------------------------------------------------------------
 // Distance to the geodesic, tube width
 
+/** Options of `distanceToGeodesic` (docs/methods.md §7): the geodesic's points and how λ* is measured. */
 export interface DistanceToGeodesicOptions extends Omit<GeodesicProgressOptions, "from" | "to" | "method"> {
   /**
    * How the closest geodesic point is chosen (default "bhattacharyya": argmin_λ d_B(P(λ), r), so the distance is
@@ -277,6 +281,7 @@ export interface DistanceToGeodesicOptions extends Omit<GeodesicProgressOptions,
   progressMethod?: ProgressMethod;
 }
 
+/** What `distanceToGeodesic` returns: per model-point, its distance to the geodesic, its λ* and the nearest point's λ. */
 export interface GeodesicDistances {
   /** d_B from each model-point to its closest point on the ignorance→truth geodesic (nats per sample), length M. */
   distance: Float64Array;
@@ -314,6 +319,7 @@ export function distanceToGeodesic(set: PredictionSet, labels?: LabelSource | nu
   return { distance, progress, nearest, meta: set.meta.map((p, m) => ({ ...p, lambda: progress[m]! })) };
 }
 
+/** Options of `tubeWidth` (docs/methods.md §8): how runs are grouped into configurations and binned by progress. */
 export interface TubeWidthOptions {
   /** Groups runs into configurations (default: the configuration without its seed). */
   by?: GroupBy;

@@ -38,7 +38,14 @@ export function naturalCompare(a: string, b: string): number {
  * Reads the step, epoch and embedded JSON configuration from a file or folder name (extension removed).
  * `step`/`epoch` are undefined when the name has no number for them; a bare number counts as a step.
  */
-export function parseCheckpointName(name: string): { step?: number; epoch?: number; config: Record<string, ConfigValue> } {
+export function parseCheckpointName(name: string): {
+  /** The step in the name, if any. */
+  step?: number;
+  /** The epoch in the name, if any. */
+  epoch?: number;
+  /** JSON configuration embedded in the name ({} when none). */
+  config: Record<string, ConfigValue>;
+} {
   const { step, epoch, config } = parseName(stripExt(name));
   return { step, epoch, config };
 }

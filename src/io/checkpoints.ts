@@ -138,18 +138,28 @@ export async function loadCheckpoints(dirOrGlob: string | readonly string[], opt
 
 /** Reads the discovered checkpoints one at a time (see `checkpointReader`). */
 export interface CheckpointReader {
+  /** The runs discovered, in order. */
   runs: DiscoveredRun[];
-  all: { run: DiscoveredRun; c: DiscoveredCheckpoint }[];
+  /** Every checkpoint with its run, in row order. */
+  all: {
+    /** The run the checkpoint belongs to. */
+    run: DiscoveredRun;
+    /** The checkpoint. */
+    c: DiscoveredCheckpoint;
+  }[];
   /** One metadata row per checkpoint (run, step, epoch, split, config, sidecar fields, file). */
   meta: ModelPoint[];
   /** S and C, known once the first checkpoint is read (the reader reads it at creation). */
   samples: number;
+  /** C, known once the first checkpoint is read. */
   classes: number;
   /** Checkpoint m's probabilities, S×C float32, validated (shape, finite, kind, row sums). */
   read(m: number): Promise<Float32Array>;
   /** The samples' labels, found as `loadCheckpoints` finds them (after at least one read). */
   labels(): Promise<FoundLabels | null>;
+  /** What the rows hold (probabilities, log-probabilities or logits), known once a checkpoint is read. */
   kind(): PredictionKind | undefined;
+  /** The path of the first checkpoint (error messages name it). */
   first(): string;
 }
 

@@ -33,7 +33,9 @@ export interface ExactInpcaOptions extends Omit<ExactOptions, "store" | "stamp" 
 
 /** What `exactInpcaWithReport` says besides the solve: blocks computed, found, and found stale (with why). */
 export interface ExactInpcaReport extends ExactSolveReport {
+  /** Blocks computed by this call. */
   computed: number;
+  /** Blocks already stored and reused (they read back whole and match their checksum). */
   skipped: number;
   /** Stored blocks that were computed again because they no longer matched, with the reason. */
   recomputed: string[];
@@ -64,7 +66,12 @@ const WORK_RECORD = object({
  * and computed again, and how the eigen-solver went (products with W, bytes kept in memory and read from disk,
  * seconds). Every option is checked before anything is computed or written.
  */
-export async function exactInpcaWithReport(input: PredictionSet | PredictionSource, raw: ExactInpcaOptions = {}): Promise<{ embedding: Embedding; report: ExactInpcaReport }> {
+export async function exactInpcaWithReport(input: PredictionSet | PredictionSource, raw: ExactInpcaOptions = {}): Promise<{
+  /** The embedding, as `exactInpca` returns it. */
+  embedding: Embedding;
+  /** What the computation did: blocks computed and reused, products, bytes, seconds. */
+  report: ExactInpcaReport;
+}> {
   const src = sourceOf(input);
   const options = checkExactOptions(raw, src.samples);
   if (options.work !== undefined && (typeof options.work !== "string" || options.work === "")) throw new InpcaInputError(`exactInpca: work must be the path of a folder, got ${JSON.stringify(options.work)}`);

@@ -25,7 +25,10 @@ export interface Hdf5SourceOptions {
 }
 
 /** The source plus `close()`, which releases the file. */
-export type Hdf5Source = PredictionSource & { close(): void };
+export type Hdf5Source = PredictionSource & {
+  /** Closes the HDF5 file. */
+  close(): void;
+};
 
 /**
  * Opens `dataset` of the HDF5 file at `path` as a source (the file stays open until `close()`). Throws

@@ -31,7 +31,14 @@ type H5Metadata = H5Dataset["metadata"];
  * Which rows (or columns) to read: explicit indices in any order (duplicates allowed), or a range
  * `{ start = 0, stop = length, step = 1 }` (stop exclusive, like Python's slice).
  */
-export type RowSelection = ArrayLike<number> | { start?: number; stop?: number; step?: number };
+export type RowSelection = ArrayLike<number> | {
+  /** First row (default 0). */
+  start?: number;
+  /** One past the last row (default all rows). */
+  stop?: number;
+  /** Stride (default 1). */
+  step?: number;
+};
 
 /** What a dataset holds, without reading it. */
 export interface Hdf5DatasetInfo {
@@ -44,7 +51,12 @@ export interface Hdf5DatasetInfo {
   /** Chunk shape, or null for contiguous storage. */
   chunks: number[] | null;
   /** The filter pipeline (id and name), e.g. [{ id: 32004, name: "lz4" }]. */
-  filters: { id: number; name: string }[];
+  filters: {
+    /** HDF5 filter id (1 gzip, 32001 Blosc, 32004 LZ4, 32015 zstd, ...). */
+    id: number;
+    /** Its name. */
+    name: string;
+  }[];
 }
 
 /** Options of `Hdf5File.read` and `loadHdf5`. */
@@ -317,6 +329,7 @@ export class Hdf5File {
     }
   }
 
+  /** One line: the file's path, and "(closed)" once closed. */
   toString(): string {
     return `Hdf5File ${this.path}${this.file ? "" : " (closed)"}`;
   }

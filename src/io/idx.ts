@@ -10,7 +10,9 @@ import { readBytes } from "./read-bytes.js";
 
 /** An IDX array: `data` in C order (Uint8Array for unsigned bytes, Float64Array for the other types). */
 export interface IdxArray {
+  /** The values, row-major (uint8 images, or float64 for other IDX types). */
   data: Uint8Array | Float64Array;
+  /** The dimensions, as stored. */
   shape: number[];
 }
 
@@ -66,6 +68,7 @@ export interface ImageDataset {
   labels: Int32Array;
   /** [N, H, W, channels]. */
   shape: [number, number, number, number];
+  /** The class names, index = label. */
   classNames: readonly string[];
 }
 

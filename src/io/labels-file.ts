@@ -16,7 +16,9 @@ const LABEL_EXTENSIONS: readonly string[] = [...new Set([".npy", ".json", ".npz"
 
 /** Labels and the file (or "options.labels") they came from. */
 export interface FoundLabels {
+  /** One label per sample. */
   labels: Int32Array;
+  /** The file they were read from. */
   file: string;
 }
 

@@ -9,7 +9,9 @@ import { InpcaInputError } from "../core/errors.js";
 
 /** A held lock. */
 export interface Lock {
+  /** The lock file (`runs/<id>.lock` or `manifest.lock`), holding the owner's PID and host. */
   readonly file: string;
+  /** Removes the lock file; idempotent. */
   release(): void;
 }
 

@@ -10,7 +10,9 @@ import { readBytes } from "./read-bytes.js";
 
 /** An n-dimensional array in C (row-major) order. */
 export interface NdArray {
+  /** The values, row-major (C order) whatever the file's order. */
   data: Float32Array | Float64Array | Int32Array | Uint8Array;
+  /** The dimensions. */
   shape: number[];
   /** NumPy dtype string as stored, e.g. "<f4", ">f8", "|b1". */
   dtype: string;
@@ -27,9 +29,11 @@ const HALF = /* @__PURE__ */ (() => {
 
 /** What a .npy header says: shape, dtype and where the data starts. */
 export interface NpyHeader {
+  /** The dimensions. */
   shape: number[];
   /** NumPy dtype string as stored, e.g. "<f4". */
   dtype: string;
+  /** True when the data is stored in Fortran (column-major) order. */
   fortran: boolean;
   /** Byte offset of the first element from the start of the file. */
   dataStart: number;

@@ -9,7 +9,7 @@ import { InpcaInputError } from "../core/errors.js";
 import { fix } from "../core/fixes.js";
 
 /** Inputs to evaluate a model on: flat float32 values and their shape (first axis: samples), or one per input name. */
-export type OnnxInputs = { data: Float32Array; shape: readonly number[] } | Record<string, { data: Float32Array; shape: readonly number[] }>;
+export type OnnxInputs = OnnxArray | Record<string, OnnxArray>;
 
 interface Ort {
   InferenceSession: { create(path: string, options?: object): Promise<OrtSession> };
@@ -38,12 +38,17 @@ function onnxRuntime(file: string): Ort {
 }
 
 /**
- * Runs the ONNX model in `file` on `inputs` and returns its first output (or the output named `output`) as
- * [samples, classes]: logits or probabilities, whatever the model ends with (`loadCheckpoints` detects which).
+ * Runs the ONNX model in `file` on `inputs` and returns its first output (or the output named `output`), shape
+ * `[samples, classes]`: logits or probabilities, whatever the model ends with (`loadCheckpoints` detects which).
  * Export the model in eval mode (`model.eval()`, torch.onnx.export's default), so batch norm uses its running
  * statistics and dropout is off, as when the paper records predictions.
  */
-export async function evaluateOnnxCheckpoint(file: string, inputs: OnnxInputs, output?: string): Promise<{ data: Float32Array; shape: [number, number] }> {
+export async function evaluateOnnxCheckpoint(file: string, inputs: OnnxInputs, output?: string): Promise<{
+  /** The output, [samples, classes] row-major. */
+  data: Float32Array;
+  /** [samples, classes]. */
+  shape: [number, number];
+}> {
   const rt = onnxRuntime(file);
   let session: OrtSession;
   try {
@@ -75,8 +80,10 @@ export async function evaluateOnnxCheckpoint(file: string, inputs: OnnxInputs, o
 }
 
 /** One input array as the model gets it: float32 values in C order and their shape [samples, ...]. */
-interface OnnxArray {
+export interface OnnxArray {
+  /** The values, float32, C order. */
   data: Float32Array;
+  /** The dimensions, [samples, ...]. */
   shape: readonly number[];
 }
 

@@ -29,8 +29,11 @@ const MAX_HEADER = 100_000_000;
 
 /** One entry of the header: dtype name, shape, and [begin, end) byte offsets into the data buffer. */
 export interface SafetensorsTensorInfo {
+  /** Stored dtype ("F16", "BF16", "F32", "F64", "I32", "I64", "U8", "BOOL", ...). */
   dtype: string;
+  /** The dimensions. */
   shape: number[];
+  /** Byte range [begin, end) of the tensor's data after the header. */
   dataOffsets: [number, number];
 }
 
@@ -46,7 +49,9 @@ export interface SafetensorsHeader {
 
 /** A whole safetensors file: every tensor decoded, plus the metadata map. */
 export interface SafetensorsContents {
+  /** Every tensor by name, decoded. */
   tensors: Record<string, NdArray>;
+  /** The header's `__metadata__` (string values). */
   metadata: Record<string, string>;
 }
 
@@ -55,8 +60,11 @@ export type SafetensorsWriteDtype = "F16" | "BF16" | "F32" | "F64" | "I32" | "I6
 
 /** A tensor to write: values in C order and a shape; `dtype` defaults from the array type (see writeSafetensors). */
 export interface SafetensorsTensorInput {
+  /** The values, row-major. */
   data: Float32Array | Float64Array | Int32Array | Uint8Array;
+  /** The dimensions. */
   shape: readonly number[];
+  /** The dtype to store (default from the array type: F32, F64, I32 or U8). */
   dtype?: SafetensorsWriteDtype;
 }
 

@@ -39,8 +39,11 @@ export interface ZooCheckpoint {
   phase?: string;
   /** Error rate in [0, 1] and mean cross-entropy (nats) on each split's evaluation samples. */
   trainError?: number;
+  /** Mean cross-entropy (nats) on the train samples. */
   trainLoss?: number;
+  /** Error rate in [0, 1] on the test samples. */
   testError?: number;
+  /** Mean cross-entropy (nats) on the test samples. */
   testLoss?: number;
   [field: string]: ConfigValue | undefined;
 }
@@ -59,6 +62,7 @@ export interface ZooRun {
   finished?: boolean;
   /** Wall-clock seconds of training and recording, and the tfjs backend used. */
   wallSeconds?: number;
+  /** The tfjs backend the run trained on. */
   backend?: string;
   [field: string]: unknown;
 }
@@ -73,10 +77,20 @@ export interface ZooSplit {
 
 /** Contents of manifest.json. */
 export interface ZooManifest {
+  /** Always "inpca-zoo". */
   format: typeof ZOO_FORMAT;
+  /** Format version (ZOO_VERSION). */
   version: number;
-  dataset: { name: string; classes: string[] };
+  /** The dataset's name and its class names (index = label). */
+  dataset: {
+    /** The dataset's name. */
+    name: string;
+    /** The class names, index = label. */
+    classes: string[];
+  };
+  /** Each split's evaluation samples. */
   splits: Record<string, ZooSplit>;
+  /** Every run, in manifest order. */
   runs: ZooRun[];
   [field: string]: unknown;
 }
@@ -95,6 +109,7 @@ export interface ZooSelection {
 export class Zoo {
   /** Folder the zoo was read from. */
   readonly dir: string;
+  /** The manifest as read. */
   readonly manifest: ZooManifest;
   /** Runs, manifest order, then runs still being recorded (runs/<id>.json). */
   readonly runs: readonly ZooRun[];
@@ -102,6 +117,7 @@ export class Zoo {
   readonly classNames: readonly string[];
   private readonly labelCache = new Map<string, Int32Array>();
 
+  /** A zoo read from `dir` (use `loadZoo`, which checks the manifest and the runs' records first). */
   constructor(dir: string, manifest: ZooManifest, runs: readonly ZooRun[]) {
     this.dir = dir;
     this.manifest = manifest;
@@ -231,6 +247,7 @@ export function checkRunFile(h: NpyHeader, size: number, run: ZooRun, split: str
   return h;
 }
 
+/** The metadata row of checkpoint `c` of `run` on `split`: run, step, epoch, config, the split's error and loss, every recorded field. */
 export function pointMeta(run: ZooRun, c: ZooCheckpoint, split: string): ModelPoint {
   const p: ModelPoint = { run: run.id, step: c.step, epoch: c.epoch, split, config: run.config, kind: "model" };
   for (const [k, v] of Object.entries(c)) if (k !== "step" && k !== "epoch" && v !== undefined) p[k] = v;
@@ -365,9 +382,17 @@ function checkRun(r: ZooRun, file: string, where = "the run record"): void {
 export interface ZooInit {
   /** Dataset name ("Fashion-MNIST"). */
   dataset: string;
+  /** The class names, index = label. */
   classNames: readonly string[];
   /** Per split: the dataset indices of the evaluation samples and their labels. */
-  splits: Record<string, { indices: ArrayLike<number>; labels: ArrayLike<number>; source?: string }>;
+  splits: Record<string, {
+    /** The dataset indices of the evaluation samples. */
+    indices: ArrayLike<number>;
+    /** Their labels. */
+    labels: ArrayLike<number>;
+    /** Where the samples come from (a file or a description). */
+    source?: string;
+  }>;
   /** Store predictions as float16 (default; half the size, ~5e-4 rounding) or float32. */
   float16?: boolean;
   /** Extra manifest fields (description, threshold used for `trained`, ...). */
@@ -386,7 +411,9 @@ function writeJsonAtomic(file: string, value: unknown): void {
  * dataset, classes and evaluation samples are the same, so a resumed job cannot mix sample sets.
  */
 export class ZooWriter {
+  /** The zoo's folder. */
   readonly dir: string;
+  /** True when probabilities are stored as float16 (else float32). */
   readonly float16: boolean;
   private readonly manifest: ZooManifest;
 
@@ -493,6 +520,7 @@ export class ZooWriter {
  * write or a full disk raises InpcaInputError and leaves the last consistent state.
  */
 export class RunWriter {
+  /** The run being written (its record grows with each checkpoint). */
   readonly run: ZooRun;
   private readonly fds = new Map<string, number>();
   private readonly dir: string;
@@ -501,6 +529,7 @@ export class RunWriter {
   private readonly float16: boolean;
   private readonly lock: Lock | null;
 
+  /** The writer of `run` in the zoo at `dir` (use `ZooWriter.startRun`, which takes the run's lock first). */
   constructor(dir: string, run: ZooRun, samples: Record<string, number>, classes: number, float16: boolean, lock: Lock | null = null) {
     this.dir = dir;
     this.run = run;

@@ -25,7 +25,14 @@ export function matVec(A: Float64Array, n: number, x: Float64Array, y: Float64Ar
  * Double centering (docs/methods.md §3): W = -½ L D L with L = I - 11ᵀ/M, for a square M×M matrix D (row-major).
  * Also returns the column means of D and their mean (needed to place new points, docs/methods.md §5).
  */
-export function doubleCenter(D: Float64Array, M: number): { W: Float64Array; columnMeans: Float64Array; grandMean: number } {
+export function doubleCenter(D: Float64Array, M: number): {
+  /** W = −½ L D L, M×M row-major. */
+  W: Float64Array;
+  /** Column means of D (length M). */
+  columnMeans: Float64Array;
+  /** Their mean. */
+  grandMean: number;
+} {
   const colMean = new Float64Array(M);
   const rowMean = new Float64Array(M);
   for (let i = 0; i < M; i++) {

@@ -12,10 +12,13 @@ import { normal } from "./random.js";
 
 /** A symmetric linear operator of size n: `apply(x, y)` writes y = A x. */
 export interface SymmetricOperator {
+  /** n, the length of x and y. */
   size: number;
+  /** Writes y = A x (both length n; y is overwritten). */
   apply(x: Float64Array, y: Float64Array): void;
 }
 
+/** Options of `lanczos` (docs/methods.md §3): basis size, tolerance, restarts, seed and stopping. */
 export interface LanczosOptions {
   /** Krylov basis size (default max(2k + 20, 40), at most n). */
   basis?: number;

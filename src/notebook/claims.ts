@@ -14,6 +14,7 @@ export interface Claim {
   paper?: number | string;
   /** The rule that was checked, in words (e.g. "ES(3) > 0.6"). */
   rule: string;
+  /** Whether the rule held for the measured number. */
   holds: boolean;
   /** False for a soft claim: reported, not enforced (where our zoo is known to differ from the paper). */
   enforced: boolean;
@@ -23,6 +24,7 @@ export interface Claim {
 
 /** Raised by `claim` when a checked claim does not hold. */
 export class ClaimError extends Error {
+  /** Always "ClaimError". */
   override name = "ClaimError";
 }
 

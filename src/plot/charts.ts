@@ -22,9 +22,13 @@ export interface HeatmapOptions {
   maxSize?: number;
   /** Colour-bar title (default from the matrix kind, e.g. "d_B (nats)"). */
   colorbarTitle?: string;
+  /** Plotly colour scale name (default Viridis). */
   colorscale?: string;
+  /** Figure title. */
   title?: string;
+  /** Width in px. */
   width?: number;
+  /** Height in px. */
   height?: number;
 }
 
@@ -105,10 +109,15 @@ export interface BarOptions {
   horizontal?: boolean;
   /** Sort bars by value, descending (default false). */
   sort?: boolean;
+  /** Title of the value axis. */
   valueTitle?: string;
+  /** Title of the label axis. */
   labelTitle?: string;
+  /** Figure title. */
   title?: string;
+  /** Width in px. */
   width?: number;
+  /** Height in px. */
   height?: number;
 }
 
@@ -147,12 +156,17 @@ export function bar(values: ArrayLike<number>, labels: readonly string[], option
 
 /** Options of `box`. */
 export interface BoxOptions {
+  /** Title of the value axis. */
   valueTitle?: string;
+  /** Title of the group axis. */
   groupTitle?: string;
   /** Show every point beside its box (default: only outliers). */
   points?: boolean;
+  /** Figure title. */
   title?: string;
+  /** Width in px. */
   width?: number;
+  /** Height in px. */
   height?: number;
 }
 
@@ -190,12 +204,17 @@ export interface ScatterOptions {
   maxPoints?: number;
   /** Hover text per point (default `run:step` from `meta`). */
   text?: readonly string[];
+  /** Title of the x axis. */
   xTitle?: string;
+  /** Title of the y axis. */
   yTitle?: string;
+  /** Figure title. */
   title?: string;
   /** Equal scales on both axes (default: on when `diagonal`). */
   equalAxes?: boolean;
+  /** Width in px. */
   width?: number;
+  /** Height in px. */
   height?: number;
 }
 

@@ -18,11 +18,15 @@ import type { PlotTrace } from "./types.js";
 export interface CurveOptions extends ColoringOptions {
   /** Colour (and group) runs by a metadata field such as "arch" (default: one colour). */
   colorBy?: string;
+  /** Figure title. */
   title?: string;
+  /** Title of the x axis (default from the field plotted). */
   xTitle?: string;
+  /** Title of the y axis (default from the field plotted). */
   yTitle?: string;
   /** Logarithmic axes. */
   logX?: boolean;
+  /** Logarithmic y axis. */
   logY?: boolean;
   /** Draw markers at the checkpoints too (default false). */
   markers?: boolean;
@@ -30,7 +34,9 @@ export interface CurveOptions extends ColoringOptions {
   maxRunPoints?: number;
   /** WebGL lines (default above 5,000 points). */
   webgl?: boolean;
+  /** Width in px. */
   width?: number;
+  /** Height in px. */
   height?: number;
 }
 

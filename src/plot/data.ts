@@ -8,7 +8,13 @@ import { field, rowsByRun, type ModelPoint } from "../core/meta.js";
 import { colorOf } from "./style.js";
 
 /** Anything that carries one metadata row per point: an array of rows, an Embedding, a PredictionSet. */
-export type MetaSource = readonly ModelPoint[] | { readonly meta: readonly ModelPoint[] } | { readonly rowMeta: readonly ModelPoint[] };
+export type MetaSource = readonly ModelPoint[] | {
+  /** One metadata row per point (a PredictionSet, an Embedding). */
+  readonly meta: readonly ModelPoint[];
+} | {
+  /** One metadata row per row (a DistanceMatrix). */
+  readonly rowMeta: readonly ModelPoint[];
+};
 
 /** The metadata rows of a source. */
 export function metaOf(source: MetaSource): readonly ModelPoint[] {
@@ -25,9 +31,34 @@ export function isReference(m: ModelPoint): boolean {
 
 /** How points are coloured: by a field's values (categorical or continuous), or one colour. */
 export type Coloring =
-  | { type: "none" }
-  | { type: "categorical"; name: string; values: string[]; categories: string[]; colors: Map<string, string> }
-  | { type: "continuous"; name: string; values: number[]; min: number; max: number };
+  | {
+    /** One colour for every point. */
+    type: "none";
+  }
+  | {
+    /** Coloured by category. */
+    type: "categorical";
+    /** The field coloured by (or `colorTitle` for given values). */
+    name: string;
+    /** Each point's value, as text ("n/a" where missing). */
+    values: string[];
+    /** The distinct values, in legend order. */
+    categories: string[];
+    /** The colour of each category. */
+    colors: Map<string, string>;
+  }
+  | {
+    /** Coloured on a continuous scale (Viridis). */
+    type: "continuous";
+    /** The field coloured by (or `colorTitle` for given values). */
+    name: string;
+    /** Each point's value (NaN where missing). */
+    values: number[];
+    /** Smallest finite value (0 when none). */
+    min: number;
+    /** Largest finite value (1 when none). */
+    max: number;
+  };
 
 /** Fields that are continuous whatever values they hold. */
 const CONTINUOUS_FIELDS = new Set(["epoch", "step", "error", "loss", "trainError", "testError", "trainLoss", "testLoss", "lambda", "progress"]);

@@ -23,7 +23,9 @@ export interface DendrogramOptions extends ColoringOptions {
   heightTitle?: string;
   /** A linkage computed elsewhere (default: `completeLinkage(distances)`). */
   linkage?: Linkage;
+  /** Figure title. */
   title?: string;
+  /** Width in px. */
   width?: number;
   /** Height in px (default 22 px per leaf + margins, at least 300). */
   height?: number;

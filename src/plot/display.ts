@@ -38,9 +38,15 @@ export type Showable = Figure | PlotSpec | Embedding | DistanceMatrix;
 
 /** The content of a Jupyter `display_data` message. */
 export interface DisplayContent {
+  /** The MIME bundle (Plotly JSON, HTML, plain text). */
   data: MimeBundle;
+  /** Per-MIME metadata. */
   metadata: Record<string, unknown>;
-  transient: { display_id?: string };
+  /** The display id an output is updated in place by. */
+  transient: {
+    /** The id of the output to create or update in place. */
+    display_id?: string;
+  };
 }
 
 /** tslab's writer: sends `display_data` (or `update_display_data` when `update`) on the kernel's IOPub channel. */
@@ -98,6 +104,7 @@ let carrier: { id: string; light: MimeBundle } | null = null;
 export interface ShowOptions {
   /** Width and height in px (override the figure's layout). */
   width?: number;
+  /** Height in px. */
   height?: number;
   /** Outside a kernel: folder of the HTML file (default $INPCA_FIGURE_DIR or <tmp>/inpca-figures). */
   dir?: string;
@@ -186,6 +193,7 @@ export function resetDisplay(): void {
 export interface SaveOptions {
   /** Image size in px (default the figure's layout width, else 900, and height, else 500). */
   width?: number;
+  /** Image height in px. */
   height?: number;
   /** PNG pixel ratio (default 2). */
   scale?: number;

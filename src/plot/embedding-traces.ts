@@ -45,6 +45,7 @@ export interface EmbeddingFigureOptions extends ColoringOptions {
   references?: boolean;
   /** Width and height in px (default: the output's width, and 650 px for 3-D, 420 px for the triplot). */
   width?: number;
+  /** Height in px. */
   height?: number;
 }
 

@@ -12,10 +12,18 @@ import type { PlotTrace } from "./types.js";
 export const ES_ANNOTATED_K: readonly number[] = [1, 3, 10, 20, 50];
 
 /** What `explainedStress` needs: an Embedding, or the signed spectrum and ES values directly. */
-export type StressSource = Embedding | { spectrum: ArrayLike<number>; explainedStress: ArrayLike<number>; dims?: number };
+export type StressSource = Embedding | {
+  /** Signed eigenvalues, ordered by |λ|. */
+  spectrum: ArrayLike<number>;
+  /** ES(k) for k = 1..spectrum.length. */
+  explainedStress: ArrayLike<number>;
+  /** Axes kept (marked on the figure). */
+  dims?: number;
+};
 
 /** Options of `explainedStress`. */
 export interface ExplainedStressOptions {
+  /** Figure title. */
   title?: string;
   /** k values to annotate (default 1, 3, 10, 20, 50; those beyond the spectrum are skipped). */
   annotate?: readonly number[];
@@ -26,7 +34,9 @@ export interface ExplainedStressOptions {
    * small set (down to 1e-17), which would crush the scale: they are left out and counted in a note.
    */
   floor?: number;
+  /** Width in px. */
   width?: number;
+  /** Height in px. */
   height?: number;
 }
 

@@ -37,6 +37,7 @@ export class Figure implements PlotSpec {
   /** The builder that made it ("trajectories3d", "triplot", ...), used in text forms and file names. */
   readonly kind: string;
 
+  /** A figure of builder `kind` from a Plotly spec (its data, layout and config). */
   constructor(kind: string, spec: PlotSpec) {
     this.kind = kind;
     this.data = spec.data;

@@ -296,7 +296,7 @@ export function htmlPage(page: HtmlPage): string {
   ].join("\n");
 }
 
-/** A complete HTML page showing the figure (see {@link htmlPage}). `title` is the page title. */
+/** A complete HTML page showing the figure (the page `htmlPage` builds). `title` is the page title. */
 export function standaloneHtml(spec: PlotSpec, options: { title?: string } = {}): string {
   const height = figureHeight(spec);
   const width = spec.layout["width"];

@@ -14,11 +14,9 @@
  * whose square roots are packed once, on a worker thread of the map's own (`bhattacharyyaToOffThread`), so the
  * training thread only hands over the S·C probabilities and applies the out-of-sample formula when the distances
  * come back; and, when a redraw is due, the JSON of the live run only (the map's traces are frozen and serialised
- * once). `npm run bench -- --live` (notebook 12's 1,608-point map, 500 samples × 10 classes, 5 interleaved pairs of
- * runs on a 2-core machine): the map held the training's thread 3.0 % of its wall time (median; 2.9–3.8 %) and the
- * training took 10.6 % longer (3.1–23.8 %); with the distances on the training's thread (before 2026-12-02)
- * 4.6–7.4 % of the thread, and before the basis was packed once 12–25 %.
- * `placeSeconds`, `drawSeconds` and `workerSeconds` say what it cost.
+ * once). `npm run bench -- --live` measures it on notebook 12's set-up (1,608-point map, 500 samples × 10 classes):
+ * the map holds the training's thread about 3 % of its wall time and the training takes about 10 % longer
+ * (docs/benchmarks.md, "A live map of training"). `placeSeconds`, `drawSeconds` and `workerSeconds` say what it cost.
  */
 import { InpcaInputError } from "../core/errors.js";
 import type { ModelPoint } from "../core/meta.js";
@@ -87,6 +85,7 @@ export class LiveMap implements CheckpointListener {
    * and the out-of-sample formula), and redrawing: what watching costs the training.
    */
   placeSeconds = 0;
+  /** Of those, the seconds spent redrawing. */
   drawSeconds = 0;
   /** Seconds from sending a checkpoint to the worker to its distances coming back, summed (0 without the worker). */
   workerSeconds = 0;
@@ -101,7 +100,13 @@ export class LiveMap implements CheckpointListener {
    * embedding, its landmarks: `set.select(emb.landmark.landmarks)`), whose samples the new checkpoints are
    * evaluated on.
    */
-  constructor(readonly embedding: Embedding, readonly basis: PredictionSet, private readonly options: LiveMapOptions = {}) {
+  constructor(
+    /** The map: the embedding new checkpoints are placed in. */
+    readonly embedding: Embedding,
+    /** The points the map was fitted on, which each new checkpoint's distances are measured to. */
+    readonly basis: PredictionSet,
+    private readonly options: LiveMapOptions = {},
+  ) {
     if (basis.models !== embedding.basis.size) {
       throw new InpcaInputError(`liveMap: the basis set has ${basis.models} model-points but the embedding was fitted on ${embedding.basis.size}${embedding.landmark ? " (a landmark embedding: pass set.select(emb.landmark.landmarks))" : ""}`);
     }

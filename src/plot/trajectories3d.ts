@@ -7,8 +7,12 @@ import { checkAxes, embeddingColoring, embeddingParts, endpointAnnotations, mode
 import { Figure } from "./figure.js";
 import { axis3d, baseConfig, baseLayout, fieldTitle, inpcaAxisTitle } from "./style.js";
 
-/** Camera presets of the 3-D scene (Plotly `scene.camera`). */
-export const CAMERAS = {
+/**
+ * Camera presets of the 3-D scene (Plotly `scene.camera`): `default`, an oblique view from the (+, +, +) octant;
+ * `top`, looking down the third axis onto the InPCA 1–2 plane; `side`, along the first axis (the 2–3 plane);
+ * `front`, along the second axis (the 1–3 plane).
+ */
+export const CAMERAS: Readonly<Record<"default" | "top" | "side" | "front", Camera>> = {
   /** Oblique view from the (+, +, +) octant. */
   default: { eye: { x: 1.4, y: 1.4, z: 0.95 }, up: { x: 0, y: 0, z: 1 }, center: { x: 0, y: 0, z: -0.1 } },
   /** Looking down the third axis onto the InPCA 1–2 plane. */
@@ -17,13 +21,26 @@ export const CAMERAS = {
   side: { eye: { x: 2.4, y: 0, z: 0.05 }, up: { x: 0, y: 0, z: 1 }, center: { x: 0, y: 0, z: 0 } },
   /** Looking along the second axis (InPCA 1–3 plane). */
   front: { eye: { x: 0, y: -2.4, z: 0.05 }, up: { x: 0, y: 0, z: 1 }, center: { x: 0, y: 0, z: 0 } },
-} as const;
+};
+
+/** A point or direction of the 3-D scene (Plotly `scene.camera` coordinates). */
+export interface SceneVector {
+  /** x, in units of the scene box. */
+  x: number;
+  /** y, in units of the scene box. */
+  y: number;
+  /** z, in units of the scene box. */
+  z: number;
+}
 
 /** A Plotly camera: eye position, up vector and centre, in scene-normalised units. */
 export interface Camera {
-  eye: { x: number; y: number; z: number };
-  up?: { x: number; y: number; z: number };
-  center?: { x: number; y: number; z: number };
+  /** Where the camera is, in units of the scene box. */
+  eye: SceneVector;
+  /** Which direction is up on the screen. */
+  up?: SceneVector;
+  /** The point the camera looks at. */
+  center?: SceneVector;
 }
 
 /** Options of `trajectories3d`. */

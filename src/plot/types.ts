@@ -5,6 +5,7 @@
 
 /** One Plotly trace (`type` is "scatter3d", "scattergl", "scatter", "heatmap", "bar", "box", ...). */
 export interface PlotTrace {
+  /** Plotly trace type ("scatter3d", "scattergl", "heatmap", ...). */
   type: string;
   [key: string]: unknown;
 }
@@ -17,7 +18,10 @@ export type PlotConfig = Record<string, unknown>;
 
 /** The JSON form of a figure, as Plotly's `newPlot(div, data, layout, config)` takes it. */
 export interface PlotSpec {
+  /** Plotly traces. */
   data: PlotTrace[];
+  /** Plotly layout. */
   layout: PlotLayout;
+  /** Plotly config. */
   config?: PlotConfig;
 }

@@ -104,14 +104,29 @@ export async function loadTfjsModel(path: string): Promise<tf.LayersModel> {
 }
 
 /** Images to evaluate a checkpoint on: flat NHWC pixels and their shape, or a tensor. */
-export type TfjsInputs = { images: Float32Array; shape: readonly number[] } | { data: Float32Array; shape: readonly number[] } | tf.Tensor;
+export type TfjsInputs = {
+  /** The pixels, flat NHWC, float32. */
+  images: Float32Array;
+  /** [samples, height, width, channels]. */
+  shape: readonly number[];
+} | {
+  /** The pixels, flat NHWC, float32. */
+  data: Float32Array;
+  /** [samples, height, width, channels]. */
+  shape: readonly number[];
+} | tf.Tensor;
 
 /**
  * Runs the checkpoint in `folder` in eval mode (`predict`: batch norm with running statistics, no dropout)
  * on `inputs`, in batches of 250, and returns its raw outputs [samples, classes] (logits or probabilities,
  * whatever the model ends with; `loadCheckpoints` detects which). The model is disposed afterwards.
  */
-export async function evaluateTfjsCheckpoint(folder: string, inputs: TfjsInputs, batchSize = 250): Promise<{ data: Float32Array; shape: [number, number] }> {
+export async function evaluateTfjsCheckpoint(folder: string, inputs: TfjsInputs, batchSize = 250): Promise<{
+  /** The outputs, [samples, classes] row-major. */
+  data: Float32Array;
+  /** [samples, classes]. */
+  shape: [number, number];
+}> {
   const model = await loadTfjsModel(folder);
   try {
     const x = inputs instanceof tf.Tensor ? inputs : tf.tensor((("images" in inputs ? inputs.images : inputs.data) as Float32Array), inputs.shape as number[]);

@@ -6,7 +6,7 @@ export { chooseBackend, tf } from "./backend.js";
 export { registerWasmFallbacks } from "./kernels.js";
 export { ARCHITECTURES, buildModel, registerLayers, type Architecture } from "./models.js";
 export { crossEntropy, logitsLoss, stepsPerEpoch, trainPhase, type CheckpointEvent, type LabelledImages, type OptimizerConfig, type PhaseOptions } from "./train.js";
-export { evaluate, recordCheckpoint, recordPredictions, softmaxEvaluation, type EvaluationSets, type Evaluation, type RecordOptions } from "./record.js";
+export { evaluate, recordCheckpoint, recordPredictions, softmaxEvaluation, type EvaluationSets, type Evaluation, type RecordOptions, type CheckpointListener } from "./record.js";
 export { cosineLearningRate, denseEarlySparseLate, evenSteps } from "./schedule.js";
 export { runConfig, trainRun, TRAINED_THRESHOLD, type RunSpec } from "./run.js";
 export { shiftCropFlip } from "./augment.js";

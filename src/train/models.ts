@@ -14,6 +14,7 @@ import * as tf from "@tensorflow/tfjs";
 
 /** Names of the architectures `buildModel` knows. */
 export const ARCHITECTURES = ["mlp", "allcnn", "wrn-s", "wrn-l", "convmixer", "vit"] as const;
+/** One of `ARCHITECTURES`: "mlp", "allcnn", "wrn-s", "wrn-l", "convmixer" or "vit". */
 export type Architecture = (typeof ARCHITECTURES)[number];
 
 /** Seeded initialisers: each call gives the next seed of the run's sequence. */

@@ -11,7 +11,9 @@ import type { LabelledImages } from "./train.js";
 
 /** A model's predictions on some samples: probabilities [n, C] (float32), error rate and mean cross-entropy. */
 export interface Evaluation {
+  /** Softmax probabilities, S×C row-major. */
   probs: Float32Array;
+  /** Error rate in [0, 1] on the samples. */
   error: number;
   /** Mean cross-entropy in nats. */
   loss: number;
@@ -60,7 +62,10 @@ export function evaluate(model: tf.LayersModel, data: LabelledImages, batchSize 
 }
 
 /** Evaluation samples per split, e.g. `{ train: ..., test: ... }`. */
-export type EvaluationSets = Record<string, LabelledImages & { indices?: ArrayLike<number> }>;
+export type EvaluationSets = Record<string, LabelledImages & {
+  /** The samples' indices in the dataset split (stored in the zoo's manifest; default 0..n−1). */
+  indices?: ArrayLike<number>;
+}>;
 
 /**
  * Evaluates `model` on every split and appends the checkpoint (step, epoch, phase, `<split>Error`,
@@ -88,7 +93,9 @@ export interface RecordOptions {
   id: string;
   /** Configuration stored with the run. */
   config?: Record<string, ConfigValue>;
+  /** The dataset's name, for the zoo's manifest. */
   dataset?: string;
+  /** The class names, index = label. */
   classNames?: readonly string[];
   /** Store float32 instead of float16. */
   float32?: boolean;

@@ -14,9 +14,13 @@ import { type LabelledImages, type OptimizerConfig, stepsPerEpoch, trainPhase } 
 
 /** Everything that defines a run; stored as the run's configuration in the manifest. */
 export interface RunSpec extends OptimizerConfig {
+  /** The run id (file name stem in the zoo). */
   id: string;
+  /** The architecture. */
   arch: Architecture;
+  /** Seed of initialisation and data order. */
   seed: number;
+  /** Epochs to train. */
   epochs: number;
   /** Corner initialisation: pre-train on fully random labels, or on a small class-balanced subset. */
   corner?: "random-labels" | "subset" | null;

@@ -11,8 +11,11 @@ import { cosineLearningRate } from "./schedule.js";
 
 /** Images and labels to train on: `images` [n, 28, 28, 1] in [0, 1], `labels` [n] in [0, 10). */
 export interface LabelledImages {
+  /** The images, row-major [n, height, width, channels], float32. */
   images: Float32Array;
+  /** Their classes. */
   labels: Int32Array;
+  /** Number of images. */
   n: number;
   /** [height, width] of one image (default [28, 28]). */
   size?: [number, number];
@@ -24,6 +27,7 @@ export interface OptimizerConfig {
   optimizer: "sgd" | "nesterov" | "adam";
   /** Peak learning rate (already scaled for the batch size). */
   lr: number;
+  /** Minibatch size. */
   batchSize: number;
   /** L2 penalty coefficient: the loss gains (weightDecay / 2)·Σ‖W‖² over kernels (PyTorch's `weight_decay`). */
   weightDecay: number;
@@ -46,22 +50,29 @@ export interface CheckpointEvent {
   step: number;
   /** Global epoch (offset included), fractional. */
   epoch: number;
+  /** The model at this checkpoint. */
   model: tf.LayersModel;
 }
 
 /** One phase of training (a run has one; corner initialisations have a pre-training phase first). */
 export interface PhaseOptions extends OptimizerConfig {
+  /** The training images. */
   data: LabelledImages;
+  /** Epochs of this phase. */
   epochs: number;
+  /** Seed of the data order and augmentation. */
   seed: number;
   /** Global steps and epochs already done before this phase (for numbering checkpoints). */
   stepOffset?: number;
+  /** Epochs before this phase (added to the events' epochs). */
   epochOffset?: number;
   /** Local steps (0 = the start of this phase) at which to call `onCheckpoint`. */
   checkpointSteps?: readonly number[];
+  /** Called at each of `checkpointSteps` with the model, step and epoch (awaited before training goes on). */
   onCheckpoint?: (e: CheckpointEvent) => void | Promise<void>;
   /** Called after every step with (local step, total local steps, last batch loss or NaN). */
   onStep?: (step: number, total: number) => void;
+  /** Stops training at the next step (InpcaAbortError). */
   signal?: AbortSignal;
 }
 

@@ -1,6 +1,6 @@
 /**
  * The zoo format: round trip through saveZoo/loadZoo, NumPy reads what we write (and we read what NumPy
- * writes by the README's recipe), incremental writing survives a crash, and malformed zoos are rejected
+ * writes by the recipe of docs/loading.md), incremental writing survives a crash, and malformed zoos are rejected
  * with the file and the problem named.
  */
 import { execFileSync } from "node:child_process";
@@ -59,7 +59,7 @@ describe("saveZoo / loadZoo", () => {
     expect(labels).toEqual([0, 1, 2, 3, 0, 1, 2]);
   });
 
-  it("reads a zoo written by NumPy following the README recipe", skipWhen(numpyMissing), () => {
+  it("reads a zoo written by NumPy following the docs/loading.md recipe", skipWhen(numpyMissing), () => {
     const dir = join(tmp, "from-numpy");
     const script = `
 import json, os, numpy as np

@@ -125,7 +125,7 @@ describe("npm pack, then npm install <tarball> in a fresh project", skipWhen(rea
       const t0 = Date.now();
       const { stderr } = runBoth([...npm, "ci", "--offline", "--no-audit", "--no-fund"], dir);
       // npm >= 11.19 skips dependencies' install scripts until approved: in a user's project it names tslab's two,
-      // which the README explains are harmless to skip (the notebook below runs with them skipped); npm 10 runs them
+      // which docs/install.md explains are harmless to skip (the notebook below runs with them skipped); npm 10 runs them
       if (label === "npm 11" && Number(version.split(".")[1]) >= 19) expect(skippedScripts(stderr)).toEqual(["core-js", "zeromq"]);
       else expect(skippedScripts(stderr)).toEqual([]);
       console.log(`${label} (${version}): npm ci --offline of the tarball in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
