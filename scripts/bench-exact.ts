@@ -18,7 +18,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Embedding } from "../src/geometry/embedding";
+import { Embedding } from "../src/core/embedding";
 import { embeddingGap } from "../src/geometry/embedding-gap";
 import { landmarkInpca } from "../src/geometry/landmark";
 import { shutdownPool } from "../src/geometry/pairwise/pool";

@@ -5,22 +5,24 @@
  */
 import { registerModelEvaluator } from "./io/checkpoints.js";
 
-// the data model: predictions, distances, errors, metadata, progress and cancellation (core)
+// the data model: predictions, distances, embeddings, errors, metadata, progress and cancellation (core)
 export { PredictionSet, Trajectory, detectKind } from "./core/prediction-set.js";
 export { DistanceMatrix } from "./core/distance-matrix.js";
 export { sourceOf, isPredictionSource } from "./core/source.js";
 export { InpcaInputError, InpcaAbortError } from "./core/errors.js";
 export { field } from "./core/meta.js";
+export { Embedding } from "./core/embedding.js";
 export type * from "./core/prediction-set.js";
 export type * from "./core/distance-matrix.js";
 export type * from "./core/meta.js";
 export type * from "./core/progress.js";
 export type * from "./core/source.js";
+export type * from "./core/embedding.js";
+export type { ChunkCache } from "./core/stores.js";
 
 // the mathematics (geometry)
 export { bhattacharyya, bhattacharyyaSync, hellinger, symmetricKL } from "./geometry/distances.js";
 export { inpca, explainedStress } from "./geometry/inpca.js";
-export { Embedding } from "./geometry/embedding.js";
 export { landmarkInpca } from "./geometry/landmark.js";
 export { embeddingGap } from "./geometry/embedding-gap.js";
 export type { EmbeddingGap } from "./geometry/embedding-gap.js";
@@ -38,7 +40,6 @@ export { binnedStats } from "./geometry/binning.js";
 export { completeLinkage, leafOrder } from "./geometry/linkage.js";
 export { shutdownPool } from "./geometry/pairwise/pool.js";
 export type * from "./geometry/distances.js";
-export type * from "./geometry/embedding.js";
 export type * from "./geometry/inpca.js";
 export type * from "./geometry/landmark.js";
 export type * from "./geometry/geodesic.js";

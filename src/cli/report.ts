@@ -14,7 +14,7 @@ import { field, type ModelPoint } from "../core/meta.js";
 import type { PredictionSet } from "../core/prediction-set.js";
 import { formatSeconds } from "../core/progress.js";
 import { bhattacharyya } from "../geometry/distances.js";
-import { landmarkCheckText, type Embedding } from "../geometry/embedding.js";
+import { landmarkCheckText, type Embedding } from "../core/embedding.js";
 import { geodesic } from "../geometry/geodesic.js";
 import { distanceToGeodesic } from "../geometry/trajectories.js";
 import { inpca } from "../geometry/inpca.js";

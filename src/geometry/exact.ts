@@ -18,9 +18,10 @@ import { any, integer, memory, number, oneOf, validateOptions, type Rule } from 
 import { reporter, type ProgressOptions } from "../core/progress.js";
 import { PredictionSet } from "../core/prediction-set.js";
 import { defaultMemoryBudget, sourceOf, type PredictionSource } from "../core/source.js";
+import type { BlockOrigin, BlockStore } from "../core/stores.js";
 import { lanczos, type SymmetricOperator } from "../linalg/lanczos.js";
 import { bhattacharyya } from "./distances.js";
-import { Embedding } from "./embedding.js";
+import { Embedding } from "../core/embedding.js";
 import { coordinatesOf, explainedStress } from "./inpca.js";
 import type { Precision } from "./pairwise/engine.js";
 
@@ -76,32 +77,6 @@ export function blockTasks(grid: BlockGrid, tasks: number): number[][] {
     acc += cost[k]!;
   }
   return out;
-}
-
-/**
- * Where the blocks of D live. Block (I, J) is rows(I) × rows(J) float32, row-major (a diagonal block whole).
- * `read` returns the block, or why it cannot be used: "missing", or "corrupt: …" (the reason names the file).
- * `verify` (default true) checks the stored checksum; `into`, when long enough, receives the values.
- */
-export interface BlockStore {
-  read(I: number, J: number, options?: { verify?: boolean; into?: Float32Array }): Float32Array | string;
-  /** Stores block (I, J) with what it was computed from (`origin`), for the checks of a later read. */
-  write(I: number, J: number, values: Float32Array, origin?: BlockOrigin): void;
-  /** The recorded origin of a usable block (I, J), or null (none recorded, or the block is not usable). */
-  origin(I: number, J: number): BlockOrigin | null;
-  /** What to call block (I, J) in messages (its file). */
-  name(I: number, J: number): string;
-}
-
-/**
- * What a block was computed from: the content digests (`rangeDigest` of the row digests) of the predictions of
- * its rows and of its columns, as read with the matrix's sample subset, and the source's stamp then (null when
- * the source is not on disk).
- */
-export interface BlockOrigin {
-  rows: string;
-  cols: string;
-  stamp: string | null;
 }
 
 /** A BlockStore in memory (for sets whose full matrix fits the budget). */

@@ -11,7 +11,7 @@
 import { createHash } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { BlockOrigin, BlockStore } from "../geometry/exact.js";
+import type { BlockOrigin, BlockStore } from "../core/stores.js";
 import { digest, integer, nullable, object, oneOf, validate, type Rule } from "../core/options.js";
 import { writeFileAtomic } from "./atomic.js";
 

@@ -18,7 +18,7 @@ import { InpcaInputError } from "../core/errors.js";
 import { failpoint } from "../core/failpoint.js";
 import type { ModelPoint } from "../core/meta.js";
 import { any, arrayOf, boolean, digest, integer, nullable, number, object, oneOf, optional, validate, type Rule } from "../core/options.js";
-import { Embedding } from "../geometry/embedding.js";
+import { Embedding } from "../core/embedding.js";
 import { describeOsError, removeStaleTemps, writeFileAtomic } from "./atomic.js";
 import { parseJsonChecked } from "./json-depth.js";
 import { readNpy, writeNpy } from "./npy.js";

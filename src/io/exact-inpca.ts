@@ -17,7 +17,7 @@ import { digestIndices, sourceStamp } from "../core/fingerprint.js";
 import { digest, integer, nullable, object, oneOf, validate } from "../core/options.js";
 import type { PredictionSet } from "../core/prediction-set.js";
 import { sourceOf, type PredictionSource } from "../core/source.js";
-import type { Embedding } from "../geometry/embedding.js";
+import type { Embedding } from "../core/embedding.js";
 import { blockGrid, blockRange, checkExactOptions, exactInpcaOfSource, staleBlocks, type BlockGrid, type ExactOptions, type ExactSolveReport } from "../geometry/exact.js";
 import { removeStaleTemps, writeFileAtomic } from "./atomic.js";
 import { blockStore, type BlockIdentity } from "./block-store.js";

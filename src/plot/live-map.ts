@@ -25,7 +25,7 @@ import type { ModelPoint } from "../core/meta.js";
 import { PredictionSet } from "../core/prediction-set.js";
 import { DistanceMatrix } from "../core/distance-matrix.js";
 import { bhattacharyyaTo, bhattacharyyaToOffThread, type OffThreadDistances } from "../geometry/distances.js";
-import type { Embedding } from "../geometry/embedding.js";
+import type { Embedding } from "../core/embedding.js";
 import type { ZooCheckpoint } from "../io/zoo.js";
 import { showLive, type LiveOutput } from "./display.js";
 import { freezeTrace } from "./html.js";

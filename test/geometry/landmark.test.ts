@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { InpcaAbortError, InpcaInputError, PredictionSet } from "../../src/core/index.js";
 import { sourceOf } from "../../src/core/source.js";
 import { bhattacharyya, inpca } from "../../src/geometry/index.js";
-import type { Embedding } from "../../src/geometry/embedding.js";
+import type { Embedding } from "../../src/core/embedding.js";
 import { distanceStandardError, landmarkInpca, spreadPick, streamChunks } from "../../src/geometry/landmark.js";
 import { shutdownPool } from "../../src/geometry/pairwise/pool.js";
 import { sampleSubset } from "../../src/geometry/subsample.js";

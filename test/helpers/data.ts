@@ -1,7 +1,7 @@
 /** Reproducible test data: random prediction sets with realistic structure. */
 import { PredictionSet, type ModelPoint } from "../../src/core/index.js";
 import { normal, uniform } from "../../src/linalg/random.js";
-import type { Embedding } from "../../src/geometry/embedding.js";
+import type { Embedding } from "../../src/core/embedding.js";
 import { saveZoo, type Zoo } from "../../src/io/zoo.js";
 
 /**

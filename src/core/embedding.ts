@@ -3,9 +3,9 @@
  * signed eigenvalues (an axis with λ < 0 is time-like), explained stress, the eigenvalue spectrum, and what is
  * needed to place new points into the same axes afterwards.
  */
-import { DistanceMatrix } from "../core/distance-matrix.js";
-import { InpcaInputError } from "../core/errors.js";
-import type { ModelPoint } from "../core/meta.js";
+import { DistanceMatrix } from "./distance-matrix.js";
+import { InpcaInputError } from "./errors.js";
+import type { ModelPoint } from "./meta.js";
 
 /** Everything that defines an embedding (see the fields of `Embedding`). */
 export interface EmbeddingInit {
@@ -22,10 +22,27 @@ export interface EmbeddingInit {
   landmark?: LandmarkSummary;
 }
 
-/** What `landmarkInpca` did: the landmarks, the samples used, the error bars it can give, and its timings. */
-export type { LandmarkCheck } from "./landmark-check.js";
-import type { LandmarkCheck } from "./landmark-check.js";
+/** An estimate with its 95 % interval. */
+export interface Estimate {
+  estimate: number;
+  low: number;
+  high: number;
+}
 
+/** The landmark embedding's estimated distance from exact InPCA (geometry/landmark-check.ts). */
+export interface LandmarkCheck {
+  /** Exact columns of D drawn (with repetition) and distinct columns computed. */
+  columns: number;
+  distinct: number;
+  /** Per kept axis: ‖x_landmark − x_exact‖ / ‖x_exact‖, estimated. */
+  axisError: Estimate[];
+  /** Relative error of the k-D signed squared distances between model-points (k = dims), estimated on random pairs. */
+  distanceError: Estimate;
+  /** Per kept axis: (λ_exact − λ_landmark) / |λ_landmark|, estimated. */
+  eigenvalueError: Estimate[];
+}
+
+/** What `landmarkInpca` did: the landmarks, the samples used, the error bars it can give, and its timings. */
 export interface LandmarkSummary {
   /** Indices (in the source) of the L landmarks, ascending; the basis rows. */
   landmarks: Int32Array;
