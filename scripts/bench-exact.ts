@@ -23,7 +23,7 @@ import { embeddingGap } from "../src/geometry/embedding-gap";
 import { landmarkInpca } from "../src/geometry/landmark";
 import { shutdownPool } from "../src/geometry/pairwise/pool";
 import { loadEmbedding, saveEmbedding } from "../src/io/embedding-files";
-import { exactInpcaWithReport } from "../src/io/exact-inpca";
+import { exactInpcaWithReport } from "../src/geometry/exact/exact-inpca";
 import { zooSource } from "../src/io/zoo-source";
 
 function arg(name: string, fallback?: string): string {

@@ -1,6 +1,6 @@
 /**
  * Where long computations keep their finished parts, so that a run stopped at any point resumes: the blocks of an
- * exact distance matrix (`BlockStore`, for exact InPCA: geometry/exact.ts) and the chunks of cross-distances of
+ * exact distance matrix (`BlockStore`, for exact InPCA: geometry/exact/blocks.ts) and the chunks of cross-distances of
  * landmark InPCA (`ChunkCache`). The interfaces live here, below both the methods that use them (geometry) and the
  * folders that implement them on disk (io/stores: `blockStore`, `chunkCache`).
  */

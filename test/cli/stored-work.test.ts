@@ -13,7 +13,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { saveZoo } from "../../src/io/zoo.js";
 import { zooSource } from "../../src/io/zoo-source.js";
-import { exactInpca, exactInpcaWithReport } from "../../src/io/exact-inpca.js";
+import { exactInpca, exactInpcaWithReport } from "../../src/geometry/exact/exact-inpca.js";
 import { loadEmbedding } from "../../src/io/embedding-files.js";
 import { shutdownPool } from "../../src/geometry/pairwise/pool.js";
 import { sampleSubset } from "../../src/geometry/subsample.js";

@@ -1,7 +1,7 @@
 /**
  * `exactInpca(source, { dims, memory, work })`: exact InPCA of every model-point, in one process, with the blocks
  * of the distance matrix in memory or, past memory, in the folder `work` (resumable: a run stopped at any point
- * goes on from the blocks already written; see geometry/exact.ts for the method).
+ * goes on from the blocks already written; see blocks.ts for the method).
  *
  * The folder is bound to what its blocks were computed from. exact.json records the matrix (kernel, precision,
  * sample subset, block geometry, the source's shape, its model-points and labels); every block's record holds the
@@ -12,15 +12,15 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { InpcaInputError } from "../core/errors.js";
-import { digestIndices, sourceStamp } from "../core/fingerprint.js";
-import { digest, integer, nullable, object, oneOf, validate } from "../core/options.js";
-import type { PredictionSet } from "../core/prediction-set.js";
-import { sourceOf, type PredictionSource } from "../core/source.js";
-import type { Embedding } from "../core/embedding.js";
-import { blockGrid, blockRange, checkExactOptions, exactInpcaOfSource, staleBlocks, type BlockGrid, type ExactOptions, type ExactSolveReport } from "../geometry/exact.js";
-import { removeStaleTemps, writeFileAtomic } from "./atomic.js";
-import { blockStore, type BlockIdentity } from "./block-store.js";
+import { InpcaInputError } from "../../core/errors.js";
+import { digestIndices, sourceStamp } from "../../core/fingerprint.js";
+import { digest, integer, nullable, object, oneOf, validate } from "../../core/options.js";
+import type { PredictionSet } from "../../core/prediction-set.js";
+import { sourceOf, type PredictionSource } from "../../core/source.js";
+import type { Embedding } from "../../core/embedding.js";
+import { blockGrid, blockRange, checkExactOptions, exactInpcaOfSource, staleBlocks, type BlockGrid, type ExactOptions, type ExactSolveReport } from "./blocks.js";
+import { removeStaleTemps, writeFileAtomic } from "../../io/atomic.js";
+import { blockStore, type BlockIdentity } from "../../io/block-store.js";
 
 /** Options of `exactInpca`: those of the method, and `work`, a folder for the blocks. */
 export interface ExactInpcaOptions extends Omit<ExactOptions, "store" | "stamp" | "recompute"> {

@@ -11,19 +11,19 @@
  * `exactInpca(source, { work })` writes and resumes in one process.
  */
 import { totalmem } from "node:os";
-import { InpcaAbortError, InpcaInputError } from "../core/errors.js";
-import { failpoint } from "../core/failpoint.js";
-import { setDigest } from "../core/fingerprint.js";
-import { any, integer, memory, number, oneOf, validateOptions, type Rule } from "../core/options.js";
-import { reporter, type ProgressOptions } from "../core/progress.js";
-import { PredictionSet } from "../core/prediction-set.js";
-import { defaultMemoryBudget, sourceOf, type PredictionSource } from "../core/source.js";
-import type { BlockOrigin, BlockStore } from "../core/stores.js";
-import { lanczos, type SymmetricOperator } from "../linalg/lanczos.js";
-import { bhattacharyya } from "./distances.js";
-import { Embedding } from "../core/embedding.js";
-import { coordinatesOf, explainedStress } from "./inpca.js";
-import type { Precision } from "./pairwise/engine.js";
+import { InpcaAbortError, InpcaInputError } from "../../core/errors.js";
+import { failpoint } from "../../core/failpoint.js";
+import { setDigest } from "../../core/fingerprint.js";
+import { any, integer, memory, number, oneOf, validateOptions, type Rule } from "../../core/options.js";
+import { reporter, type ProgressOptions } from "../../core/progress.js";
+import { PredictionSet } from "../../core/prediction-set.js";
+import { defaultMemoryBudget, sourceOf, type PredictionSource } from "../../core/source.js";
+import type { BlockOrigin, BlockStore } from "../../core/stores.js";
+import { lanczos, type SymmetricOperator } from "../../linalg/lanczos.js";
+import { bhattacharyya } from "../distances.js";
+import { Embedding } from "../../core/embedding.js";
+import { coordinatesOf, explainedStress } from "../inpca.js";
+import type { Precision } from "../pairwise/engine.js";
 
 /** The block grid of the upper triangle of an M×M matrix in blocks of B: blocks (I, J) with I ≤ J, row-major. */
 export interface BlockGrid {
@@ -443,7 +443,7 @@ export interface ExactOptions extends ExactSolveOptions, Omit<BlockComputeOption
 
 /**
  * Exact InPCA of every model-point of a source (or a set), past memory (the public `exactInpca` in
- * io/exact-inpca.ts adds a folder for the blocks): computes the blocks of the distance
+ * exact-inpca.ts adds a folder for the blocks): computes the blocks of the distance
  * matrix the store lacks (resumable), then `exactInpcaOfBlocks`. Returns the Embedding; `report` says how the
  * solve went. Throws InpcaInputError when the matrix does not fit `memory` and no store is given.
  */
