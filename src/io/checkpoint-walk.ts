@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { InpcaInputError } from "../core/errors.js";
+import type { ConfigValue } from "../core/meta.js";
 import { naturalCompare, parseName, stripExt, type ParsedName } from "./checkpoint-names.js";
 import { ARRAY_EXTENSIONS, CHECKPOINT_EXTENSIONS, checkpointFileFormat } from "./formats.js";
 import { folderSidecar, SIDECARS } from "./sidecars.js";
@@ -32,6 +33,26 @@ export interface Item {
   base: string;
   /** Set for a run file: the number of checkpoints along its first axis, and their steps/epochs if stored. */
   rows?: RunFileRows;
+}
+
+/** One checkpoint found on disk, before its array is read (what discovery makes of an item: discover.ts). */
+export interface DiscoveredCheckpoint {
+  /** The file or folder of this checkpoint. */
+  path: string;
+  /** How it is stored. */
+  format: CheckpointFormat;
+  /** The file the array is read from (inside `path` for a checkpoint folder; `path` itself otherwise). */
+  file: string;
+  /** Step (from the sidecar, the name, `stepsPerEpoch`, or the index in the run, in that order). */
+  step: number;
+  /** Epoch, when the name or a sidecar gives one. */
+  epoch?: number;
+  /** Configuration of this checkpoint (run folder name, run sidecar, file name, checkpoint sidecar, options). */
+  config: Record<string, ConfigValue>;
+  /** Other fields from the checkpoint sidecar (error, loss, trainError, ...). */
+  fields: Record<string, unknown>;
+  /** For a run file (all checkpoints of a run in one [checkpoints, samples, classes] array): this checkpoint's row. */
+  row?: number;
 }
 
 /** Whether `p` is a folder (false when it does not exist). */

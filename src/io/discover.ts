@@ -8,30 +8,13 @@ import { basename } from "node:path";
 import { InpcaInputError } from "../core/errors.js";
 import type { ConfigValue } from "../core/meta.js";
 import { keyValues, naturalCompare, parseName, stripExt } from "./checkpoint-names.js";
-import { collect, type CheckpointFormat, type Item } from "./checkpoint-walk.js";
+import { collect, type DiscoveredCheckpoint, type Item } from "./checkpoint-walk.js";
 import { checkLoadOptions } from "./load-options.js";
 import { runFileCheckpoints, runFileRows } from "./run-files.js";
 import { readCheckpointSidecar, readRunSidecar, type RunSidecar } from "./sidecars.js";
 
-/** One checkpoint found on disk, before its array is read. */
-export interface DiscoveredCheckpoint {
-  /** The file or folder of this checkpoint. */
-  path: string;
-  /** How it is stored. */
-  format: CheckpointFormat;
-  /** The file the array is read from (inside `path` for a checkpoint folder; `path` itself otherwise). */
-  file: string;
-  /** Step (from the sidecar, the name, `stepsPerEpoch`, or the index in the run, in that order). */
-  step: number;
-  /** Epoch, when the name or a sidecar gives one. */
-  epoch?: number;
-  /** Configuration of this checkpoint (run folder name, run sidecar, file name, checkpoint sidecar, options). */
-  config: Record<string, ConfigValue>;
-  /** Other fields from the checkpoint sidecar (error, loss, trainError, ...). */
-  fields: Record<string, unknown>;
-  /** For a run file (all checkpoints of a run in one [checkpoints, samples, classes] array): this checkpoint's row. */
-  row?: number;
-}
+/** One checkpoint found on disk (defined beside the walk, which run files also build on). */
+export type { DiscoveredCheckpoint };
 
 /** One run found on disk: its checkpoints in order. */
 export interface DiscoveredRun {

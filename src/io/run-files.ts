@@ -6,8 +6,7 @@
  */
 import { InpcaInputError } from "../core/errors.js";
 import type { ConfigValue } from "../core/meta.js";
-import type { Item, RunFileRows } from "./checkpoint-walk.js";
-import type { DiscoveredCheckpoint } from "./discover.js";
+import type { DiscoveredCheckpoint, Item, RunFileRows } from "./checkpoint-walk.js";
 import { arrayFormatOf, pickPredictionArray, type FileArray } from "./formats.js";
 import { readJsonObject } from "./sidecars.js";
 
