@@ -22,9 +22,9 @@ import { Embedding } from "../src/core/embedding";
 import { embeddingGap } from "../src/geometry/embedding-gap";
 import { landmarkInpca } from "../src/geometry/landmark";
 import { shutdownPool } from "../src/geometry/pairwise/pool";
-import { loadEmbedding, saveEmbedding } from "../src/io/embedding-files";
+import { loadEmbedding, saveEmbedding } from "../src/io/stores/embedding-files";
 import { exactInpcaWithReport } from "../src/geometry/exact/exact-inpca";
-import { zooSource } from "../src/io/zoo-source";
+import { zooSource } from "../src/io/stores/zoo-source";
 
 function arg(name: string, fallback?: string): string {
   const i = process.argv.indexOf(`--${name}`);

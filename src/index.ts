@@ -3,7 +3,7 @@
  * PNAS 2019). The notebook-facing API: `import * as ip from "inpca"`. Every public name is listed here (as d3
  * does); helpers stay in their modules. Training with tfjs is the `inpca/train` subpath: this entry loads no tfjs.
  */
-import { registerModelEvaluator } from "./io/checkpoints.js";
+import { registerModelEvaluator } from "./io/checkpoints/load.js";
 
 // the data model: predictions, distances, embeddings, errors, metadata, progress and cancellation (core)
 export { PredictionSet, Trajectory, detectKind } from "./core/prediction-set.js";
@@ -59,31 +59,31 @@ export type { EigenPairs, LanczosOptions, LanczosResult, SymmetricOperator } fro
 export { normal, uniform } from "./linalg/random.js";
 
 // reading and writing (io)
-export { loadCheckpoints, discoverCheckpoints, registerModelEvaluator, MAX_WALK_ENTRIES } from "./io/checkpoints.js";
-export { loadZoo, saveZoo, Zoo, ZooWriter, ZOO_FORMAT, ZOO_VERSION } from "./io/zoo.js";
-export { zooSource } from "./io/zoo-source.js";
-export { hdf5Source } from "./io/hdf5-source.js";
-export { checkpointSource } from "./io/checkpoint-source.js";
-export { chunkCache } from "./io/chunk-cache.js";
-export { loadEmbedding, saveEmbedding } from "./io/embedding-files.js";
-export { loadNpy, readNpy, readNpyHeader, writeNpy } from "./io/npy.js";
-export { loadNpz, readNpz } from "./io/npz.js";
-export { loadSafetensors, loadSafetensorsHeader, loadSafetensorsTensor, readSafetensors, readSafetensorsHeader, safetensorsTensor, writeSafetensors } from "./io/safetensors.js";
-export { hdf5Ready, openHdf5, openHdf5Sync, loadHdf5, loadDistanceMatrixH5 } from "./io/hdf5.js";
-export { loadPredictionsJson, predictionsFromJson } from "./io/json.js";
-export { loadTorch, readTorch, torchTensors } from "./io/torch.js";
-export { evaluateOnnxCheckpoint } from "./io/onnx.js";
-export { loadFashionMnist, loadIdx, readIdx, FASHION_MNIST_CLASSES, FASHION_MNIST_DIR } from "./io/idx.js";
-export type * from "./io/checkpoints.js";
-export type * from "./io/zoo.js";
-export type * from "./io/npy.js";
-export type * from "./io/safetensors.js";
-export type * from "./io/hdf5.js";
-export type * from "./io/hdf5-source.js";
-export type * from "./io/json.js";
-export type * from "./io/torch.js";
-export type * from "./io/onnx.js";
-export type * from "./io/idx.js";
+export { loadCheckpoints, discoverCheckpoints, registerModelEvaluator, MAX_WALK_ENTRIES } from "./io/checkpoints/load.js";
+export { loadZoo, saveZoo, Zoo, ZooWriter, ZOO_FORMAT, ZOO_VERSION } from "./io/stores/zoo.js";
+export { zooSource } from "./io/stores/zoo-source.js";
+export { hdf5Source } from "./io/formats/hdf5-source.js";
+export { checkpointSource } from "./io/checkpoints/source.js";
+export { chunkCache } from "./io/stores/chunk-cache.js";
+export { loadEmbedding, saveEmbedding } from "./io/stores/embedding-files.js";
+export { loadNpy, readNpy, readNpyHeader, writeNpy } from "./io/formats/npy.js";
+export { loadNpz, readNpz } from "./io/formats/npz.js";
+export { loadSafetensors, loadSafetensorsHeader, loadSafetensorsTensor, readSafetensors, readSafetensorsHeader, safetensorsTensor, writeSafetensors } from "./io/formats/safetensors.js";
+export { hdf5Ready, openHdf5, openHdf5Sync, loadHdf5, loadDistanceMatrixH5 } from "./io/formats/hdf5.js";
+export { loadPredictionsJson, predictionsFromJson } from "./io/formats/json.js";
+export { loadTorch, readTorch, torchTensors } from "./io/formats/torch.js";
+export { evaluateOnnxCheckpoint } from "./io/formats/onnx.js";
+export { loadFashionMnist, loadIdx, readIdx, FASHION_MNIST_CLASSES, FASHION_MNIST_DIR } from "./io/formats/idx.js";
+export type * from "./io/checkpoints/load.js";
+export type * from "./io/stores/zoo.js";
+export type * from "./io/formats/npy.js";
+export type * from "./io/formats/safetensors.js";
+export type * from "./io/formats/hdf5.js";
+export type * from "./io/formats/hdf5-source.js";
+export type * from "./io/formats/json.js";
+export type * from "./io/formats/torch.js";
+export type * from "./io/formats/onnx.js";
+export type * from "./io/formats/idx.js";
 
 // notebooks: claims checked as numbers, and figures (plot)
 export { claim, claims, claimsTable, ClaimError, info, notebook } from "./notebook/claims.js";

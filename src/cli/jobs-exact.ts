@@ -15,9 +15,9 @@ import { blockGrid, blockRange, blockTasks, computeBlocks, exactInpcaOfBlocks, r
 import type { BlockStore } from "../core/stores.js";
 import type { Precision } from "../geometry/pairwise/engine.js";
 import { sampleSubset } from "../geometry/subsample.js";
-import { removeStaleTemps, writeFileAtomic } from "../io/atomic.js";
-import { blockStore } from "../io/block-store.js";
-import { saveEmbedding } from "../io/embedding-files.js";
+import { removeStaleTemps, writeFileAtomic } from "../io/stores/atomic.js";
+import { blockStore } from "../io/stores/block-store.js";
+import { saveEmbedding } from "../io/stores/embedding-files.js";
 import { exactIdentity } from "../geometry/exact/exact-inpca.js";
 import { reportPage } from "./job-page.js";
 import type { CheckpointFlags } from "./checkpoint-flags.js";

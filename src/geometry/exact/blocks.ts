@@ -7,7 +7,7 @@
  * 6e-8 per entry): at 8,000 points, coordinates and eigenvalues within 1e-6 (`test/geometry/exact.test.ts`).
  *
  * Where the blocks live is a `BlockStore`: in memory, or a folder of checksummed files (`blockStore` in
- * io/block-store.ts), which is what `inpca plan --exact` / `inpca distances --task` write as a job array and
+ * io/stores/block-store.ts), which is what `inpca plan --exact` / `inpca distances --task` write as a job array and
  * `exactInpca(source, { work })` writes and resumes in one process.
  */
 import { totalmem } from "node:os";

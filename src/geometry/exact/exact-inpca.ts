@@ -19,8 +19,8 @@ import type { PredictionSet } from "../../core/prediction-set.js";
 import { sourceOf, type PredictionSource } from "../../core/source.js";
 import type { Embedding } from "../../core/embedding.js";
 import { blockGrid, blockRange, checkExactOptions, exactInpcaOfSource, staleBlocks, type BlockGrid, type ExactOptions, type ExactSolveReport } from "./blocks.js";
-import { removeStaleTemps, writeFileAtomic } from "../../io/atomic.js";
-import { blockStore, type BlockIdentity } from "../../io/block-store.js";
+import { removeStaleTemps, writeFileAtomic } from "../../io/stores/atomic.js";
+import { blockStore, type BlockIdentity } from "../../io/stores/block-store.js";
 
 /** Options of `exactInpca`: those of the method, and `work`, a folder for the blocks. */
 export interface ExactInpcaOptions extends Omit<ExactOptions, "store" | "stamp" | "recompute"> {

@@ -17,8 +17,8 @@
  *    layers: one's leading size is another's trailing size, with a 1-D array (a bias) as long as a leading size.
  * A file of one unnamed array ("") is never parameters by name: it is judged as predictions (shape, values).
  */
-import { InpcaInputError } from "../core/errors.js";
-import { fix } from "../core/fixes.js";
+import { InpcaInputError } from "../../core/errors.js";
+import { fix } from "../../core/fixes.js";
 
 /** Where predictions come from when a user has weights: shown in every refusal. */
 export const RECORDER_ROUTE = "record predictions with the Python recorder (see docs/loading.md)";

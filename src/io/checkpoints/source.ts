@@ -3,9 +3,9 @@
  * (npy, npz, safetensors, HDF5, JSON, PyTorch, ONNX and tfjs checkpoints, run files), discovered once, metadata for
  * every checkpoint up front, and each checkpoint's file read only when its row is read.
  */
-import { checkRows, chunkFloats, type PredictionSource } from "../core/source.js";
-import { PredictionSet } from "../core/prediction-set.js";
-import { checkpointReader, type LoadCheckpointsOptions } from "./checkpoints.js";
+import { checkRows, chunkFloats, type PredictionSource } from "../../core/source.js";
+import { PredictionSet } from "../../core/prediction-set.js";
+import { checkpointReader, type LoadCheckpointsOptions } from "./load.js";
 
 /**
  * The checkpoints of `dirOrGlob` as a source, in `loadCheckpoints`' order and with its metadata (run, step,

@@ -13,16 +13,16 @@
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { InpcaInputError } from "../core/errors.js";
+import { InpcaInputError } from "../../core/errors.js";
 import { describeOsError, writeFileAtomic } from "./atomic.js";
 import { acquireLock, isLocked, processAlive, type Lock } from "./lock.js";
-import { parseJsonChecked } from "./json-depth.js";
-import { checkedIntegers } from "../core/integers.js";
-import { firstBadRow, FULL_PRECISION_TOLERANCE, sumTolerance } from "../core/rows.js";
-import { rowsByRun, type ConfigValue, type ModelPoint } from "../core/meta.js";
-import { DEFAULT_SUM_TOLERANCE, PredictionSet } from "../core/prediction-set.js";
-import { decodeNpyFloatsInto, encodeNpyHeader, readNpy, readNpyHeader, toFloat16Bits, writeNpy, type NpyHeader } from "./npy.js";
-import { readBytes } from "./read-bytes.js";
+import { parseJsonChecked } from "../formats/json-depth.js";
+import { checkedIntegers } from "../../core/integers.js";
+import { firstBadRow, FULL_PRECISION_TOLERANCE, sumTolerance } from "../../core/rows.js";
+import { rowsByRun, type ConfigValue, type ModelPoint } from "../../core/meta.js";
+import { DEFAULT_SUM_TOLERANCE, PredictionSet } from "../../core/prediction-set.js";
+import { decodeNpyFloatsInto, encodeNpyHeader, readNpy, readNpyHeader, toFloat16Bits, writeNpy, type NpyHeader } from "../formats/npy.js";
+import { readBytes } from "../formats/read-bytes.js";
 
 /** Name written in `manifest.format`. */
 export const ZOO_FORMAT = "inpca-zoo";
@@ -608,7 +608,7 @@ export class RunWriter {
 /** Removes temporary files of run `id` left by writers that were killed mid-write (their process is gone). */
 function removeStaleTemporaries(runDir: string, id: string): void {
   for (const n of readdirSync(runDir)) {
-    // .NAME.tmp-HOST-PID-TIME (atomic.ts's tempName); the host is absent in names of earlier versions
+    // .NAME.tmp-HOST-PID-TIME (stores/atomic.ts tempName); the host is absent in names of earlier versions
     const m = /^\.(.+)\.tmp-(?:[A-Za-z0-9_]+-)?(\d+)-[0-9a-z]+$/.exec(n);
     if (!m || !(m[1] === `${id}.json` || m[1]!.startsWith(`${id}.`))) continue;
     if (!processAlive(Number(m[2]))) rmSync(join(runDir, n), { force: true });

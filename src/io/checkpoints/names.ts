@@ -3,8 +3,8 @@
  * `step=500`, `ckpt-000500`, `{"arch":"allcnn","seed":0}`), and the natural order of such names.
  */
 import { extname } from "node:path";
-import type { ConfigValue } from "../core/meta.js";
-import { checkpointFileFormat } from "./formats.js";
+import type { ConfigValue } from "../../core/meta.js";
+import { checkpointFileFormat } from "../formats/registry.js";
 
 /**
  * Compares strings the way people number files: digit runs by value (`epoch_2` < `epoch_10`; `007` = `7`, the

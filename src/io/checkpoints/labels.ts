@@ -5,11 +5,11 @@
  */
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { InpcaInputError } from "../core/errors.js";
-import { fix } from "../core/fixes.js";
-import { checkedIntegers } from "../core/integers.js";
-import { isDir, safeReaddir } from "./checkpoint-walk.js";
-import { ARRAY_EXTENSIONS, arrayFormatOf, arraySource, openArrayFile, pickLabelArray, type ArrayFile, type FileArray } from "./formats.js";
+import { InpcaInputError } from "../../core/errors.js";
+import { fix } from "../../core/fixes.js";
+import { checkedIntegers } from "../../core/integers.js";
+import { isDir, safeReaddir } from "./walk.js";
+import { ARRAY_EXTENSIONS, arrayFormatOf, arraySource, openArrayFile, pickLabelArray, type ArrayFile, type FileArray } from "../formats/registry.js";
 
 /** Extensions of labels files in the order they are looked for (then any other array format's). */
 const LABEL_EXTENSIONS: readonly string[] = [...new Set([".npy", ".json", ".npz", ".safetensors", ".h5", ".hdf5", ".pt", ".pth", ...ARRAY_EXTENSIONS])];

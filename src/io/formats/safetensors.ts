@@ -13,7 +13,7 @@
  * are rejected. In the returned NdArray, `dtype` is the safetensors name ("F32", "BF16", ...).
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { InpcaInputError } from "../core/errors.js";
+import { InpcaInputError } from "../../core/errors.js";
 import { parseJsonChecked } from "./json-depth.js";
 import { fromFloat16Bits, toFloat16Bits, type NdArray } from "./npy.js";
 import { readBytes } from "./read-bytes.js";

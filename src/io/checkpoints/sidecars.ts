@@ -5,10 +5,10 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { InpcaInputError } from "../core/errors.js";
-import type { ConfigValue } from "../core/meta.js";
-import { toConfigValue } from "./checkpoint-names.js";
-import { parseJsonFile } from "./json.js";
+import { InpcaInputError } from "../../core/errors.js";
+import type { ConfigValue } from "../../core/meta.js";
+import { toConfigValue } from "./names.js";
+import { parseJsonFile } from "../formats/json.js";
 
 /** File names of sidecars, in the order they are looked for. */
 export const SIDECARS: readonly string[] = ["config.json", "run.json", "meta.json", "metadata.json", "hparams.json", "args.json"];

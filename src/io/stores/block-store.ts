@@ -11,8 +11,8 @@
 import { createHash } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { BlockOrigin, BlockStore } from "../core/stores.js";
-import { digest, integer, nullable, object, oneOf, validate, type Rule } from "../core/options.js";
+import type { BlockOrigin, BlockStore } from "../../core/stores.js";
+import { digest, integer, nullable, object, oneOf, validate, type Rule } from "../../core/options.js";
 import { writeFileAtomic } from "./atomic.js";
 
 /** Edges of the blocks: rows of block-row I and columns of block-column J. */

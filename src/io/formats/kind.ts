@@ -1,7 +1,7 @@
 /** Guessing how prediction numbers are encoded, for the loaders (a stricter wrapper of core's detectKind). */
-import { InpcaInputError } from "../core/errors.js";
-import { fix } from "../core/fixes.js";
-import { detectKind, type PredictionKind } from "../core/prediction-set.js";
+import { InpcaInputError } from "../../core/errors.js";
+import { fix } from "../../core/fixes.js";
+import { detectKind, type PredictionKind } from "../../core/prediction-set.js";
 
 /**
  * `detectKind` on `data` (rows of `classes` values), refusing the one ambiguous case: every value in [0, 1],

@@ -5,7 +5,7 @@
  * integers as Int32Array (values outside its range are an error), booleans as Uint8Array.
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { InpcaInputError } from "../core/errors.js";
+import { InpcaInputError } from "../../core/errors.js";
 import { readBytes } from "./read-bytes.js";
 
 /** An n-dimensional array in C (row-major) order. */

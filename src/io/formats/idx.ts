@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { defaultInflateLimit } from "./zip.js";
-import { InpcaInputError } from "../core/errors.js";
+import { InpcaInputError } from "../../core/errors.js";
 import { readBytes } from "./read-bytes.js";
 
 /** An IDX array: `data` in C order (Uint8Array for unsigned bytes, Float64Array for the other types). */

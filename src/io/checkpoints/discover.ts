@@ -1,15 +1,15 @@
 /**
  * Discovery: from a folder, a glob or a list of paths to runs of ordered checkpoints, without reading any array.
- * The walk (`checkpoint-walk.ts`) finds the items; here they are grouped into runs (by the folder they sit in and
+ * The walk (`walk.ts`) finds the items; here they are grouped into runs (by the folder they sit in and
  * the configuration in their names; a run file is a run of its own), numbered (sidecar, name, `stepsPerEpoch`,
  * index) and ordered, and each run gets its id and configuration.
  */
 import { basename } from "node:path";
-import { InpcaInputError } from "../core/errors.js";
-import type { ConfigValue } from "../core/meta.js";
-import { keyValues, naturalCompare, parseName, stripExt } from "./checkpoint-names.js";
-import { collect, type DiscoveredCheckpoint, type Item } from "./checkpoint-walk.js";
-import { checkLoadOptions } from "./load-options.js";
+import { InpcaInputError } from "../../core/errors.js";
+import type { ConfigValue } from "../../core/meta.js";
+import { keyValues, naturalCompare, parseName, stripExt } from "./names.js";
+import { collect, type DiscoveredCheckpoint, type Item } from "./walk.js";
+import { checkLoadOptions } from "./options.js";
 import { runFileCheckpoints, runFileRows } from "./run-files.js";
 import { readCheckpointSidecar, readRunSidecar, type RunSidecar } from "./sidecars.js";
 

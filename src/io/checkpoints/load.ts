@@ -24,7 +24,7 @@
  * Every problem raises InpcaInputError naming the file: unreadable or malformed files, an empty folder, a shape
  * that differs from the run's first checkpoint, NaN/Inf (with the sample and class), encodings that differ
  * between checkpoints, labels of the wrong length or missing when required, options of the wrong type
- * (`load-options.ts`). Nothing partial is returned.
+ * (`options.ts`). Nothing partial is returned.
  *
  * Weights are never predictions: a file of model parameters (a state_dict, an optimizer state, Keras HDF5,
  * safetensors / npz of weights, a TensorFlow.js weights manifest; see `parameters.ts`) is refused with "model
@@ -32,24 +32,24 @@
  * explicit `array` is held to the predictions' contract like any other: [samples, classes] with at least 2
  * classes, the same shape in every checkpoint, as many samples as labels, probabilities or finite logits.
  */
-import { InpcaAbortError, InpcaInputError } from "../core/errors.js";
-import { fix } from "../core/fixes.js";
-import { errorAndLoss, sumTolerance } from "../core/rows.js";
-import type { ModelPoint } from "../core/meta.js";
-import { PredictionSet, type PredictionKind } from "../core/prediction-set.js";
+import { InpcaAbortError, InpcaInputError } from "../../core/errors.js";
+import { fix } from "../../core/fixes.js";
+import { errorAndLoss, sumTolerance } from "../../core/rows.js";
+import type { ModelPoint } from "../../core/meta.js";
+import { PredictionSet, type PredictionKind } from "../../core/prediction-set.js";
 import { discoverCheckpoints, type DiscoveredCheckpoint, type DiscoveredRun, type DiscoverOptions } from "./discover.js";
-import { arrayFormatOf, arraySource, pickPredictionArray, type FileArray } from "./formats.js";
-import { hdf5Ready } from "./hdf5.js";
-import { guessPredictionKind } from "./kind.js";
-import { checkLoadOptions } from "./load-options.js";
-import { innerLabels, resolveLabels, type FoundLabels } from "./labels-file.js";
-import { evaluateOnnxCheckpoint, type OnnxInputs } from "./onnx.js";
+import { arrayFormatOf, arraySource, pickPredictionArray, type FileArray } from "../formats/registry.js";
+import { hdf5Ready } from "../formats/hdf5.js";
+import { guessPredictionKind } from "../formats/kind.js";
+import { checkLoadOptions } from "./options.js";
+import { innerLabels, resolveLabels, type FoundLabels } from "./labels.js";
+import { evaluateOnnxCheckpoint, type OnnxInputs } from "../formats/onnx.js";
 import { readRunFileRow, type RawCheckpoint, type RunFileCache } from "./run-files.js";
 
 export { discoverCheckpoints, type DiscoveredCheckpoint, type DiscoveredRun, type DiscoverOptions } from "./discover.js";
-export { naturalCompare, parseCheckpointName } from "./checkpoint-names.js";
-export { MAX_WALK_ENTRIES } from "./checkpoint-walk.js";
-export { findLabelsFile } from "./labels-file.js";
+export { naturalCompare, parseCheckpointName } from "./names.js";
+export { MAX_WALK_ENTRIES } from "./walk.js";
+export { findLabelsFile } from "./labels.js";
 
 /** Options of `loadCheckpoints` (and of the sources that read checkpoints); discovery's own are in DiscoverOptions. */
 export interface LoadCheckpointsOptions extends DiscoverOptions {
@@ -233,7 +233,7 @@ export async function checkpointReader(dirOrGlob: string | readonly string[], op
   return reader;
 }
 
-/** Reads one checkpoint's array: an array file through its format (see formats.ts), or a model run on inputs. */
+/** Reads one checkpoint's array: an array file through its format (see io/formats/registry.ts), or a model run on inputs. */
 async function readCheckpoint(c: DiscoveredCheckpoint, options: LoadCheckpointsOptions): Promise<RawCheckpoint> {
   const file = c.file;
   if (c.format === "onnx") {

@@ -6,7 +6,7 @@
  * Float/Half/Double/BFloat16/Long/Int/Short/Char/Byte/Bool storages. Any other pickled object (a class, a
  * function, a model) is refused with an error that names it; nothing from the file ever runs.
  */
-import { InpcaInputError } from "../core/errors.js";
+import { InpcaInputError } from "../../core/errors.js";
 import { fromFloat16Bits, type NdArray } from "./npy.js";
 import { readBytes } from "./read-bytes.js";
 import { fromBfloat16Bits } from "./safetensors.js";

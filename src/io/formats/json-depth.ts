@@ -2,7 +2,7 @@
  * JSON from files, refused cleanly when nested deeper than any file inpca reads (deep nesting would otherwise end
  * in a stack overflow with no file named).
  */
-import { InpcaInputError } from "../core/errors.js";
+import { InpcaInputError } from "../../core/errors.js";
 
 /** Deepest nesting of arrays and objects that the readers accept (predictions need 3; manifests about 5). */
 export const MAX_JSON_DEPTH = 64;

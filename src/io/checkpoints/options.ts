@@ -3,7 +3,7 @@
  * InpcaInputError naming the option and the shape it expects, never a TypeError from deep inside a loader, and
  * never an option silently ignored (`kind: "softmax"`).
  */
-import { InpcaInputError } from "../core/errors.js";
+import { InpcaInputError } from "../../core/errors.js";
 
 const KINDS = ["probabilities", "logProbabilities", "logits"];
 

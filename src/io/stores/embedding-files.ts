@@ -14,14 +14,14 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { InpcaInputError } from "../core/errors.js";
-import { failpoint } from "../core/failpoint.js";
-import type { ModelPoint } from "../core/meta.js";
-import { any, arrayOf, boolean, digest, integer, nullable, number, object, oneOf, optional, validate, type Rule } from "../core/options.js";
-import { Embedding } from "../core/embedding.js";
+import { InpcaInputError } from "../../core/errors.js";
+import { failpoint } from "../../core/failpoint.js";
+import type { ModelPoint } from "../../core/meta.js";
+import { any, arrayOf, boolean, digest, integer, nullable, number, object, oneOf, optional, validate, type Rule } from "../../core/options.js";
+import { Embedding } from "../../core/embedding.js";
 import { describeOsError, removeStaleTemps, writeFileAtomic } from "./atomic.js";
-import { parseJsonChecked } from "./json-depth.js";
-import { readNpy, writeNpy } from "./npy.js";
+import { parseJsonChecked } from "../formats/json-depth.js";
+import { readNpy, writeNpy } from "../formats/npy.js";
 
 /** Format name and version of embedding.json. */
 export const EMBEDDING_FORMAT = "inpca-embedding";

@@ -6,10 +6,10 @@
  */
 import { existsSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { InpcaInputError } from "../core/errors.js";
-import type { ConfigValue } from "../core/meta.js";
-import { naturalCompare, parseName, stripExt, type ParsedName } from "./checkpoint-names.js";
-import { ARRAY_EXTENSIONS, CHECKPOINT_EXTENSIONS, checkpointFileFormat } from "./formats.js";
+import { InpcaInputError } from "../../core/errors.js";
+import type { ConfigValue } from "../../core/meta.js";
+import { naturalCompare, parseName, stripExt, type ParsedName } from "./names.js";
+import { ARRAY_EXTENSIONS, CHECKPOINT_EXTENSIONS, checkpointFileFormat } from "../formats/registry.js";
 import { folderSidecar, SIDECARS } from "./sidecars.js";
 
 /** How a checkpoint is stored: an array-file format, or a model that is run ("onnx", "tfjs"). */

@@ -7,11 +7,11 @@
  * a `kind` is given (values all in [0, 1] with rows not summing to 1 are refused as ambiguous unless
  * `renormalize: true`). Ragged arrays, non-numbers and wrong depths raise InpcaInputError naming the position.
  */
-import { InpcaInputError } from "../core/errors.js";
+import { InpcaInputError } from "../../core/errors.js";
 import { checkJsonDepth } from "./json-depth.js";
-import { checkedIntegers } from "../core/integers.js";
-import type { ModelPoint } from "../core/meta.js";
-import { PredictionSet, type FromArrayOptions, type PredictionKind } from "../core/prediction-set.js";
+import { checkedIntegers } from "../../core/integers.js";
+import type { ModelPoint } from "../../core/meta.js";
+import { PredictionSet, type FromArrayOptions, type PredictionKind } from "../../core/prediction-set.js";
 import { guessPredictionKind } from "./kind.js";
 import { refuseParameters } from "./parameters.js";
 import type { NdArray } from "./npy.js";

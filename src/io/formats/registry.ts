@@ -6,12 +6,12 @@
  *
  * Formats holding one bare array (`.npy`, a JSON array, a torch file saving one tensor) list it under the name
  * "". Model formats (`.onnx`, TensorFlow.js `model.json` folders), which are run rather than read, are not here:
- * see `checkpoints.ts`.
+ * see `io/checkpoints/load.ts`.
  */
 import { existsSync, statSync } from "node:fs";
 import { extname } from "node:path";
-import { InpcaInputError } from "../core/errors.js";
-import { fix } from "../core/fixes.js";
+import { InpcaInputError } from "../../core/errors.js";
+import { fix } from "../../core/fixes.js";
 import { hdf5Ready, openHdf5Sync } from "./hdf5.js";
 import { nestedToArray, parseJsonFile, PREDICTION_KEYS } from "./json.js";
 import { loadNpy, loadNpyHeader, type NdArray } from "./npy.js";

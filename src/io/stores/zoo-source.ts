@@ -5,11 +5,11 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
-import { InpcaInputError } from "../core/errors.js";
-import type { ModelPoint } from "../core/meta.js";
-import { PredictionSet } from "../core/prediction-set.js";
-import { checkRows, chunkFloats, type PredictionSource } from "../core/source.js";
-import { decodeNpyFloatsInto, readNpyHeader, type NpyHeader } from "./npy.js";
+import { InpcaInputError } from "../../core/errors.js";
+import type { ModelPoint } from "../../core/meta.js";
+import { PredictionSet } from "../../core/prediction-set.js";
+import { checkRows, chunkFloats, type PredictionSource } from "../../core/source.js";
+import { decodeNpyFloatsInto, readNpyHeader, type NpyHeader } from "../formats/npy.js";
 import { checkRunFile, loadZoo, pointMeta, validateRows, type Zoo, type ZooSelection } from "./zoo.js";
 
 /**

@@ -5,8 +5,8 @@
  */
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { InpcaInputError } from "../core/errors.js";
-import { fix } from "../core/fixes.js";
+import { InpcaInputError } from "../../core/errors.js";
+import { fix } from "../../core/fixes.js";
 
 /** Inputs to evaluate a model on: flat float32 values and their shape (first axis: samples), or one per input name. */
 export type OnnxInputs = { data: Float32Array; shape: readonly number[] } | Record<string, { data: Float32Array; shape: readonly number[] }>;

@@ -14,9 +14,9 @@
  */
 import { accessSync, constants } from "node:fs";
 import { resolve } from "node:path";
-import { DistanceMatrix, type DivergenceKind } from "../core/distance-matrix.js";
-import { InpcaInputError } from "../core/errors.js";
-import type { ModelPoint } from "../core/meta.js";
+import { DistanceMatrix, type DivergenceKind } from "../../core/distance-matrix.js";
+import { InpcaInputError } from "../../core/errors.js";
+import type { ModelPoint } from "../../core/meta.js";
 import { fromFloat16Bits, type NdArray } from "./npy.js";
 
 // A value-level dynamic import: this file compiles to CommonJS and h5wasm is ESM-only (import() works from CJS).

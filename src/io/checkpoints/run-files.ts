@@ -2,12 +2,12 @@
  * Run files: one file holding every checkpoint of a run, [checkpoints, samples, classes] (the companion code's
  * per-seed HDF5 files, or a zoo-style .npy), with optional `steps`/`epochs` arrays beside the predictions (inside
  * the file, or in a `<name>.json` sidecar). Any array format whose shapes are read from a header (see
- * `formats.ts`) can be one; discovery looks at shapes only.
+ * `io/formats/registry.ts`) can be one; discovery looks at shapes only.
  */
-import { InpcaInputError } from "../core/errors.js";
-import type { ConfigValue } from "../core/meta.js";
-import type { DiscoveredCheckpoint, Item, RunFileRows } from "./checkpoint-walk.js";
-import { arrayFormatOf, pickPredictionArray, type FileArray } from "./formats.js";
+import { InpcaInputError } from "../../core/errors.js";
+import type { ConfigValue } from "../../core/meta.js";
+import type { DiscoveredCheckpoint, Item, RunFileRows } from "./walk.js";
+import { arrayFormatOf, pickPredictionArray, type FileArray } from "../formats/registry.js";
 import { readJsonObject } from "./sidecars.js";
 
 const STEP_ARRAYS = ["steps", "step", "global_step", "global_steps", "iterations"];

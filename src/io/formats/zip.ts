@@ -6,7 +6,7 @@
  */
 import { totalmem } from "node:os";
 import { inflateRawSync } from "node:zlib";
-import { InpcaInputError } from "../core/errors.js";
+import { InpcaInputError } from "../../core/errors.js";
 
 /** One member of a zip archive; `read()` inflates and checks it. */
 export interface ZipMember {
