@@ -24,7 +24,7 @@ import { landmarkInpca } from "../src/geometry/landmark";
 import { shutdownPool } from "../src/geometry/pairwise/pool";
 import { loadEmbedding, saveEmbedding } from "../src/io/stores/embedding-files";
 import { exactInpcaWithReport } from "../src/geometry/exact/exact-inpca";
-import { zooSource } from "../src/io/stores/zoo-source";
+import { zooSource } from "../src/io/stores/zoo/source";
 
 function arg(name: string, fallback?: string): string {
   const i = process.argv.indexOf(`--${name}`);

@@ -11,7 +11,7 @@ import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { formatSeconds, ProgressBar } from "../src/core/progress";
 import { loadFashionMnist, type ImageDataset, FASHION_MNIST_DIR } from "../src/io/formats/idx";
-import { loadZoo, ZooWriter, type ZooRun } from "../src/io/stores/zoo";
+import { loadZoo, ZooWriter, type ZooRun } from "../src/io/stores/zoo/index";
 import { uniform } from "../src/linalg/random";
 import { chooseBackend } from "../src/train/backend";
 import type { Architecture } from "../src/train/models";

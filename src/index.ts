@@ -60,8 +60,8 @@ export { normal, uniform } from "./linalg/random.js";
 
 // reading and writing (io)
 export { loadCheckpoints, discoverCheckpoints, registerModelEvaluator, MAX_WALK_ENTRIES } from "./io/checkpoints/load.js";
-export { loadZoo, saveZoo, Zoo, ZooWriter, ZOO_FORMAT, ZOO_VERSION } from "./io/stores/zoo.js";
-export { zooSource } from "./io/stores/zoo-source.js";
+export { loadZoo, saveZoo, Zoo, ZooWriter, ZOO_FORMAT, ZOO_VERSION } from "./io/stores/zoo/index.js";
+export { zooSource } from "./io/stores/zoo/source.js";
 export { hdf5Source } from "./io/formats/hdf5-source.js";
 export { checkpointSource } from "./io/checkpoints/source.js";
 export { chunkCache } from "./io/stores/chunk-cache.js";
@@ -75,7 +75,7 @@ export { loadTorch, readTorch, torchTensors } from "./io/formats/torch.js";
 export { evaluateOnnxCheckpoint } from "./io/formats/onnx.js";
 export { loadFashionMnist, loadIdx, readIdx, FASHION_MNIST_CLASSES, FASHION_MNIST_DIR } from "./io/formats/idx.js";
 export type * from "./io/checkpoints/load.js";
-export type * from "./io/stores/zoo.js";
+export type * from "./io/stores/zoo/index.js";
 export type * from "./io/formats/npy.js";
 export type * from "./io/formats/safetensors.js";
 export type * from "./io/formats/hdf5.js";

@@ -24,7 +24,7 @@ import { isDir } from "../io/checkpoints/walk.js";
 import { discoverCheckpoints, findLabelsFile, loadCheckpoints } from "../io/checkpoints/load.js";
 import { coordinatesBlock, coordinatesHtml, DOWNLOAD_SCRIPT } from "./report-downloads.js";
 import { givenFlags, loaderOptions, type CheckpointFlags } from "./checkpoint-flags.js";
-import { loadZoo, type ZooRun } from "../io/stores/zoo.js";
+import { loadZoo, type ZooRun } from "../io/stores/zoo/index.js";
 import { scatter } from "../plot/charts.js";
 import { progressCurves } from "../plot/curves.js";
 import { coloring, decimate } from "../plot/data.js";

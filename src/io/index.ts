@@ -15,5 +15,5 @@ export { loadTorch, readTorch, torchTensors, type TorchTensor, type TorchValue }
 export { evaluateOnnxCheckpoint, type OnnxInputs } from "./formats/onnx.js";
 export * from "./checkpoints/load.js";
 export * from "./formats/idx.js";
-export * from "./stores/zoo.js";
+export * from "./stores/zoo/index.js";
 export { looksLikeParameters, isParameterName, RECORDER_ROUTE, type ParameterEvidence } from "./formats/parameters.js";

@@ -26,7 +26,7 @@ import { PredictionSet } from "../core/prediction-set.js";
 import { DistanceMatrix } from "../core/distance-matrix.js";
 import { bhattacharyyaTo, bhattacharyyaToOffThread, type OffThreadDistances } from "../geometry/distances.js";
 import type { Embedding } from "../core/embedding.js";
-import type { ZooCheckpoint } from "../io/stores/zoo.js";
+import type { ZooCheckpoint } from "../io/stores/zoo/index.js";
 import { showLive, type LiveOutput } from "./display.js";
 import { freezeTrace } from "./html.js";
 import { Figure } from "./figure.js";

@@ -15,7 +15,7 @@ import { readNpy, writeNpy } from "../../src/io/formats/npy.js";
 import { readNpz } from "../../src/io/formats/npz.js";
 import { readSafetensors, writeSafetensors } from "../../src/io/formats/safetensors.js";
 import { readTorch } from "../../src/io/formats/torch.js";
-import { loadZoo } from "../../src/io/stores/zoo.js";
+import { loadZoo } from "../../src/io/stores/zoo/index.js";
 
 const fixtures = join(__dirname, "..", "fixtures");
 const tmp = mkdtempSync(join(tmpdir(), "inpca-fuzz-"));

@@ -152,7 +152,7 @@ describe("malformed zoo manifests get the library's error naming manifest.json a
     ["a split name that leaves the folder", (m) => ({ ...m, splits: { "../../x": { indices: [0] } } }), /split name "\.\.\/\.\.\/x" must be a name of letters/],
   ];
   it.each(cases)("%s", async (_, edit, re) => {
-    const { loadZoo } = await import("../../src/io/stores/zoo.js");
+    const { loadZoo } = await import("../../src/io/stores/zoo/index.js");
     const { mkdirSync } = await import("node:fs");
     const dir = join(tmp, `zoo-${Math.random().toString(36).slice(2)}`);
     mkdirSync(join(dir, "runs"), { recursive: true });
@@ -171,7 +171,7 @@ describe("malformed zoo manifests get the library's error naming manifest.json a
 
 describe("names that build paths never leave the folder they were given", () => {
   it("saveZoo refuses a split name with a path in it, and writes nothing", async () => {
-    const { saveZoo } = await import("../../src/io/stores/zoo.js");
+    const { saveZoo } = await import("../../src/io/stores/zoo/index.js");
     const { PredictionSet } = await import("../../src/core/prediction-set.js");
     const { existsSync } = await import("node:fs");
     const set = PredictionSet.fromProbabilities(new Float32Array(4).fill(0.5), [1, 2, 2], { labels: [0, 1] });
@@ -225,7 +225,7 @@ describe("walks, shards and sizes stay bounded", () => {
 
   it("JSON nested deeper than the readers accept is refused naming the file, not a stack overflow", async () => {
     const { loadPredictionsJson } = await import("../../src/io/formats/json.js");
-    const { loadZoo } = await import("../../src/io/stores/zoo.js");
+    const { loadZoo } = await import("../../src/io/stores/zoo/index.js");
     const { mkdirSync } = await import("node:fs");
     const deep = "[".repeat(100000) + "]".repeat(100000);
     writeFileSync(join(tmp, "deep.json"), deep);

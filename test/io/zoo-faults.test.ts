@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { acquireLock } from "../../src/io/stores/lock.js";
-import { loadZoo, ZooWriter } from "../../src/io/stores/zoo.js";
+import { loadZoo, ZooWriter } from "../../src/io/stores/zoo/index.js";
 import { numpyMissing, python } from "../helpers/python.js";
 import { skipWhen } from "../helpers/skip.js";
 

@@ -20,8 +20,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { errorAndLoss } from "../../src/core/rows.js";
 import { loadNpy, loadNpyHeader } from "../../src/io/formats/npy.js";
-import { zooSource } from "../../src/io/stores/zoo-source.js";
-import { loadZoo, ZooWriter, type Zoo } from "../../src/io/stores/zoo.js";
+import { zooSource } from "../../src/io/stores/zoo/source.js";
+import { loadZoo, ZooWriter, type Zoo } from "../../src/io/stores/zoo/index.js";
 
 /** Debian's Python (python3-torch, python3-sklearn); INPCA_RECORDER_PYTHON overrides it (e.g. to see the failure without torch). */
 const PYTHON = process.env.INPCA_RECORDER_PYTHON || "/usr/bin/python3";

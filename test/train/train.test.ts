@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCheckpoints } from "../../src/io/checkpoints/load.js";
 import { FASHION_MNIST_DIR, loadFashionMnist } from "../../src/io/formats/idx.js";
 import { loadTfjsModel, saveTfjsCheckpoint } from "../../src/train/checkpoints.js";
-import { loadZoo } from "../../src/io/stores/zoo.js";
+import { loadZoo } from "../../src/io/stores/zoo/index.js";
 import { chooseBackend } from "../../src/train/backend.js";
 import { buildModel } from "../../src/train/models.js";
 import { evaluate, recordPredictions, softmaxEvaluation } from "../../src/train/record.js";

@@ -5,12 +5,13 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
-import { InpcaInputError } from "../../core/errors.js";
-import type { ModelPoint } from "../../core/meta.js";
-import { PredictionSet } from "../../core/prediction-set.js";
-import { checkRows, chunkFloats, type PredictionSource } from "../../core/source.js";
-import { decodeNpyFloatsInto, readNpyHeader, type NpyHeader } from "../formats/npy.js";
-import { checkRunFile, loadZoo, pointMeta, validateRows, type Zoo, type ZooSelection } from "./zoo.js";
+import { InpcaInputError } from "../../../core/errors.js";
+import type { ModelPoint } from "../../../core/meta.js";
+import { PredictionSet } from "../../../core/prediction-set.js";
+import { checkRows, chunkFloats, type PredictionSource } from "../../../core/source.js";
+import { decodeNpyFloatsInto, readNpyHeader, type NpyHeader } from "../../formats/npy.js";
+import { checkRunFile, pointMeta, validateRows } from "./format.js";
+import { loadZoo, type Zoo, type ZooSelection } from "./read.js";
 
 /**
  * The checkpoints of `split` in the zoo at `zoo` (a folder or a loaded Zoo), rows ordered run by run and
