@@ -10,7 +10,7 @@ import { describedBy } from "../core/fingerprint.js";
 import type { PredictionSource } from "../core/source.js";
 import { checkpointSource } from "../io/checkpoints/source.js";
 import { arrayFormatOf } from "../io/formats/registry.js";
-import { hdf5Source } from "../io/formats/hdf5-source.js";
+import { hdf5Source } from "../io/formats/hdf5/source.js";
 import { zooSource } from "../io/stores/zoo/source.js";
 import type { PlanSource, SourceSpec } from "./plan-file.js";
 import { givenFlags, loaderOptions, type CheckpointFlags } from "./checkpoint-flags.js";

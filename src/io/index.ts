@@ -9,7 +9,7 @@
 export * from "./formats/npy.js";
 export * from "./formats/npz.js";
 export * from "./formats/safetensors.js";
-export * from "./formats/hdf5.js";
+export * from "./formats/hdf5/index.js";
 export * from "./formats/json.js";
 export { loadTorch, readTorch, torchTensors, type TorchTensor, type TorchValue } from "./formats/torch.js";
 export { evaluateOnnxCheckpoint, type OnnxInputs } from "./formats/onnx.js";

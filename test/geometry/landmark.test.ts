@@ -16,7 +16,7 @@ import { sampleSubset } from "../../src/geometry/subsample.js";
 import { chunkCache } from "../../src/io/stores/chunk-cache.js";
 import { loadZoo, saveZoo } from "../../src/io/stores/zoo/index.js";
 import { zooSource } from "../../src/io/stores/zoo/source.js";
-import { hdf5Source } from "../../src/io/formats/hdf5-source.js";
+import { hdf5Source } from "../../src/io/formats/hdf5/source.js";
 import { checkpointSource } from "../../src/io/checkpoints/source.js";
 import { loadCheckpoints } from "../../src/io/checkpoints/load.js";
 import { loadNpy } from "../../src/io/formats/npy.js";

@@ -12,7 +12,7 @@ import { InpcaInputError } from "../../src/core/errors.js";
 import { checkpointSource } from "../../src/io/checkpoints/source.js";
 import { loadCheckpoints } from "../../src/io/checkpoints/load.js";
 import { openArrayFile } from "../../src/io/formats/registry.js";
-import { hdf5Source } from "../../src/io/formats/hdf5-source.js";
+import { hdf5Source } from "../../src/io/formats/hdf5/source.js";
 import { loadPredictionsJson } from "../../src/io/formats/json.js";
 import { writeNpy } from "../../src/io/formats/npy.js";
 import { looksLikeParameters } from "../../src/io/formats/parameters.js";

@@ -39,7 +39,7 @@ import type { ModelPoint } from "../../core/meta.js";
 import { PredictionSet, type PredictionKind } from "../../core/prediction-set.js";
 import { discoverCheckpoints, type DiscoveredCheckpoint, type DiscoveredRun, type DiscoverOptions } from "./discover.js";
 import { arrayFormatOf, arraySource, pickPredictionArray, type FileArray } from "../formats/registry.js";
-import { hdf5Ready } from "../formats/hdf5.js";
+import { hdf5Ready } from "../formats/hdf5/index.js";
 import { guessPredictionKind } from "../formats/kind.js";
 import { checkLoadOptions } from "./options.js";
 import { innerLabels, resolveLabels, type FoundLabels } from "./labels.js";

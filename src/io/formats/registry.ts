@@ -12,7 +12,7 @@ import { existsSync, statSync } from "node:fs";
 import { extname } from "node:path";
 import { InpcaInputError } from "../../core/errors.js";
 import { fix } from "../../core/fixes.js";
-import { hdf5Ready, openHdf5Sync } from "./hdf5.js";
+import { hdf5Ready, openHdf5Sync } from "./hdf5/index.js";
 import { nestedToArray, parseJsonFile, PREDICTION_KEYS } from "./json.js";
 import { loadNpy, loadNpyHeader, type NdArray } from "./npy.js";
 import { loadNpz } from "./npz.js";

@@ -4,13 +4,13 @@
  * (`yh` [checkpoints, samples, classes], float16, LZ4) or one big stacked dataset of a whole zoo.
  */
 import { basename, extname } from "node:path";
-import { InpcaInputError } from "../../core/errors.js";
-import type { ModelPoint } from "../../core/meta.js";
-import { PredictionSet } from "../../core/prediction-set.js";
-import { firstBadRow, sumTolerance } from "../../core/rows.js";
-import { checkRows, chunkFloats, type PredictionSource } from "../../core/source.js";
-import { openHdf5, type Hdf5File } from "./hdf5.js";
-import { refuseParameters } from "./parameters.js";
+import { InpcaInputError } from "../../../core/errors.js";
+import type { ModelPoint } from "../../../core/meta.js";
+import { PredictionSet } from "../../../core/prediction-set.js";
+import { firstBadRow, sumTolerance } from "../../../core/rows.js";
+import { checkRows, chunkFloats, type PredictionSource } from "../../../core/source.js";
+import { openHdf5, type Hdf5File } from "./index.js";
+import { refuseParameters } from "../parameters.js";
 
 /** Options of `hdf5Source`. */
 export interface Hdf5SourceOptions {

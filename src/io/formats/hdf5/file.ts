@@ -14,24 +14,10 @@
  */
 import { accessSync, constants } from "node:fs";
 import { resolve } from "node:path";
-import { DistanceMatrix, type DivergenceKind } from "../../core/distance-matrix.js";
-import { InpcaInputError } from "../../core/errors.js";
-import type { ModelPoint } from "../../core/meta.js";
-import { fromFloat16Bits, type NdArray } from "./npy.js";
-
-// A value-level dynamic import: this file compiles to CommonJS and h5wasm is ESM-only (import() works from CJS).
-const importH5wasm = () => import("h5wasm/node");
-type H5Lib = Awaited<ReturnType<typeof importH5wasm>>;
-type H5Module = Awaited<H5Lib["ready"]>;
-type H5File = InstanceType<H5Lib["File"]>;
-type H5Dataset = InstanceType<H5Lib["Dataset"]>;
-type H5Metadata = H5Dataset["metadata"];
-
-/**
- * Which rows (or columns) to read: explicit indices in any order (duplicates allowed), or a range
- * `{ start = 0, stop = length, step = 1 }` (stop exclusive, like Python's slice).
- */
-export type RowSelection = ArrayLike<number> | { start?: number; stop?: number; step?: number };
+import { InpcaInputError } from "../../../core/errors.js";
+import { fromFloat16Bits, type NdArray } from "../npy.js";
+import { describeHdf5Error, FILTER_NAMES, loadedLibrary, loadLibrary, safeGet, type H5Dataset, type H5File, type H5Lib, type H5Metadata, type H5Module } from "./library.js";
+import { planSelection, rowBlocks, spanOf, type RowSelection } from "./selection.js";
 
 /** What a dataset holds, without reading it. */
 export interface Hdf5DatasetInfo {
@@ -57,55 +43,7 @@ export interface Hdf5ReadOptions {
   batchBytes?: number;
 }
 
-/** Names of well-known HDF5 filter ids, for messages. */
-const FILTER_NAMES: Readonly<Record<number, string>> = {
-  1: "gzip (deflate)", 2: "shuffle", 3: "fletcher32", 4: "szip", 5: "nbit", 6: "scale-offset", 307: "bzip2",
-  32000: "lzf", 32001: "blosc", 32004: "lz4", 32008: "bitshuffle", 32013: "zfp", 32015: "zstd", 32017: "sz",
-  32019: "jpeg", 32022: "bitgroom", 32023: "bitround", 32026: "blosc2",
-};
 const DEFAULT_BATCH_BYTES = 64 * 2 ** 20;
-
-let loading: Promise<H5Lib> | null = null;
-let lib: H5Lib | null = null;
-let pluginsInstalled = false;
-
-/**
- * Loads h5wasm (and its filter plugins) once; every other function here awaits it. Resolves to whether the
- * compression plugins were found (gzip and szip work either way).
- */
-export async function hdf5Ready(): Promise<boolean> {
-  await loadLibrary();
-  return pluginsInstalled;
-}
-
-async function loadLibrary(): Promise<H5Lib> {
-  loading ??= (async () => {
-    let mod: H5Lib;
-    try {
-      mod = await importH5wasm();
-    } catch (e) {
-      throw new InpcaInputError(`reading HDF5 needs the h5wasm package, which did not load: ${(e as Error).message}`, { cause: e });
-    }
-    const Module = await mod.ready;
-    // HDF5 errors become exceptions carrying the library's error stack (otherwise they print and return < 0)
-    Module.activate_throwing_error_handler();
-    try {
-      const plugins = await import("h5wasm-plugins");
-      plugins.install_local_plugins(Module);
-      pluginsInstalled = true;
-    } catch {
-      pluginsInstalled = false;
-    }
-    lib = mod;
-    return mod;
-  })();
-  try {
-    return await loading;
-  } catch (e) {
-    loading = null;
-    throw e;
-  }
-}
 
 /** Opens an HDF5 file read-only. Close it with `close()` (or use `loadHdf5` for one dataset). */
 export async function openHdf5(path: string): Promise<Hdf5File> {
@@ -115,6 +53,7 @@ export async function openHdf5(path: string): Promise<Hdf5File> {
 
 /** Like `openHdf5`, once `hdf5Ready()` has resolved (throws otherwise). */
 export function openHdf5Sync(path: string): Hdf5File {
+  const lib = loadedLibrary();
   if (!lib) throw new InpcaInputError("openHdf5Sync: call `await hdf5Ready()` first (h5wasm loads asynchronously)", { file: path });
   const abs = resolve(path);
   try {
@@ -129,69 +68,6 @@ export function openHdf5Sync(path: string): Hdf5File {
     throw new InpcaInputError(describeHdf5Error(e), { file: path, cause: e });
   }
   return new Hdf5File(path, file, lib);
-}
-
-/** Reads one dataset (or the selected rows/columns of it) from an HDF5 file, closing the file afterwards. */
-export async function loadHdf5(path: string, dataset: string, options: Hdf5ReadOptions = {}): Promise<NdArray> {
-  const f = await openHdf5(path);
-  try {
-    return f.read(dataset, options);
-  } finally {
-    f.close();
-  }
-}
-
-/** Options of `loadDistanceMatrixH5`. */
-export interface DistanceMatrixH5Options {
-  /** Dataset holding the square matrix (default "w", the name the authors use). */
-  dataset?: string;
-  /** Points to keep: the same rows and columns are selected (indices or a range); all by default. */
-  rows?: RowSelection;
-  /** What the entries are (default "custom"; the authors' `w` holds Bhattacharyya distances: "bhattacharyya"). */
-  kind?: DivergenceKind;
-  /**
-   * Metadata of the points: one row per point of the whole matrix (selected along with `rows`) or one per
-   * selected point. Defaults to `{ run: "m<i>", step: i }` with i the index in the file.
-   */
-  meta?: readonly ModelPoint[];
-  /** Tolerance of the symmetry / zero-diagonal check (default 1e-9 for float64 data, 1e-6 float32, 1e-3 float16). */
-  tolerance?: number;
-  /** Bytes per read call (see Hdf5ReadOptions). */
-  batchBytes?: number;
-}
-
-/**
- * Loads a precomputed pairwise distance matrix (N×N) from an HDF5 dataset into a `DistanceMatrix` ready for
- * `inpca`, optionally keeping only some points (rows and columns alike; only those rows are read from disk).
- * Checks that the result is square, finite, symmetric and zero on the diagonal, naming the file and entry.
- */
-export async function loadDistanceMatrixH5(path: string, options: DistanceMatrixH5Options = {}): Promise<DistanceMatrix> {
-  const name = options.dataset ?? "w";
-  const f = await openHdf5(path);
-  let a: NdArray;
-  let N: number;
-  let picked: number[];
-  try {
-    const info = f.info(name);
-    if (info.shape.length !== 2 || info.shape[0] !== info.shape[1]) {
-      throw new InpcaInputError(`dataset "${name}" has shape [${info.shape.join(", ")}], not a square distance matrix`, { file: path });
-    }
-    N = info.shape[0]!;
-    picked = options.rows === undefined ? range(N) : selectionIndices(options.rows, N, `${path}: dataset "${name}": rows`);
-    a = f.read(name, { rows: options.rows, cols: options.rows, batchBytes: options.batchBytes });
-  } finally {
-    f.close();
-  }
-  const k = picked.length;
-  let meta: ModelPoint[];
-  if (options.meta) {
-    if (options.meta.length === N) meta = picked.map((i) => options.meta![i]!);
-    else if (options.meta.length === k) meta = [...options.meta];
-    else throw new InpcaInputError(`${options.meta.length} metadata rows for a ${N}×${N} matrix (${k} points selected)`, { file: path });
-  } else meta = picked.map((i) => ({ run: `m${i}`, step: i }));
-  const tolerance = options.tolerance ?? (a.dtype.endsWith("f8") ? 1e-9 : a.dtype.endsWith("f2") ? 1e-3 : 1e-6);
-  const data = a.data instanceof Float64Array ? a.data : Float64Array.from(a.data);
-  return DistanceMatrix.fromSquare(data, k, { kind: options.kind ?? "custom", meta, tolerance, source: `${path}: dataset "${name}"` });
 }
 
 /** An open HDF5 file (read-only). Methods are synchronous; `close()` releases the file. */
@@ -397,6 +273,7 @@ export class Hdf5File {
   }
 }
 
+
 /** Values at `ptr` (little-endian, as h5wasm converts them) → `out[at..at+n)`. */
 function decodeInto(heap: Uint8Array, ptr: number, n: number, m: H5Metadata, out: NdArray["data"], at: number, path: string, name: string): void {
   if (out instanceof Float64Array) {
@@ -426,141 +303,3 @@ function decodeInto(heap: Uint8Array, ptr: number, n: number, m: H5Metadata, out
   }
 }
 
-/** A selection: its indices in output order, and when they form one arithmetic progression, that segment. */
-interface Plan {
-  total: number;
-  /** True when the indices are start, start + step, ... (one strided hyperslab). */
-  arithmetic: boolean;
-  /** The progression (one segment) when arithmetic; empty otherwise. */
-  segments: { out: number; start: number; count: number; step: number }[];
-  /** The selected indices in output order. */
-  indices: number[];
-}
-
-/** Rows to fetch in one read: `count` rows from `start` by `step`, going to output rows `out + k`, or to `dest[k]`. */
-interface RowBlock {
-  start: number;
-  count: number;
-  step: number;
-  out: number;
-  /** Output rows of each fetched row (several for duplicates, none for rows read only to fill a window). */
-  dest: number[][] | null;
-}
-
-/**
- * Splits a row selection into reads. An arithmetic selection becomes strided hyperslabs of at most `batch`
- * rows. Any other list is read window by window over its sorted distinct rows: a window covers the selected
- * rows of one chunk (so a compressed chunk is decompressed once, not once per row; HDF5's chunk cache is only
- * 1 MB), or a run of consecutive rows when the dataset is contiguous.
- */
-function rowBlocks(plan: Plan, batch: number, chunkRows: number | null): RowBlock[] {
-  const blocks: RowBlock[] = [];
-  if (plan.arithmetic) {
-    for (const seg of plan.segments) {
-      for (let done = 0; done < seg.count; done += batch) {
-        blocks.push({ start: seg.start + done * seg.step, count: Math.min(batch, seg.count - done), step: seg.step, out: seg.out + done, dest: null });
-      }
-    }
-    return blocks;
-  }
-  const where = new Map<number, number[]>();
-  plan.indices.forEach((r, j) => {
-    const w = where.get(r);
-    if (w) w.push(j);
-    else where.set(r, [j]);
-  });
-  const rows = [...where.keys()].sort((a, b) => a - b);
-  let lo = rows[0]!;
-  let prev = lo;
-  const flush = (hi: number) => {
-    const dest: number[][] = [];
-    for (let r = lo; r <= hi; r++) dest.push(where.get(r) ?? []);
-    blocks.push({ start: lo, count: hi - lo + 1, step: 1, out: 0, dest });
-  };
-  for (const r of rows.slice(1)) {
-    const sameWindow = chunkRows ? Math.floor(r / chunkRows) === Math.floor(lo / chunkRows) : r === prev + 1;
-    if (!sameWindow || r - lo + 1 > batch) {
-      flush(prev);
-      lo = r;
-    }
-    prev = r;
-  }
-  flush(prev);
-  return blocks;
-}
-
-function planSelection(sel: RowSelection | undefined, length: number, what: string): Plan {
-  if (sel === undefined) return { total: length, arithmetic: true, segments: length ? [{ out: 0, start: 0, count: length, step: 1 }] : [], indices: range(length) };
-  const indices = selectionIndices(sel, length, what);
-  const k = indices.length;
-  if (k === 0) return { total: 0, arithmetic: true, segments: [], indices };
-  const step = k > 1 ? indices[1]! - indices[0]! : 1;
-  if (step >= 1 && indices.every((v, j) => v === indices[0]! + j * step)) return { total: k, arithmetic: true, segments: [{ out: 0, start: indices[0]!, count: k, step }], indices };
-  return { total: k, arithmetic: false, segments: [], indices };
-}
-
-/** The indices a selection stands for, validated against `length`. */
-function selectionIndices(sel: RowSelection, length: number, what: string): number[] {
-  if (isRange(sel)) {
-    const step = sel.step ?? 1;
-    const start = sel.start ?? 0;
-    const stop = Math.min(sel.stop ?? length, length);
-    if (!Number.isInteger(step) || step < 1) throw new InpcaInputError(`${what}: step must be a positive integer, got ${step}`);
-    if (!Number.isInteger(start) || start < 0 || start > length) throw new InpcaInputError(`${what}: start ${start} is outside [0, ${length}]`);
-    if (!Number.isInteger(stop) || stop < 0) throw new InpcaInputError(`${what}: stop ${sel.stop} is not a non-negative integer`);
-    const out: number[] = [];
-    for (let i = start; i < stop; i += step) out.push(i);
-    return out;
-  }
-  const out = Array.from(sel as ArrayLike<number>);
-  out.forEach((v, j) => {
-    if (!Number.isInteger(v) || v < 0 || v >= length) throw new InpcaInputError(`${what}: index ${v} (position ${j}) is outside [0, ${length})`);
-  });
-  return out;
-}
-
-function isRange(sel: RowSelection): sel is { start?: number; stop?: number; step?: number } {
-  return typeof (sel as ArrayLike<number>).length !== "number";
-}
-
-function range(n: number): number[] {
-  return Array.from({ length: n }, (_, i) => i);
-}
-
-function spanOf(indices: number[]): [number, number] {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of indices) {
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  return [lo, hi];
-}
-
-function safeGet(f: H5File, path: string): ReturnType<H5File["get"]> {
-  try {
-    return f.get(path);
-  } catch {
-    return null;
-  }
-}
-
-/**
- * A one-line reason from an HDF5 error stack: "not an HDF5 file", "truncated file: eof = ...", a missing filter
- * plugin (with the dataset's filter ids), or the innermost library message.
- */
-function describeHdf5Error(e: unknown, filters: number[] = []): string {
-  const text = e instanceof Error ? e.message : String(e);
-  if (/file signature not found|Not an HDF5 file/i.test(text)) return "not an HDF5 file (no HDF5 signature found)";
-  const truncated = /truncated file: eof = (\d+).*?stored_eof = (\d+)/.exec(text);
-  if (truncated) return `truncated HDF5 file (${truncated[1]} of ${truncated[2]} bytes present)`;
-  if (/required filter .* is not registered|can't find plugin/i.test(text)) {
-    const known = filters.filter((id) => id > 6);
-    const names = known.map((id) => `${id}${FILTER_NAMES[id] ? ` (${FILTER_NAMES[id]})` : ""}`).join(", ");
-    return `compressed with filter ${names || "(unknown)"}, which no installed HDF5 plugin provides` +
-      (pluginsInstalled ? " (h5wasm-plugins covers blosc, blosc2, bitshuffle, bzip2, jpeg, lz4, lzf, zfp, zstd, bitgroom, bitround)" : " (install the h5wasm-plugins package for LZ4, zstd, Blosc and others)");
-  }
-  const messages = [...text.matchAll(/#\d+: .*? in [\w:]+\(\): ([^\n]*)/g)].map((m) => m[1]!.trim())
-    .filter((s) => !/plugin|search in path|can't open directory/i.test(s));
-  return messages.length ? messages[messages.length - 1]! : text.split("\n")[0]!;
-}
