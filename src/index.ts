@@ -17,7 +17,7 @@ export type * from "./core/distance-matrix.js";
 export type * from "./core/meta.js";
 export type * from "./core/progress.js";
 export type * from "./core/source.js";
-export type * from "./core/embedding.js";
+export type { EmbeddingBasis, EmbeddingInit, LandmarkCheck, LandmarkSummary, landmarkCheckText } from "./core/embedding.js";
 export type { ChunkCache } from "./core/stores.js";
 
 // the mathematics (geometry)
