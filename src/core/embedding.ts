@@ -110,6 +110,7 @@ export interface EmbeddingBasis {
   offset?: Float64Array;
 }
 
+/** The result of InPCA: coordinates, signed eigenvalues, explained stress and the basis to place new points (see the module comment). */
 export class Embedding {
   /** N×dims row-major coordinates x_ik = v_ik · sqrt|λ_k| (out-of-sample points after the original M). */
   readonly coords: Float64Array;

@@ -6,11 +6,15 @@ import { InpcaInputError } from "../../../core/errors.js";
 
 // A value-level dynamic import: this file compiles to CommonJS and h5wasm is ESM-only (import() works from CJS).
 const importH5wasm = () => import("h5wasm/node");
-/** The h5wasm module, its Emscripten module, and its file, dataset and metadata types. */
+/** The h5wasm module. */
 export type H5Lib = Awaited<ReturnType<typeof importH5wasm>>;
+/** Its Emscripten module (the WebAssembly heap and the HDF5 C functions). */
 export type H5Module = Awaited<H5Lib["ready"]>;
+/** An open file of h5wasm. */
 export type H5File = InstanceType<H5Lib["File"]>;
+/** A dataset of h5wasm. */
 export type H5Dataset = InstanceType<H5Lib["Dataset"]>;
+/** A dataset's type and shape as h5wasm describes them. */
 export type H5Metadata = H5Dataset["metadata"];
 
 /** The loaded h5wasm (null until `hdf5Ready` or `loadLibrary` has resolved). */
