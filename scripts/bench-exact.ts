@@ -18,13 +18,13 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Embedding } from "../src/geometry/embedding";
+import { Embedding } from "../src/core/embedding";
 import { embeddingGap } from "../src/geometry/embedding-gap";
 import { landmarkInpca } from "../src/geometry/landmark";
 import { shutdownPool } from "../src/geometry/pairwise/pool";
-import { loadEmbedding, saveEmbedding } from "../src/io/embedding-files";
-import { exactInpcaWithReport } from "../src/io/exact-inpca";
-import { zooSource } from "../src/io/zoo-source";
+import { loadEmbedding, saveEmbedding } from "../src/io/stores/embedding-files";
+import { exactInpcaWithReport } from "../src/geometry/exact/exact-inpca";
+import { zooSource } from "../src/io/stores/zoo/source";
 
 function arg(name: string, fallback?: string): string {
   const i = process.argv.indexOf(`--${name}`);

@@ -13,9 +13,9 @@ import { join } from "node:path";
 import { ProgressBar, formatSeconds } from "../src/core/progress";
 import { landmarkInpca, type LandmarkSelection } from "../src/geometry/landmark";
 import { shutdownPool } from "../src/geometry/pairwise/pool";
-import { chunkCache } from "../src/io/chunk-cache";
-import { loadZoo, ZooWriter } from "../src/io/zoo";
-import { zooSource } from "../src/io/zoo-source";
+import { chunkCache } from "../src/io/stores/chunk-cache";
+import { loadZoo, ZooWriter } from "../src/io/stores/zoo/index";
+import { zooSource } from "../src/io/stores/zoo/source";
 import { normal, uniform } from "../src/linalg/random";
 
 function arg(name: string, fallback?: string): string {

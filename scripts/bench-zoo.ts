@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ZooWriter, loadZoo } from "../src/io/zoo";
+import { ZooWriter, loadZoo } from "../src/io/stores/zoo/index";
 const dir = mkdtempSync(join(tmpdir(), "zooload-"));
 const S = 1000, C = 10, runs = 100, K = 30;
 const w = ZooWriter.open(dir, { dataset: "synthetic", classNames: Array.from({ length: C }, (_, c) => String(c)), splits: { train: { indices: Array.from({ length: S }, (_, i) => i), labels: Array.from({ length: S }, (_, i) => i % C) } } });

@@ -3,7 +3,7 @@
  * subset of N Fashion-MNIST images and prints its train error (on those images) and test error (500 test images)
  * every few epochs, with wall time. Used to choose the zoo's recipe (data/README.md); not part of the library.
  */
-import { loadFashionMnist } from "../src/io/idx";
+import { loadFashionMnist } from "../src/io/formats/idx";
 import { chooseBackend } from "../src/train/backend";
 import { buildModel, type Architecture } from "../src/train/models";
 import { evaluate } from "../src/train/record";

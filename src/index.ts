@@ -3,25 +3,30 @@
  * PNAS 2019). The notebook-facing API: `import * as ip from "inpca"`. Every public name is listed here (as d3
  * does); helpers stay in their modules. Training with tfjs is the `inpca/train` subpath: this entry loads no tfjs.
  */
-import { registerModelEvaluator } from "./io/checkpoints.js";
+import { registerModelEvaluator } from "./io/checkpoints/load.js";
 
-// the data model: predictions, distances, errors, metadata, progress and cancellation (core)
+// the data model: predictions, distances, embeddings, errors, metadata, progress and cancellation (core)
 export { PredictionSet, Trajectory, detectKind } from "./core/prediction-set.js";
 export { DistanceMatrix } from "./core/distance-matrix.js";
 export { sourceOf, isPredictionSource } from "./core/source.js";
 export { InpcaInputError, InpcaAbortError } from "./core/errors.js";
 export { field } from "./core/meta.js";
+export { Embedding } from "./core/embedding.js";
 export type * from "./core/prediction-set.js";
 export type * from "./core/distance-matrix.js";
 export type * from "./core/meta.js";
 export type * from "./core/progress.js";
 export type * from "./core/source.js";
+export type { EmbeddingBasis, EmbeddingInit, LandmarkCheck, LandmarkSummary, landmarkCheckText } from "./core/embedding.js";
+export type { ChunkCache } from "./core/stores.js";
 
 // the mathematics (geometry)
 export { bhattacharyya, bhattacharyyaSync, hellinger, symmetricKL } from "./geometry/distances.js";
 export { inpca, explainedStress } from "./geometry/inpca.js";
-export { Embedding } from "./geometry/embedding.js";
 export { landmarkInpca } from "./geometry/landmark.js";
+export { exactInpca, exactInpcaWithReport } from "./geometry/exact/exact-inpca.js";
+export type { ExactInpcaOptions, ExactInpcaReport } from "./geometry/exact/exact-inpca.js";
+export type { ExactSolveReport } from "./geometry/exact/blocks.js";
 export { embeddingGap } from "./geometry/embedding-gap.js";
 export type { EmbeddingGap } from "./geometry/embedding-gap.js";
 export { sampleSubset } from "./geometry/subsample.js";
@@ -38,7 +43,6 @@ export { binnedStats } from "./geometry/binning.js";
 export { completeLinkage, leafOrder } from "./geometry/linkage.js";
 export { shutdownPool } from "./geometry/pairwise/pool.js";
 export type * from "./geometry/distances.js";
-export type * from "./geometry/embedding.js";
 export type * from "./geometry/inpca.js";
 export type * from "./geometry/landmark.js";
 export type * from "./geometry/geodesic.js";
@@ -55,39 +59,36 @@ export type { EigenPairs, LanczosOptions, LanczosResult, SymmetricOperator } fro
 export { normal, uniform } from "./linalg/random.js";
 
 // reading and writing (io)
-export { loadCheckpoints, discoverCheckpoints, registerModelEvaluator, MAX_WALK_ENTRIES } from "./io/checkpoints.js";
-export { loadZoo, saveZoo, Zoo, ZooWriter, ZOO_FORMAT, ZOO_VERSION } from "./io/zoo.js";
-export { zooSource } from "./io/zoo-source.js";
-export { hdf5Source } from "./io/hdf5-source.js";
-export { checkpointSource } from "./io/checkpoint-source.js";
-export { chunkCache } from "./io/chunk-cache.js";
-export { exactInpca, exactInpcaWithReport } from "./io/exact-inpca.js";
-export type { ExactInpcaOptions, ExactInpcaReport } from "./io/exact-inpca.js";
-export type { ExactSolveReport } from "./geometry/exact.js";
-export { loadEmbedding, saveEmbedding } from "./io/embedding-files.js";
-export { loadNpy, readNpy, readNpyHeader, writeNpy } from "./io/npy.js";
-export { loadNpz, readNpz } from "./io/npz.js";
-export { loadSafetensors, loadSafetensorsHeader, loadSafetensorsTensor, readSafetensors, readSafetensorsHeader, safetensorsTensor, writeSafetensors } from "./io/safetensors.js";
-export { hdf5Ready, openHdf5, openHdf5Sync, loadHdf5, loadDistanceMatrixH5 } from "./io/hdf5.js";
-export { loadPredictionsJson, predictionsFromJson } from "./io/json.js";
-export { loadTorch, readTorch, torchTensors } from "./io/torch.js";
-export { evaluateOnnxCheckpoint } from "./io/onnx.js";
-export { loadFashionMnist, loadIdx, readIdx, FASHION_MNIST_CLASSES, FASHION_MNIST_DIR } from "./io/idx.js";
-export type * from "./io/checkpoints.js";
-export type * from "./io/zoo.js";
-export type * from "./io/npy.js";
-export type * from "./io/safetensors.js";
-export type * from "./io/hdf5.js";
-export type * from "./io/hdf5-source.js";
-export type * from "./io/json.js";
-export type * from "./io/torch.js";
-export type * from "./io/onnx.js";
-export type * from "./io/idx.js";
-export type { CheckpointFormat } from "./io/checkpoint-walk.js";
-export type { FoundLabels } from "./io/labels-file.js";
-export type { Lock } from "./io/lock.js";
+export { loadCheckpoints, discoverCheckpoints, registerModelEvaluator, MAX_WALK_ENTRIES } from "./io/checkpoints/load.js";
+export { loadZoo, saveZoo, Zoo, ZooWriter, ZOO_FORMAT, ZOO_VERSION } from "./io/stores/zoo/index.js";
+export { zooSource } from "./io/stores/zoo/source.js";
+export { hdf5Source } from "./io/formats/hdf5/source.js";
+export { checkpointSource } from "./io/checkpoints/source.js";
+export { chunkCache } from "./io/stores/chunk-cache.js";
+export { loadEmbedding, saveEmbedding } from "./io/stores/embedding-files.js";
+export { loadNpy, readNpy, readNpyHeader, writeNpy } from "./io/formats/npy.js";
+export { loadNpz, readNpz } from "./io/formats/npz.js";
+export { loadSafetensors, loadSafetensorsHeader, loadSafetensorsTensor, readSafetensors, readSafetensorsHeader, safetensorsTensor, writeSafetensors } from "./io/formats/safetensors.js";
+export { hdf5Ready, openHdf5, openHdf5Sync, loadHdf5, loadDistanceMatrixH5 } from "./io/formats/hdf5/index.js";
+export { loadPredictionsJson, predictionsFromJson } from "./io/formats/json.js";
+export { loadTorch, readTorch, torchTensors } from "./io/formats/torch.js";
+export { evaluateOnnxCheckpoint } from "./io/formats/onnx.js";
+export { loadFashionMnist, loadIdx, readIdx, FASHION_MNIST_CLASSES, FASHION_MNIST_DIR } from "./io/formats/idx.js";
+export type * from "./io/checkpoints/load.js";
+export type * from "./io/stores/zoo/index.js";
+export type * from "./io/formats/npy.js";
+export type * from "./io/formats/safetensors.js";
+export type * from "./io/formats/hdf5/index.js";
+export type * from "./io/formats/hdf5/source.js";
+export type * from "./io/formats/json.js";
+export type * from "./io/formats/torch.js";
+export type * from "./io/formats/onnx.js";
+export type * from "./io/formats/idx.js";
+export type { CheckpointFormat } from "./io/checkpoints/walk.js";
+export type { FoundLabels } from "./io/checkpoints/labels.js";
+export type { Lock } from "./io/stores/lock.js";
 export type { Precision } from "./geometry/pairwise/engine.js";
-export type { Estimate } from "./geometry/landmark-check.js";
+export type { Estimate } from "./core/embedding.js";
 
 // notebooks: claims checked as numbers, and figures (plot)
 export { claim, claims, claimsTable, ClaimError, info, notebook } from "./notebook/claims.js";

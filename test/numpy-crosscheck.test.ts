@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { bhattacharyya, inpca } from "../src/geometry/index.js";
 import { shutdownPool } from "../src/geometry/pairwise/pool.js";
 import { randomSet } from "./helpers/data.js";
-import { writeNpy } from "../src/io/npy.js";
+import { writeNpy } from "../src/io/formats/npy.js";
 import { numpyMissing, reference } from "./helpers/python.js";
 import { skipWhen } from "./helpers/skip.js";
 

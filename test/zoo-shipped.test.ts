@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { worstRecordedErrorGap } from "./helpers/data.js";
-import { loadZoo, type ZooRun } from "../src/io/zoo.js";
+import { loadZoo, type ZooRun } from "../src/io/stores/zoo/index.js";
 import { skipWhen } from "./helpers/skip.js";
 
 const root = join(__dirname, "..");

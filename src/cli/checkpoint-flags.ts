@@ -6,7 +6,7 @@
 import { resolve } from "node:path";
 import { InpcaInputError } from "../core/errors.js";
 import type { PredictionKind } from "../core/prediction-set.js";
-import { loadNpy } from "../io/npy.js";
+import { loadNpy } from "../io/formats/npy.js";
 
 /** parseArgs declarations of the flags. */
 export const CHECKPOINT_FLAG_OPTIONS = {

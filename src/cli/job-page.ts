@@ -2,7 +2,7 @@
  * The self-contained HTML page `inpca embed --report` writes: the summary, the embedding (3-D, or the 2-D panel
  * with fewer than 3 axes; coloured by architecture when known) and the explained stress.
  */
-import type { Embedding } from "../geometry/embedding.js";
+import type { Embedding } from "../core/embedding.js";
 import { explainedStress } from "../plot/explained-stress.js";
 import { escapeHtml, htmlPage, outputHtml } from "../plot/html.js";
 import { trajectories3d } from "../plot/trajectories3d.js";

@@ -8,10 +8,10 @@ import { join } from "node:path";
 import { InpcaInputError } from "../core/errors.js";
 import { describedBy } from "../core/fingerprint.js";
 import type { PredictionSource } from "../core/source.js";
-import { checkpointSource } from "../io/checkpoint-source.js";
-import { arrayFormatOf } from "../io/formats.js";
-import { hdf5Source } from "../io/hdf5-source.js";
-import { zooSource } from "../io/zoo-source.js";
+import { checkpointSource } from "../io/checkpoints/source.js";
+import { arrayFormatOf } from "../io/formats/registry.js";
+import { hdf5Source } from "../io/formats/hdf5/source.js";
+import { zooSource } from "../io/stores/zoo/source.js";
 import type { PlanSource, SourceSpec } from "./plan-file.js";
 import { givenFlags, loaderOptions, type CheckpointFlags } from "./checkpoint-flags.js";
 

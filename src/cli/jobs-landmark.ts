@@ -17,12 +17,12 @@ import { describedBy, digestingSource, RowDigests, setDigest, sourceStamp } from
 import { formatSeconds, reporter } from "../core/progress.js";
 import type { PredictionSource } from "../core/source.js";
 import { bhattacharyya } from "../geometry/distances.js";
-import { landmarkCheckText } from "../geometry/embedding.js";
+import { landmarkCheckText } from "../core/embedding.js";
 import { finishLandmarks, fitLandmarks, placedAxes, placeRows, planLandmarks, streamChunks, type LandmarkPlan, type LandmarkSelection } from "../geometry/landmark.js";
 import type { Precision } from "../geometry/pairwise/engine.js";
 import { sampleSubset } from "../geometry/subsample.js";
-import { removeStaleTemps, writeFileAtomic } from "../io/atomic.js";
-import { saveEmbedding } from "../io/embedding-files.js";
+import { removeStaleTemps, writeFileAtomic } from "../io/stores/atomic.js";
+import { saveEmbedding } from "../io/stores/embedding-files.js";
 import { reportPage } from "./job-page.js";
 import type { CheckpointFlags } from "./checkpoint-flags.js";
 import { checkSameSource, checkWorkFolder, clearWork, openSource, sourceSpec } from "./job-source.js";

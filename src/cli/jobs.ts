@@ -6,7 +6,7 @@
  * every failure reaches the user as one line naming the file, the field or the flag, never a stack trace.
  *
  * WORK holds plan.json and the tasks' outputs, each bound to the plan and to the predictions it was computed
- * from (see plan-file.ts, task-results.ts, io/block-store.ts); every file is written atomically, the record last.
+ * from (see plan-file.ts, task-results.ts, io/stores/block-store.ts); every file is written atomically, the record last.
  */
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
@@ -16,7 +16,7 @@ import { flag, integer, memory, oneOf, type Rule } from "../core/options.js";
 import type { LandmarkSelection } from "../geometry/landmark.js";
 import type { Precision } from "../geometry/pairwise/engine.js";
 import { forCommandLine } from "../core/fixes.js";
-import { describeOsError } from "../io/atomic.js";
+import { describeOsError } from "../io/stores/atomic.js";
 import { CHECKPOINT_FLAG_OPTIONS, CHECKPOINT_FLAGS_USAGE, checkpointFlags } from "./checkpoint-flags.js";
 import { exactDistances, exactEmbed, planExactJob } from "./jobs-exact.js";
 import { landmarkDistances, landmarkEmbed, planLandmarkJob } from "./jobs-landmark.js";

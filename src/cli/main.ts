@@ -13,7 +13,7 @@ import { forCommandLine } from "../core/fixes.js";
 import { flag, integer, oneOf, type Rule } from "../core/options.js";
 import { formatSeconds } from "../core/progress.js";
 import { shutdownPool } from "../geometry/pairwise/pool.js";
-import { describeOsError, writeFileAtomic } from "../io/atomic.js";
+import { describeOsError, writeFileAtomic } from "../io/stores/atomic.js";
 import { defaultPython, kernelTransportProblem, registerKernel, tslabProject } from "./kernel.js";
 import { buildReport, EXACT_LIMIT, type ReportSplit } from "./report.js";
 import { jobsMain, JOBS_USAGE, PLAN_READING_FLAGS } from "./jobs.js";

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { InpcaInputError } from "../core/errors.js";
 import { digestIndices, digestJson } from "../core/fingerprint.js";
 import { arrayOf, digest, ensure, integer, nullable, object, oneOf, optional, string, validate, type Place, type Rule } from "../core/options.js";
-import { parseJsonChecked } from "../io/json-depth.js";
+import { parseJsonChecked } from "../io/formats/json-depth.js";
 import type { CheckpointFlags } from "./checkpoint-flags.js";
 
 export const PLAN_FORMAT = "inpca-landmark-plan";

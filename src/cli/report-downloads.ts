@@ -5,7 +5,7 @@
  */
 import type { ConfigValue } from "../core/meta.js";
 import type { PredictionSet } from "../core/prediction-set.js";
-import type { Embedding } from "../geometry/embedding.js";
+import type { Embedding } from "../core/embedding.js";
 import { escapeHtml } from "../plot/html.js";
 
 /** What the page carries of one split's coordinates (see DOWNLOAD_SCRIPT for the files made from it). */

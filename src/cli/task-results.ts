@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { any, digest, integer, nullable, object, oneOf, validate, type Rule } from "../core/options.js";
-import { writeFileAtomic } from "../io/atomic.js";
+import { writeFileAtomic } from "../io/stores/atomic.js";
 
 /** Format and version of a task output's record. */
 export const RESULT_FORMAT = "inpca-task-output";

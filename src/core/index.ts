@@ -3,3 +3,5 @@ export * from "./meta.js";
 export * from "./prediction-set.js";
 export * from "./distance-matrix.js";
 export * from "./progress.js";
+export * from "./embedding.js";
+export type * from "./stores.js";

@@ -6,13 +6,14 @@
  * Storage: one flat row-major Float32Array `probs` of length M·S·C; element (m, n, c) is at (m·S + n)·C + c.
  */
 import { InpcaInputError } from "./errors.js";
-import { fix } from "./fixes.js";
 import { checkedIntegers } from "./integers.js";
-import { errorAndLoss, firstBadRow, FULL_PRECISION_TOLERANCE } from "./rows.js";
+import { errorAndLoss, FULL_PRECISION_TOLERANCE } from "./rows.js";
 import { describePoint, rowsByRun, type ModelPoint } from "./meta.js";
+import { assertSameSamples, badValue, checkShape, validateProbabilities } from "./prediction-checks.js";
+import type { PredictionKind } from "./prediction-kind.js";
 
-/** How a raw array of numbers should be read. */
-export type PredictionKind = "probabilities" | "logProbabilities" | "logits";
+export { detectKind, type PredictionKind } from "./prediction-kind.js";
+export { assertSameSamples, type SampleSpace } from "./prediction-checks.js";
 
 /** Everything that defines a prediction set; all arrays are taken as they are (not copied). */
 export interface PredictionSetInit {
@@ -485,62 +486,6 @@ export class Trajectory {
   }
 }
 
-/**
- * Throws InpcaInputError unless `b` is on the same samples as `a`: same sample count, classes, split, sample ids
- * and labels (where both sides know them). Distances between sets on different samples mean nothing.
- */
-export function assertSameSamples(a: PredictionSet, b: PredictionSet, context = "these prediction sets"): void {
-  const fail = (why: string) => {
-    throw new InpcaInputError(`${context} are not on the same samples: ${why}`);
-  };
-  if (a.samples !== b.samples) fail(`${a.samples} samples vs ${b.samples}`);
-  if (a.classes !== b.classes) fail(`${a.classes} classes vs ${b.classes}`);
-  if (a.split && b.split && a.split !== b.split) fail(`split "${a.split}" vs "${b.split}"`);
-  if (a.sampleIds && b.sampleIds) {
-    for (let n = 0; n < a.samples; n++) if (a.sampleIds[n] !== b.sampleIds[n]) fail(`sample ${n} is dataset item ${a.sampleIds[n]} in one and ${b.sampleIds[n]} in the other`);
-  }
-  if (a.labels && b.labels) {
-    for (let n = 0; n < a.samples; n++) if (a.labels[n] !== b.labels[n]) fail(`sample ${n} has label ${a.labels[n]} in one and ${b.labels[n]} in the other`);
-  }
-}
-
-/**
- * Guesses how raw prediction numbers are encoded: any negative value or a row not summing to 1 means log-space;
- * all-non-positive rows whose exp sums to 1 are log-probabilities, anything else with negatives is logits.
- * Looks at up to `maxRows` rows of C values. Returns the guess; loaders let the user override it.
- */
-export function detectKind(data: ArrayLike<number>, classes: number, maxRows = 2048): PredictionKind {
-  const rows = Math.min(Math.floor(data.length / classes), maxRows);
-  let allProb = true;
-  let allLogProb = true;
-  for (let r = 0; r < rows; r++) {
-    let sum = 0;
-    let expSum = 0;
-    let anyNeg = false;
-    let anyPos = false;
-    for (let c = 0; c < classes; c++) {
-      const v = +data[r * classes + c]!;
-      sum += v;
-      expSum += Math.exp(v);
-      if (v < 0) anyNeg = true;
-      if (v > 0) anyPos = true;
-    }
-    if (anyNeg || Math.abs(sum - 1) > 1e-2) allProb = false;
-    if (anyPos || Math.abs(expSum - 1) > 1e-2) allLogProb = false;
-    if (!allProb && !allLogProb) return "logits";
-  }
-  if (allProb) return "probabilities";
-  return allLogProb ? "logProbabilities" : "logits";
-}
-
-function checkShape(data: ArrayLike<number>, shape: readonly [number, number, number], source?: string): [number, number, number] {
-  const [M, S, C] = shape;
-  const where = source ? `${source}: ` : "";
-  if (![M, S, C].every((v) => Number.isInteger(v) && v >= 0)) throw new InpcaInputError(`${where}shape [${shape.join(", ")}] must be three non-negative integers [models, samples, classes]`);
-  if (data.length !== M * S * C) throw new InpcaInputError(`${where}${data.length} values do not fit the shape [${M} models × ${S} samples × ${C} classes] (${M * S * C} values)`);
-  return [M, S, C];
-}
-
 function initFrom(o: FromArrayOptions): Omit<PredictionSetInit, "probs" | "models" | "samples" | "classes"> {
   const where = o.source ? `${o.source}: ` : "";
   return {
@@ -550,18 +495,4 @@ function initFrom(o: FromArrayOptions): Omit<PredictionSetInit, "probs" | "model
     split: o.split,
     sampleIds: o.sampleIds ? checkedIntegers(o.sampleIds, (n) => `${where}sample id ${n}`, { min: 0 }) : null,
   };
-}
-
-function badValue(where: string, meta: readonly ModelPoint[] | undefined, row: number, S: number, c: number, v: number): InpcaInputError {
-  const what = Number.isNaN(v) ? "NaN" : !Number.isFinite(v) ? String(v) : `negative probability ${v}`;
-  return new InpcaInputError(`${where}${describePoint(meta, Math.floor(row / S))}, sample ${row % S}, class ${c}: ${what}`);
-}
-
-function validateProbabilities(probs: Float32Array, M: number, S: number, C: number, meta: readonly ModelPoint[] | undefined, tol: number, where: string): void {
-  const bad = firstBadRow(probs, 0, M * S, C, tol);
-  if (!bad) return;
-  if (bad.sum === undefined) throw badValue(where, meta, bad.row, S, bad.cls!, bad.value!);
-  throw new InpcaInputError(
-    `${where}${describePoint(meta, Math.floor(bad.row / S))}, sample ${bad.row % S}: probabilities sum to ${bad.sum.toPrecision(6)}, not 1 (tolerance ${tol}; pass ${fix("renormalize")} to divide by the sum, or ${fix("kind")} if these are logits)`,
-  );
 }

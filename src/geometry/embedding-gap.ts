@@ -14,7 +14,7 @@
  * one reads as 0 (seen: two embeddings 1e-8 apart per axis gave 0). The per-axis errors have no such floor.
  */
 import { InpcaInputError } from "../core/errors.js";
-import type { Embedding } from "./embedding.js";
+import type { Embedding } from "../core/embedding.js";
 
 /** The gap between embeddings a and b (b the reference), on their first k axes. */
 export interface EmbeddingGap {

@@ -1,5 +1,4 @@
 export * from "./distances.js";
-export * from "./embedding.js";
 export * from "./inpca.js";
 export * from "./geodesic.js";
 export * from "./geodesic-progress.js";

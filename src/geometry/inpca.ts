@@ -6,7 +6,7 @@ import { checkSelfDistances, type DistanceMatrix } from "../core/distance-matrix
 import { InpcaAbortError, InpcaInputError } from "../core/errors.js";
 import { denseEigen, doubleCenter, frobenius2, matVec, type EigenPairs } from "../linalg/dense.js";
 import { lanczos } from "../linalg/lanczos.js";
-import { Embedding } from "./embedding.js";
+import { Embedding } from "../core/embedding.js";
 
 /** Options of `inpca`: how many axes to keep and how much of the spectrum to compute (docs/methods.md §3–4). */
 export interface InpcaOptions {

@@ -18,30 +18,7 @@
 import type { PredictionSource } from "../core/source.js";
 import { uniform } from "../linalg/random.js";
 import { bhattacharyya } from "./distances.js";
-
-/** An estimate with its 95 % interval. */
-export interface Estimate {
-  /** The point estimate (noisy). */
-  estimate: number;
-  /** Lower end of the 95 % bootstrap interval. */
-  low: number;
-  /** Upper end of the 95 % bootstrap interval: the number to read. */
-  high: number;
-}
-
-/** The landmark embedding's estimated distance from exact InPCA (see the module comment). */
-export interface LandmarkCheck {
-  /** Exact columns of D drawn (with repetition) and distinct columns computed. */
-  columns: number;
-  /** Distinct columns computed. */
-  distinct: number;
-  /** Per kept axis: ‖x_landmark − x_exact‖ / ‖x_exact‖, estimated. */
-  axisError: Estimate[];
-  /** Relative error of the k-D signed squared distances between model-points (k = dims), estimated on random pairs. */
-  distanceError: Estimate;
-  /** Per kept axis: (λ_exact − λ_landmark) / |λ_landmark|, estimated. */
-  eigenvalueError: Estimate[];
-}
+import type { Estimate, LandmarkCheck } from "../core/embedding.js";
 
 /**
  * The check of a landmark embedding: `X` the M×Kp whole-set coordinates (centred, axes sorted by |λ|), `values` their

@@ -17,21 +17,14 @@ import { denseEigen, doubleCenter } from "../linalg/dense.js";
 import { uniform } from "../linalg/random.js";
 import { bhattacharyya } from "./distances.js";
 import type { DistanceMatrix } from "../core/distance-matrix.js";
-import { Embedding, type LandmarkSummary } from "./embedding.js";
+import { Embedding, type LandmarkSummary } from "../core/embedding.js";
 import { ignorance, truth } from "./geodesic.js";
 import { inpca } from "./inpca.js";
 import type { Precision } from "./pairwise/engine.js";
 import { sampleSubset } from "./subsample.js";
 import { pivotedPick } from "./pivoted.js";
 import { landmarkCheck } from "./landmark-check.js";
-
-/** Finished chunks of cross-distances kept between calls, so that an interrupted run resumes (see io's `chunkCache`). */
-export interface ChunkCache {
-  /** The stored values under `key`, or null. */
-  get(key: string, length: number): Float64Array | null;
-  /** Stores `values` under `key` (atomically: a crash leaves the old state or the new one). */
-  set(key: string, values: Float64Array): void;
-}
+import type { ChunkCache } from "../core/stores.js";
 
 /** How landmarks are chosen when only their number is given. */
 export type LandmarkSelection = "pivoted" | "spread" | "farthest" | "random";

@@ -10,7 +10,7 @@ import type { ModelPoint } from "../core/meta.js";
 import { PredictionSet } from "../core/prediction-set.js";
 import { centroid } from "./averaging.js";
 import { bhattacharyya, bhattacharyyaSync, type DistanceOptions } from "./distances.js";
-import type { Embedding } from "./embedding.js";
+import type { Embedding } from "../core/embedding.js";
 import { ignorance, truth } from "./geodesic.js";
 import { inpca } from "./inpca.js";
 import { geodesicProgress, type GeodesicProgressOptions } from "./geodesic-progress.js";

@@ -24,7 +24,7 @@ import { tmpdir } from "node:os";
 import { dirname, extname, join, resolve } from "node:path";
 import { DistanceMatrix } from "../core/distance-matrix.js";
 import { InpcaInputError } from "../core/errors.js";
-import { Embedding } from "../geometry/embedding.js";
+import { Embedding } from "../core/embedding.js";
 import { heatmap } from "./charts.js";
 import { explainedStress } from "./explained-stress.js";
 import { Figure, PLOTLY_MIME, asFigure, mimeBundle, setCarried, type MimeBundle } from "./figure.js";

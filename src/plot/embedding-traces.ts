@@ -5,7 +5,7 @@
  */
 import { InpcaInputError } from "../core/errors.js";
 import { field, type ModelPoint } from "../core/meta.js";
-import type { Embedding } from "../geometry/embedding.js";
+import type { Embedding } from "../core/embedding.js";
 import { coloring, customData, decimate, groupRuns, hoverFields, hoverTemplate, hoverText, isReference, type Coloring, type ColoringOptions, type HoverField } from "./data.js";
 import { CONTINUOUS_SCALE, GEODESIC_BLACK, TIMELIKE_RED, fieldTitle, font } from "./style.js";
 import type { PlotTrace } from "./types.js";

@@ -3,7 +3,7 @@
  * ES annotated at k = 1, 3, 10, 20, 50, beside |λ_k| on a log axis with negative (time-like) eigenvalues red.
  */
 import { InpcaInputError } from "../core/errors.js";
-import type { Embedding } from "../geometry/embedding.js";
+import type { Embedding } from "../core/embedding.js";
 import { Figure } from "./figure.js";
 import { AXIS_COLOR, TIMELIKE_RED, axis2d, baseConfig, baseLayout, font } from "./style.js";
 import type { PlotTrace } from "./types.js";

@@ -2,7 +2,7 @@
  * Fig. 2 / Fig. 5 of the paper: the first three InPCA coordinates of all model points, one line per run,
  * coloured by a configuration field, with the ignorance→truth geodesic in black and P0, P* in red.
  */
-import type { Embedding } from "../geometry/embedding.js";
+import type { Embedding } from "../core/embedding.js";
 import { checkAxes, embeddingColoring, embeddingParts, endpointAnnotations, modelTraces, referenceTraces, type EmbeddingFigureOptions } from "./embedding-traces.js";
 import { Figure } from "./figure.js";
 import { axis3d, baseConfig, baseLayout, fieldTitle, inpcaAxisTitle } from "./style.js";

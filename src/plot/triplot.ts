@@ -3,7 +3,7 @@
  * colouring, geodesic, endpoints and time-like (red) axes as the 3-D figure, each panel at equal scale.
  */
 import { InpcaInputError } from "../core/errors.js";
-import type { Embedding } from "../geometry/embedding.js";
+import type { Embedding } from "../core/embedding.js";
 import { checkAxes, embeddingColoring, embeddingParts, modelTraces, referenceTraces, type EmbeddingFigureOptions } from "./embedding-traces.js";
 import { Figure } from "./figure.js";
 import { axis2d, baseConfig, baseLayout, fieldTitle, inpcaAxisTitle } from "./style.js";

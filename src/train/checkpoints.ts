@@ -8,8 +8,8 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { InpcaInputError } from "../core/errors.js";
-import { registerModelEvaluator } from "../io/checkpoints.js";
-import { parseJsonChecked } from "../io/json-depth.js";
+import { registerModelEvaluator } from "../io/checkpoints/load.js";
+import { parseJsonChecked } from "../io/formats/json-depth.js";
 import { chooseBackend } from "./backend.js";
 import { registerLayers } from "./models.js";
 

@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { ConfigValue } from "../core/meta.js";
-import { type RunWriter, type ZooCheckpoint, ZooWriter } from "../io/zoo.js";
+import { type RunWriter, type ZooCheckpoint, ZooWriter } from "../io/stores/zoo/index.js";
 import { denseEarlySparseLate } from "./schedule.js";
 import type { LabelledImages } from "./train.js";
 

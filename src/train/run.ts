@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { ConfigValue } from "../core/meta.js";
 import { uniform } from "../linalg/random.js";
-import type { RunWriter, ZooRun } from "../io/zoo.js";
+import type { RunWriter, ZooRun } from "../io/stores/zoo/index.js";
 import { type Architecture, buildModel } from "./models.js";
 import { type EvaluationSets, recordCheckpoint } from "./record.js";
 import { denseEarlySparseLate, evenSteps } from "./schedule.js";

@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { FIXES, fix, forCommandLine } from "../../src/core/fixes.js";
-import { writeNpy } from "../../src/io/npy.js";
-import { writeSafetensors } from "../../src/io/safetensors.js";
+import { writeNpy } from "../../src/io/formats/npy.js";
+import { writeSafetensors } from "../../src/io/formats/safetensors.js";
 
 const root = resolve(__dirname, "..", "..");
 const bin = join(root, "dist", "cli", "main.js");

@@ -12,10 +12,10 @@ import { afterAll, describe, expect, it } from "vitest";
 import { bhattacharyya } from "../../src/geometry/distances.js";
 import { inpca } from "../../src/geometry/inpca.js";
 import { landmarkInpca } from "../../src/geometry/landmark.js";
-import { exactInpca } from "../../src/io/exact-inpca.js";
+import { exactInpca } from "../../src/geometry/exact/exact-inpca.js";
 import { shutdownPool } from "../../src/geometry/pairwise/pool.js";
-import { loadEmbedding } from "../../src/io/embedding-files.js";
-import { zooSource } from "../../src/io/zoo-source.js";
+import { loadEmbedding } from "../../src/io/stores/embedding-files.js";
+import { zooSource } from "../../src/io/stores/zoo/source.js";
 import { relativeGap, toyZoo } from "../helpers/data.js";
 
 const root = resolve(__dirname, "..", "..");

@@ -7,8 +7,8 @@ import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { coordinatesBlock, coordinatesHtml, DOWNLOAD_SCRIPT, type CoordinatesBlock } from "../../src/cli/report-downloads.js";
 import { PredictionSet, type ModelPoint } from "../../src/core/index.js";
-import { Embedding } from "../../src/geometry/embedding.js";
-import { readNpy } from "../../src/io/npy.js";
+import { Embedding } from "../../src/core/embedding.js";
+import { readNpy } from "../../src/io/formats/npy.js";
 
 function page(): { csv: (b: CoordinatesBlock) => string; npy: (b: CoordinatesBlock) => Uint8Array } {
   const window: Record<string, unknown> = {};

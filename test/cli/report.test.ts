@@ -18,8 +18,8 @@ import type { CoordinatesBlock } from "../../src/cli/report-downloads.js";
 import { bhattacharyya } from "../../src/geometry/distances.js";
 import { geodesicProgress } from "../../src/geometry/geodesic-progress.js";
 import { inpca } from "../../src/geometry/inpca.js";
-import { readNpy, writeNpy } from "../../src/io/npy.js";
-import { loadZoo, saveZoo } from "../../src/io/zoo.js";
+import { readNpy, writeNpy } from "../../src/io/formats/npy.js";
+import { loadZoo, saveZoo } from "../../src/io/stores/zoo/index.js";
 import { plotlyBundle } from "../../src/plot/html.js";
 import { skipWhen } from "../helpers/skip.js";
 

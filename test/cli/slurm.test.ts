@@ -14,9 +14,9 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { landmarkInpca } from "../../src/geometry/landmark.js";
 import { shutdownPool } from "../../src/geometry/pairwise/pool.js";
-import { loadEmbedding } from "../../src/io/embedding-files.js";
-import { exactInpca } from "../../src/io/exact-inpca.js";
-import { zooSource } from "../../src/io/zoo-source.js";
+import { loadEmbedding } from "../../src/io/stores/embedding-files.js";
+import { exactInpca } from "../../src/geometry/exact/exact-inpca.js";
+import { zooSource } from "../../src/io/stores/zoo/source.js";
 import { relativeGap, toyZoo } from "../helpers/data.js";
 import { skipWhen } from "../helpers/skip.js";
 

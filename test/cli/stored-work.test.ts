@@ -11,10 +11,10 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { hostname, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { saveZoo } from "../../src/io/zoo.js";
-import { zooSource } from "../../src/io/zoo-source.js";
-import { exactInpca, exactInpcaWithReport } from "../../src/io/exact-inpca.js";
-import { loadEmbedding } from "../../src/io/embedding-files.js";
+import { saveZoo } from "../../src/io/stores/zoo/index.js";
+import { zooSource } from "../../src/io/stores/zoo/source.js";
+import { exactInpca, exactInpcaWithReport } from "../../src/geometry/exact/exact-inpca.js";
+import { loadEmbedding } from "../../src/io/stores/embedding-files.js";
 import { shutdownPool } from "../../src/geometry/pairwise/pool.js";
 import { sampleSubset } from "../../src/geometry/subsample.js";
 import { PredictionSet } from "../../src/core/prediction-set.js";

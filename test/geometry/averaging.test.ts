@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { InpcaInputError, PredictionSet, type ModelPoint } from "../../src/core/index.js";
 import { AVERAGE_FLOOR, AVERAGING_METHODS, average, centroid, groupKey, lambertW0, type AveragingMethod } from "../../src/geometry/index.js";
-import { writeNpy } from "../../src/io/npy.js";
+import { writeNpy } from "../../src/io/formats/npy.js";
 import { randomSet } from "../helpers/data.js";
 import { referenceScipy, scipyMissing } from "../helpers/python.js";
 import { skipWhen } from "../helpers/skip.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InpcaInputError } from "../../src/core/errors.js";
-import { Embedding } from "../../src/geometry/embedding.js";
+import { Embedding } from "../../src/core/embedding.js";
 import { embeddingGap } from "../../src/geometry/embedding-gap.js";
 import { normal } from "../../src/linalg/random.js";
 

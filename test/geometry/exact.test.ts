@@ -4,9 +4,10 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { InpcaInputError } from "../../src/core/errors.js";
 import { sourceOf } from "../../src/core/source.js";
-import { bhattacharyya, inpca, type Embedding } from "../../src/geometry/index.js";
-import { blockGrid, blockMoments, blockRange, blockTasks, computeBlocks, exactInpcaOfBlocks, exactInpcaOfSource as exactInpcaWithReport, memoryBlockStore } from "../../src/geometry/exact.js";
-import { blockStore } from "../../src/io/block-store.js";
+import { bhattacharyya, inpca } from "../../src/geometry/index.js";
+import type { Embedding } from "../../src/core/embedding.js";
+import { blockGrid, blockMoments, blockRange, blockTasks, computeBlocks, exactInpcaOfBlocks, exactInpcaOfSource as exactInpcaWithReport, memoryBlockStore } from "../../src/geometry/exact/blocks.js";
+import { blockStore } from "../../src/io/stores/block-store.js";
 import { doubleCenter, frobenius2 } from "../../src/linalg/dense.js";
 import { naiveCentredFrobenius2, trajectorySet } from "../helpers/data.js";
 

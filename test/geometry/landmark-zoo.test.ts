@@ -8,11 +8,11 @@
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { bhattacharyya, inpca } from "../../src/geometry/index.js";
-import type { Embedding } from "../../src/geometry/embedding.js";
+import type { Embedding } from "../../src/core/embedding.js";
 import { landmarkInpca } from "../../src/geometry/landmark.js";
 import { shutdownPool } from "../../src/geometry/pairwise/pool.js";
-import { loadZoo } from "../../src/io/zoo.js";
-import { zooSource } from "../../src/io/zoo-source.js";
+import { loadZoo } from "../../src/io/stores/zoo/index.js";
+import { zooSource } from "../../src/io/stores/zoo/source.js";
 import { axisErrors, trajectorySet, withExcursions } from "../helpers/data.js";
 
 afterAll(async () => {

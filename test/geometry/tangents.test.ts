@@ -7,7 +7,7 @@ import { average, bhattacharyyaSync, explainedDistance, geodesicBetween, ignoran
 import { PredictionSet } from "../../src/core/index.js";
 import { shutdownPool } from "../../src/geometry/pairwise/pool.js";
 import { normal } from "../../src/linalg/random.js";
-import { writeNpy } from "../../src/io/npy.js";
+import { writeNpy } from "../../src/io/formats/npy.js";
 import { naiveBhattacharyya, randomSet } from "../helpers/data.js";
 import { numpyMissing, reference } from "../helpers/python.js";
 import { skipWhen } from "../helpers/skip.js";

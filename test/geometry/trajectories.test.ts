@@ -8,7 +8,7 @@ import {
   riemannianLength, segmentLengths, smoothedTrajectoryDistance, smoothedTrajectoryDistances, trajectoryDistances, tubeWidth,
 } from "../../src/geometry/index.js";
 import { shutdownPool } from "../../src/geometry/pairwise/pool.js";
-import { writeNpy } from "../../src/io/npy.js";
+import { writeNpy } from "../../src/io/formats/npy.js";
 import { naiveBhattacharyya, randomSet } from "../helpers/data.js";
 import { numpyMissing, reference } from "../helpers/python.js";
 import { skipWhen } from "../helpers/skip.js";

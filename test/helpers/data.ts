@@ -1,8 +1,8 @@
 /** Reproducible test data: random prediction sets with realistic structure. */
 import { PredictionSet, type ModelPoint } from "../../src/core/index.js";
 import { normal, uniform } from "../../src/linalg/random.js";
-import type { Embedding } from "../../src/geometry/embedding.js";
-import { saveZoo, type Zoo } from "../../src/io/zoo.js";
+import type { Embedding } from "../../src/core/embedding.js";
+import { saveZoo, type Zoo } from "../../src/io/stores/zoo/index.js";
 
 /**
  * M model-points on S samples and C classes: logits = strength · (one-hot label) + noise, so that some points are

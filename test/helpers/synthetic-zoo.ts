@@ -3,7 +3,8 @@
  * architecture-specific curved paths, embedded with InPCA together with the ignorance→truth geodesic.
  */
 import { PredictionSet, type ModelPoint } from "../../src/core/index.js";
-import { bhattacharyyaSync, geodesic, inpca, geodesicProgress, type Embedding } from "../../src/geometry/index.js";
+import { bhattacharyyaSync, geodesic, inpca, geodesicProgress } from "../../src/geometry/index.js";
+import type { Embedding } from "../../src/core/embedding.js";
 import { normal, uniform } from "../../src/linalg/random.js";
 
 export interface SyntheticZoo {

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { InpcaAbortError, InpcaInputError, type PredictionSet } from "../../src/core/index.js";
-import { discoverCheckpoints, loadCheckpoints, naturalCompare, parseCheckpointName, registerModelEvaluator } from "../../src/io/checkpoints.js";
-import { loadNpy, writeNpy } from "../../src/io/npy.js";
-import { writeSafetensors } from "../../src/io/safetensors.js";
+import { discoverCheckpoints, loadCheckpoints, naturalCompare, parseCheckpointName, registerModelEvaluator } from "../../src/io/checkpoints/load.js";
+import { loadNpy, writeNpy } from "../../src/io/formats/npy.js";
+import { writeSafetensors } from "../../src/io/formats/safetensors.js";
 
 const dir = join(__dirname, "..", "fixtures", "checkpoints");
 const d = (...p: string[]) => join(dir, ...p);

@@ -3,12 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { InpcaInputError } from "../../src/core/index.js";
-import { isLabelsFile } from "../../src/io/checkpoint-walk.js";
-import { discoverCheckpoints, loadCheckpoints } from "../../src/io/checkpoints.js";
-import { ARRAY_EXTENSIONS, ARRAY_FORMATS, arrayFormatOf, CHECKPOINT_EXTENSIONS, checkpointFileFormat, openArrayFile, pickLabelArray, pickPredictionArray } from "../../src/io/formats.js";
-import { findLabelsFile, loadLabelsFile } from "../../src/io/labels-file.js";
-import { writeNpy } from "../../src/io/npy.js";
-import { writeSafetensors } from "../../src/io/safetensors.js";
+import { isLabelsFile } from "../../src/io/checkpoints/walk.js";
+import { discoverCheckpoints, loadCheckpoints } from "../../src/io/checkpoints/load.js";
+import { ARRAY_EXTENSIONS, ARRAY_FORMATS, arrayFormatOf, CHECKPOINT_EXTENSIONS, checkpointFileFormat, openArrayFile, pickLabelArray, pickPredictionArray } from "../../src/io/formats/registry.js";
+import { findLabelsFile, loadLabelsFile } from "../../src/io/checkpoints/labels.js";
+import { writeNpy } from "../../src/io/formats/npy.js";
+import { writeSafetensors } from "../../src/io/formats/safetensors.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "inpca-formats-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -2,8 +2,8 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { InpcaInputError } from "../../src/core/index.js";
 import { inpca } from "../../src/geometry/inpca.js";
-import { hdf5Ready, loadDistanceMatrixH5, loadHdf5, openHdf5 } from "../../src/io/hdf5.js";
-import { fromFloat16Bits, toFloat16Bits } from "../../src/io/npy.js";
+import { hdf5Ready, loadDistanceMatrixH5, loadHdf5, openHdf5 } from "../../src/io/formats/hdf5/index.js";
+import { fromFloat16Bits, toFloat16Bits } from "../../src/io/formats/npy.js";
 import { h5pyMissing, h5pyPython, runPython } from "../helpers/python.js";
 import { skipWhen } from "../helpers/skip.js";
 

@@ -7,11 +7,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadCheckpoints } from "../../src/io/checkpoints.js";
-import { guessPredictionKind } from "../../src/io/kind.js";
-import { readNpz } from "../../src/io/npz.js";
-import { writeNpy } from "../../src/io/npy.js";
-import { crc32 } from "../../src/io/zip.js";
+import { loadCheckpoints } from "../../src/io/checkpoints/load.js";
+import { guessPredictionKind } from "../../src/io/formats/kind.js";
+import { readNpz } from "../../src/io/formats/npz.js";
+import { writeNpy } from "../../src/io/formats/npy.js";
+import { crc32 } from "../../src/io/formats/zip.js";
 
 const fixtures = join(__dirname, "..", "fixtures");
 const tmp = mkdtempSync(join(tmpdir(), "inpca-hostile-"));
@@ -113,7 +113,7 @@ describe("values that index things are integers in range, or refused with the pl
   });
 
   it("labels.json beside checkpoints and JSON inputs: strings, null, booleans and fractions are refused", async () => {
-    const { loadPredictionsJson } = await import("../../src/io/json.js");
+    const { loadPredictionsJson } = await import("../../src/io/formats/json.js");
     for (const [bad, shown] of [["1", '"1"'], [null, "null"], [true, "true"], [0.5, "0.5"]] as const) {
       const f = join(tmp, "p.json");
       writeFileSync(f, JSON.stringify({ probs: [[[0.5, 0.5], [0.5, 0.5]]], labels: [0, bad] }));
@@ -128,7 +128,7 @@ describe("values that index things are integers in range, or refused with the pl
   });
 
   it("npy shape dimensions must be plain decimal integers (not 0x2, 1e0, 2.0)", async () => {
-    const { readNpy } = await import("../../src/io/npy.js");
+    const { readNpy } = await import("../../src/io/formats/npy.js");
     for (const dims of ["0x2,", "1e0,", "2.0,", "-1,", "2, 0b1"]) {
       const header = new TextEncoder().encode(`{'descr': '<f4', 'fortran_order': False, 'shape': (${dims}), }`.padEnd(117) + "\n");
       const bytes = new Uint8Array(10 + header.length + 16);
@@ -152,7 +152,7 @@ describe("malformed zoo manifests get the library's error naming manifest.json a
     ["a split name that leaves the folder", (m) => ({ ...m, splits: { "../../x": { indices: [0] } } }), /split name "\.\.\/\.\.\/x" must be a name of letters/],
   ];
   it.each(cases)("%s", async (_, edit, re) => {
-    const { loadZoo } = await import("../../src/io/zoo.js");
+    const { loadZoo } = await import("../../src/io/stores/zoo/index.js");
     const { mkdirSync } = await import("node:fs");
     const dir = join(tmp, `zoo-${Math.random().toString(36).slice(2)}`);
     mkdirSync(join(dir, "runs"), { recursive: true });
@@ -171,7 +171,7 @@ describe("malformed zoo manifests get the library's error naming manifest.json a
 
 describe("names that build paths never leave the folder they were given", () => {
   it("saveZoo refuses a split name with a path in it, and writes nothing", async () => {
-    const { saveZoo } = await import("../../src/io/zoo.js");
+    const { saveZoo } = await import("../../src/io/stores/zoo/index.js");
     const { PredictionSet } = await import("../../src/core/prediction-set.js");
     const { existsSync } = await import("node:fs");
     const set = PredictionSet.fromProbabilities(new Float32Array(4).fill(0.5), [1, 2, 2], { labels: [0, 1] });
@@ -212,7 +212,7 @@ describe("walks, shards and sizes stay bounded", () => {
 
   it("an npz member or a gzip stream that inflates past the limit is refused before it is inflated, naming the option", async () => {
     const { deflateRawSync, gzipSync } = await import("node:zlib");
-    const { readIdx } = await import("../../src/io/idx.js");
+    const { readIdx } = await import("../../src/io/formats/idx.js");
     // an npz of one zero-filled 64 MB member (64 kB compressed)
     const npy = writeNpy(new Float32Array(16 * 1024 * 1024), [16 * 1024 * 1024]);
     const zipped = zipOf("big.npy", npy, deflateRawSync(npy));
@@ -224,8 +224,8 @@ describe("walks, shards and sizes stay bounded", () => {
   });
 
   it("JSON nested deeper than the readers accept is refused naming the file, not a stack overflow", async () => {
-    const { loadPredictionsJson } = await import("../../src/io/json.js");
-    const { loadZoo } = await import("../../src/io/zoo.js");
+    const { loadPredictionsJson } = await import("../../src/io/formats/json.js");
+    const { loadZoo } = await import("../../src/io/stores/zoo/index.js");
     const { mkdirSync } = await import("node:fs");
     const deep = "[".repeat(100000) + "]".repeat(100000);
     writeFileSync(join(tmp, "deep.json"), deep);
@@ -260,8 +260,8 @@ function zipOf(name: string, data: Uint8Array, deflated: Uint8Array): Uint8Array
 
 describe("shapes past the data or past memory are refused before allocating", () => {
   it("npy and safetensors headers that announce more than the file holds, or more than an array can hold", async () => {
-    const { readNpy } = await import("../../src/io/npy.js");
-    const { readSafetensors } = await import("../../src/io/safetensors.js");
+    const { readNpy } = await import("../../src/io/formats/npy.js");
+    const { readSafetensors } = await import("../../src/io/formats/safetensors.js");
     for (const shape of ["100000000000,", "4294967296, 4294967296", "999999999999999,"]) {
       const header = new TextEncoder().encode(`{'descr': '<f4', 'fortran_order': False, 'shape': (${shape}), }`.padEnd(117) + "\n");
       const bytes = new Uint8Array(10 + header.length + 64);
@@ -292,7 +292,7 @@ describe("run discovery through symbolic-link loops", () => {
 describe("the default inflation limit", () => {
   it("a 2 GB member declared by a small npz (a decompression bomb) is refused before inflating, memory unchanged", async () => {
     const { deflateRawSync } = await import("node:zlib");
-    const { defaultInflateLimit } = await import("../../src/io/zip.js");
+    const { defaultInflateLimit } = await import("../../src/io/formats/zip.js");
     const { totalmem } = await import("node:os");
     expect(defaultInflateLimit()).toBe(Math.min(0xffffffff, Math.floor(totalmem() / 16)));
     // 64 MB of zeros deflated (64 kB), with the directory declaring 2 GB, as a bomb would

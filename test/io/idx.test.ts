@@ -1,7 +1,7 @@
 /** IDX files (Fashion-MNIST's format): parsing, gzip, and malformed input named. */
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { readIdx } from "../../src/io/idx.js";
+import { readIdx } from "../../src/io/formats/idx.js";
 
 function idx(type: number, shape: number[], body: number[]): Uint8Array {
   const head = [0, 0, type, shape.length];

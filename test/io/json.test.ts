@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { InpcaInputError } from "../../src/core/index.js";
-import { loadPredictionsJson, nestedToArray, predictionsFromJson } from "../../src/io/json.js";
-import { loadNpy } from "../../src/io/npy.js";
+import { loadPredictionsJson, nestedToArray, predictionsFromJson } from "../../src/io/formats/json.js";
+import { loadNpy } from "../../src/io/formats/npy.js";
 
 const dir = join(__dirname, "..", "fixtures", "json");
 const f = (name: string) => join(dir, name);

@@ -5,8 +5,8 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { InpcaInputError } from "../../src/core/errors.js";
-import { checkpointSource } from "../../src/io/checkpoint-source.js";
-import { discoverCheckpoints, loadCheckpoints } from "../../src/io/checkpoints.js";
+import { checkpointSource } from "../../src/io/checkpoints/source.js";
+import { discoverCheckpoints, loadCheckpoints } from "../../src/io/checkpoints/load.js";
 
 const run = join(__dirname, "..", "fixtures", "checkpoints", "run-npy");
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { InpcaInputError } from "../../src/core/index.js";
-import { fromFloat16Bits, loadNpy, readNpy, toFloat16Bits, writeNpy } from "../../src/io/npy.js";
+import { fromFloat16Bits, loadNpy, readNpy, toFloat16Bits, writeNpy } from "../../src/io/formats/npy.js";
 import { numpyMissing, python, runPython } from "../helpers/python.js";
 import { skipWhen } from "../helpers/skip.js";
 

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadNpz } from "../../src/io/npz.js";
+import { loadNpz } from "../../src/io/formats/npz.js";
 
 const dir = join(__dirname, "..", "fixtures", "npz");
 const expected = Array.from({ length: 24 }, (_, i) => i / 7);

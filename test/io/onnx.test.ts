@@ -6,8 +6,8 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { InpcaInputError } from "../../src/core/errors.js";
-import { loadCheckpoints } from "../../src/io/checkpoints.js";
-import { loadNpy } from "../../src/io/npy.js";
+import { loadCheckpoints } from "../../src/io/checkpoints/load.js";
+import { loadNpy } from "../../src/io/formats/npy.js";
 import { skipWhen } from "../helpers/skip.js";
 
 const dir = join(__dirname, "..", "fixtures", "onnx");

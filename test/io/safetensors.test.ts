@@ -3,12 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { InpcaInputError } from "../../src/core/index.js";
-import { fromFloat16Bits, loadNpy, toFloat16Bits } from "../../src/io/npy.js";
+import { fromFloat16Bits, loadNpy, toFloat16Bits } from "../../src/io/formats/npy.js";
 import { numpyMissing, python, runPython } from "../helpers/python.js";
 import { skipWhen } from "../helpers/skip.js";
 import {
   fromBfloat16Bits, loadSafetensors, loadSafetensorsHeader, loadSafetensorsTensor, readSafetensors, toBfloat16Bits, writeSafetensors,
-} from "../../src/io/safetensors.js";
+} from "../../src/io/formats/safetensors.js";
 
 const dir = join(__dirname, "..", "fixtures", "safetensors");
 const f = (name: string) => join(dir, name);

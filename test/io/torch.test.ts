@@ -5,9 +5,9 @@
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadCheckpoints } from "../../src/io/checkpoints.js";
-import { loadNpy } from "../../src/io/npy.js";
-import { loadTorch, readTorch, torchTensors, type TorchTensor } from "../../src/io/torch.js";
+import { loadCheckpoints } from "../../src/io/checkpoints/load.js";
+import { loadNpy } from "../../src/io/formats/npy.js";
+import { loadTorch, readTorch, torchTensors, type TorchTensor } from "../../src/io/formats/torch.js";
 
 const dir = join(__dirname, "..", "fixtures", "torch");
 const expected = (name: string) => loadNpy(join(dir, "expected", `${name}.npy`));

@@ -8,8 +8,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { acquireLock } from "../../src/io/lock.js";
-import { loadZoo, ZooWriter } from "../../src/io/zoo.js";
+import { acquireLock } from "../../src/io/stores/lock.js";
+import { loadZoo, ZooWriter } from "../../src/io/stores/zoo/index.js";
 import { numpyMissing, python } from "../helpers/python.js";
 import { skipWhen } from "../helpers/skip.js";
 
@@ -24,7 +24,7 @@ const value = (k: number, n: number, c: number) => (c === n % C ? 0.25 + (k % 64
 
 /** A child process that records `count` checkpoints of run `id` into `dir` (then waits for stdin to close when `hold`). */
 const CHILD = `
-const { ZooWriter } = require(${JSON.stringify(join(root, "dist", "io", "zoo.js"))});
+const { ZooWriter } = require(${JSON.stringify(join(root, "dist", "io", "stores", "zoo", "index.js"))});
 const [dir, id, count, hold] = process.argv.slice(2);
 const init = ${JSON.stringify(init)};
 const value = ${value.toString()};
@@ -43,7 +43,7 @@ else { run.finish(); console.log("DONE"); }
 `;
 const childFile = join(tmp, "child.cjs");
 writeFileSync(childFile, CHILD);
-const haveDist = existsSync(join(root, "dist", "io", "zoo.js"));
+const haveDist = existsSync(join(root, "dist", "io", "stores", "zoo", "index.js"));
 
 /** Checks the zoo in `dir`: run `id` loads with k checkpoints equal to what was written; returns k. */
 function verify(dir: string, id: string): number {

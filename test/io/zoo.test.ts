@@ -11,8 +11,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { numpyMissing, python } from "../helpers/python.js";
 import { skipWhen } from "../helpers/skip.js";
 import { PredictionSet } from "../../src/core/index.js";
-import { fromFloat16Bits, toFloat16Bits } from "../../src/io/npy.js";
-import { loadZoo, saveZoo, ZooWriter } from "../../src/io/zoo.js";
+import { fromFloat16Bits, toFloat16Bits } from "../../src/io/formats/npy.js";
+import { loadZoo, saveZoo, ZooWriter } from "../../src/io/stores/zoo/index.js";
 import { randomSet } from "../helpers/data.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "inpca-zoo-"));
@@ -214,7 +214,7 @@ describe("malformed zoos name the file and the problem", () => {
 describe("Zoo in a notebook", () => {
   it("shows its summary when inspected (a cell's last value, console.log)", async () => {
     const { inspect } = await import("node:util");
-    const { loadZoo } = await import("../../src/io/zoo.js");
+    const { loadZoo } = await import("../../src/io/stores/zoo/index.js");
     const zoo = loadZoo(join(__dirname, "..", "..", "data", "zoo"));
     expect(inspect(zoo)).toBe(String(zoo));
     expect(inspect(zoo)).toMatch(/^Zoo .*: Fashion-MNIST, 10 classes\n  \d+ runs, \d+ checkpoints/);

@@ -4,7 +4,8 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { DistanceMatrix, type ModelPoint } from "../../src/core/index.js";
-import { binnedStats, completeLinkage, distanceToGeodesic, Embedding, leafOrder, tubeWidth } from "../../src/geometry/index.js";
+import { binnedStats, completeLinkage, distanceToGeodesic, leafOrder, tubeWidth } from "../../src/geometry/index.js";
+import { Embedding } from "../../src/core/embedding.js";
 import * as plot from "../../src/plot/index.js";
 import { specJson } from "../../src/plot/html.js";
 import type { PlotTrace } from "../../src/plot/types.js";
@@ -467,7 +468,7 @@ describe("triplot legend", () => {
 
 describe("3-D with many runs", () => {
   it("draws thin translucent run lines and small markers, and large labelled P0/P*", async () => {
-    const { Embedding } = await import("../../src/geometry/index.js");
+    const { Embedding } = await import("../../src/core/embedding.js");
     const N = 40;
     const meta: ModelPoint[] = Array.from({ length: N }, (_, i) => ({ run: `r${i % 20}`, step: Math.floor(i / 20), config: { arch: i % 2 ? "mlp" : "vit" } }));
     const emb = new Embedding({

@@ -75,7 +75,7 @@ describe("liveMap", () => {
   it("falls back to the calling thread when the worker fails, placing every checkpoint still", async () => {
     const live = liveMap(emb, set, { display: false });
     const failing = { ready: Promise.resolve(), distances: () => Promise.reject(new Error("no room")), close: async () => {} };
-    (live as unknown as { offThread: unknown }).offThread = failing;
+    (live as unknown as { placement: { offThread: unknown } }).placement.offThread = failing; // the map's placement (geometry/live-placement.ts)
     live.checkpoint({ step: 0, epoch: 0 }, { train: probsOf(40) });
     live.checkpoint({ step: 1, epoch: 1 }, { train: probsOf(41) });
     await live.done();

@@ -19,9 +19,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { errorAndLoss } from "../../src/core/rows.js";
-import { loadNpy, loadNpyHeader } from "../../src/io/npy.js";
-import { zooSource } from "../../src/io/zoo-source.js";
-import { loadZoo, ZooWriter, type Zoo } from "../../src/io/zoo.js";
+import { loadNpy, loadNpyHeader } from "../../src/io/formats/npy.js";
+import { zooSource } from "../../src/io/stores/zoo/source.js";
+import { loadZoo, ZooWriter, type Zoo } from "../../src/io/stores/zoo/index.js";
 
 /** Debian's Python (python3-torch, python3-sklearn); INPCA_RECORDER_PYTHON overrides it (e.g. to see the failure without torch). */
 const PYTHON = process.env.INPCA_RECORDER_PYTHON || "/usr/bin/python3";
