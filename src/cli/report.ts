@@ -18,7 +18,7 @@ import { landmarkCheckText, type Embedding } from "../geometry/embedding.js";
 import { geodesic } from "../geometry/geodesic.js";
 import { distanceToGeodesic } from "../geometry/trajectories.js";
 import { inpca } from "../geometry/inpca.js";
-import { landmarkInpca } from "../geometry/landmark.js";
+import { landmarkInpca } from "../geometry/landmark/index.js";
 import { geodesicProgress } from "../geometry/geodesic-progress.js";
 import { isDir } from "../io/checkpoint-walk.js";
 import { discoverCheckpoints, findLabelsFile, loadCheckpoints } from "../io/checkpoints.js";

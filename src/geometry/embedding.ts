@@ -23,8 +23,8 @@ export interface EmbeddingInit {
 }
 
 /** What `landmarkInpca` did: the landmarks, the samples used, the error bars it can give, and its timings. */
-export type { LandmarkCheck } from "./landmark-check.js";
-import type { LandmarkCheck } from "./landmark-check.js";
+export type { LandmarkCheck } from "./landmark/check.js";
+import type { LandmarkCheck } from "./landmark/check.js";
 
 export interface LandmarkSummary {
   /** Indices (in the source) of the L landmarks, ascending; the basis rows. */

@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { ChunkCache } from "../geometry/landmark.js";
+import type { ChunkCache } from "../core/chunks.js";
 import { writeFileAtomic } from "./atomic.js";
 
 /** A ChunkCache in the folder `dir` (created when needed). */
