@@ -32,7 +32,7 @@ export { average, centroid, AVERAGING_METHODS } from "./geometry/averaging.js";
 export {
   pairedBhattacharyya, trajectoryDistances, groupDistances, pointToTrajectory, smoothedTrajectoryDistance, smoothedTrajectoryDistances,
   segmentLengths, riemannianLength, distanceToGeodesic, tubeWidth,
-} from "./geometry/trajectories.js";
+} from "./geometry/trajectories/index.js";
 export { explainedDistance, tangentEmbedding, kernelAnchor } from "./geometry/tangents.js";
 export { binnedStats } from "./geometry/binning.js";
 export { completeLinkage, leafOrder } from "./geometry/linkage.js";
@@ -45,7 +45,7 @@ export type * from "./geometry/geodesic.js";
 export type * from "./geometry/geodesic-progress.js";
 export type * from "./geometry/reindex.js";
 export type * from "./geometry/averaging.js";
-export type * from "./geometry/trajectories.js";
+export type * from "./geometry/trajectories/index.js";
 export type * from "./geometry/tangents.js";
 export type * from "./geometry/linkage.js";
 

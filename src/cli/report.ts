@@ -16,7 +16,7 @@ import { formatSeconds } from "../core/progress.js";
 import { bhattacharyya } from "../geometry/distances.js";
 import { landmarkCheckText, type Embedding } from "../geometry/embedding.js";
 import { geodesic } from "../geometry/geodesic.js";
-import { distanceToGeodesic } from "../geometry/trajectories.js";
+import { distanceToGeodesic } from "../geometry/trajectories/index.js";
 import { inpca } from "../geometry/inpca.js";
 import { landmarkInpca } from "../geometry/landmark/index.js";
 import { geodesicProgress } from "../geometry/geodesic-progress.js";
