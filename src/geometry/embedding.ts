@@ -6,6 +6,10 @@
 import { DistanceMatrix } from "../core/distance-matrix.js";
 import { InpcaInputError } from "../core/errors.js";
 import type { ModelPoint } from "../core/meta.js";
+import type { LandmarkCheck } from "./landmark/check.js";
+import type { SamplingError } from "./landmark/sampling-error.js";
+
+export type { LandmarkCheck } from "./landmark/check.js";
 
 /** Everything that defines an embedding (see the fields of `Embedding`). */
 export interface EmbeddingInit {
@@ -23,9 +27,6 @@ export interface EmbeddingInit {
 }
 
 /** What `landmarkInpca` did: the landmarks, the samples used, the error bars it can give, and its timings. */
-export type { LandmarkCheck } from "./landmark/check.js";
-import type { LandmarkCheck } from "./landmark/check.js";
-
 export interface LandmarkSummary {
   /** Indices (in the source) of the L landmarks, ascending; the basis rows. */
   landmarks: Int32Array;
@@ -41,7 +42,7 @@ export interface LandmarkSummary {
    * factor √((S − S')/(S − 1))) over 200 landmark pairs, median and 90th percentile in nats, and the median relative
    * to d. Null when every sample is used.
    */
-  distanceError: { median: number; p90: number; relative: number; pairs: number } | null;
+  distanceError: SamplingError | null;
   /** Explained stress ES(dims) of the whole set, estimated, with a 95 % interval, from `points` random model-points. */
   stress: { explained: number; low: number; high: number; points: number };
   /**
