@@ -20,7 +20,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Embedding } from "../src/core/embedding";
 import { embeddingGap } from "../src/geometry/embedding-gap";
-import { landmarkInpca } from "../src/geometry/landmark";
+import { landmarkInpca } from "../src/geometry/landmark/index";
 import { shutdownPool } from "../src/geometry/pairwise/pool";
 import { loadEmbedding, saveEmbedding } from "../src/io/stores/embedding-files";
 import { exactInpcaWithReport } from "../src/geometry/exact/exact-inpca";

@@ -11,7 +11,7 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ProgressBar, formatSeconds } from "../src/core/progress";
-import { landmarkInpca, type LandmarkSelection } from "../src/geometry/landmark";
+import { landmarkInpca, type LandmarkSelection } from "../src/geometry/landmark/index";
 import { shutdownPool } from "../src/geometry/pairwise/pool";
 import { chunkCache } from "../src/io/stores/chunk-cache";
 import { loadZoo, ZooWriter } from "../src/io/stores/zoo/index";

@@ -23,7 +23,7 @@ export type { ChunkCache } from "./core/stores.js";
 // the mathematics (geometry)
 export { bhattacharyya, bhattacharyyaSync, hellinger, symmetricKL } from "./geometry/distances.js";
 export { inpca, explainedStress } from "./geometry/inpca.js";
-export { landmarkInpca } from "./geometry/landmark.js";
+export { landmarkInpca } from "./geometry/landmark/index.js";
 export { exactInpca, exactInpcaWithReport } from "./geometry/exact/exact-inpca.js";
 export type { ExactInpcaOptions, ExactInpcaReport } from "./geometry/exact/exact-inpca.js";
 export type { ExactSolveReport } from "./geometry/exact/blocks.js";
@@ -37,19 +37,19 @@ export { average, centroid, AVERAGING_METHODS } from "./geometry/averaging.js";
 export {
   pairedBhattacharyya, trajectoryDistances, groupDistances, pointToTrajectory, smoothedTrajectoryDistance, smoothedTrajectoryDistances,
   segmentLengths, riemannianLength, distanceToGeodesic, tubeWidth,
-} from "./geometry/trajectories.js";
+} from "./geometry/trajectories/index.js";
 export { explainedDistance, tangentEmbedding, kernelAnchor } from "./geometry/tangents.js";
 export { binnedStats } from "./geometry/binning.js";
 export { completeLinkage, leafOrder } from "./geometry/linkage.js";
 export { shutdownPool } from "./geometry/pairwise/pool.js";
 export type * from "./geometry/distances.js";
 export type * from "./geometry/inpca.js";
-export type * from "./geometry/landmark.js";
+export type * from "./geometry/landmark/index.js";
 export type * from "./geometry/geodesic.js";
 export type * from "./geometry/geodesic-progress.js";
 export type * from "./geometry/reindex.js";
 export type * from "./geometry/averaging.js";
-export type * from "./geometry/trajectories.js";
+export type * from "./geometry/trajectories/index.js";
 export type * from "./geometry/tangents.js";
 export type * from "./geometry/linkage.js";
 

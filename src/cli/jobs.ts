@@ -13,7 +13,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { InpcaAbortError, InpcaInputError } from "../core/errors.js";
 import { flag, integer, memory, oneOf, type Rule } from "../core/options.js";
-import type { LandmarkSelection } from "../geometry/landmark.js";
+import type { LandmarkSelection } from "../geometry/landmark/index.js";
 import type { Precision } from "../geometry/pairwise/engine.js";
 import { forCommandLine } from "../core/fixes.js";
 import { describeOsError } from "../io/stores/atomic.js";

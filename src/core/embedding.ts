@@ -41,7 +41,7 @@ export interface Estimate {
   high: number;
 }
 
-/** The landmark embedding's estimated distance from exact InPCA (geometry/landmark-check.ts). */
+/** The landmark embedding's estimated distance from exact InPCA (geometry/landmark/check.ts). */
 export interface LandmarkCheck {
   /** Exact columns of D drawn (with repetition) and distinct columns computed. */
   columns: number;
@@ -53,6 +53,18 @@ export interface LandmarkCheck {
   distanceError: Estimate;
   /** Per kept axis: (λ_exact − λ_landmark) / |λ_landmark|, estimated. */
   eigenvalueError: Estimate[];
+}
+
+/** The standard error of d_B over landmark pairs (`LandmarkSummary.distanceError`; docs/methods.md §13). */
+export interface SamplingError {
+  /** Median standard error over the pairs (nats per sample). */
+  median: number;
+  /** 90th percentile of the standard error (nats per sample). */
+  p90: number;
+  /** Median of the standard error relative to d_B (dimensionless). */
+  relative: number;
+  /** Landmark pairs measured (at most 200). */
+  pairs: number;
 }
 
 /** How a landmark embedding was made and what it traded (`emb.landmark`; docs/scale.md). */
@@ -72,16 +84,7 @@ export interface LandmarkSummary {
    * factor √((S − S')/(S − 1))) over 200 landmark pairs, median and 90th percentile in nats, and the median relative
    * to d. Null when every sample is used.
    */
-  distanceError: {
-    /** Median standard error of d_B over the pairs (nats per sample). */
-    median: number;
-    /** Its 90th percentile (nats per sample). */
-    p90: number;
-    /** The median standard error relative to d_B. */
-    relative: number;
-    /** Landmark pairs it was computed on. */
-    pairs: number;
-  } | null;
+  distanceError: SamplingError | null;
   /** Explained stress ES(dims) of the whole set, estimated, with a 95 % interval, from `points` random model-points. */
   stress: {
     /** ES(dims), estimated. */

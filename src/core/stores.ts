@@ -33,7 +33,7 @@ export interface BlockOrigin {
 
 /** Finished chunks of cross-distances kept between calls, so that an interrupted run resumes (see io's `chunkCache`). */
 export interface ChunkCache {
-  /** The stored values under `key`, or null. */
+  /** The stored values under `key` (`length` float64 values), or null when there are none of that length. */
   get(key: string, length: number): Float64Array | null;
   /** Stores `values` under `key` (atomically: a crash leaves the old state or the new one). */
   set(key: string, values: Float64Array): void;

@@ -4,7 +4,7 @@ export * from "./geodesic.js";
 export * from "./geodesic-progress.js";
 export * from "./reindex.js";
 export * from "./averaging.js";
-export * from "./trajectories.js";
+export * from "./trajectories/index.js";
 export * from "./tangents.js";
 export { binnedStats } from "./binning.js";
 export { completeLinkage, leafOrder, type Linkage, type Merge } from "./linkage.js";

@@ -8,7 +8,7 @@ import { field, rowsByRun, type ModelPoint } from "../core/meta.js";
 import { PredictionSet } from "../core/prediction-set.js";
 import { binnedStats } from "../geometry/binning.js";
 import { geodesicProgress } from "../geometry/geodesic-progress.js";
-import type { GeodesicDistances, TubeWidth } from "../geometry/trajectories.js";
+import type { GeodesicDistances, TubeWidth } from "../geometry/trajectories/index.js";
 import { coloring, customData, decimate, hoverFields, hoverTemplate, isReference, metaOf, type ColoringOptions, type MetaSource } from "./data.js";
 import { Figure } from "./figure.js";
 import { axis2d, baseConfig, baseLayout, categoryColor, fieldTitle, withAlpha } from "./style.js";

@@ -11,7 +11,7 @@ import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { bhattacharyya } from "../../src/geometry/distances.js";
 import { inpca } from "../../src/geometry/inpca.js";
-import { landmarkInpca } from "../../src/geometry/landmark.js";
+import { landmarkInpca } from "../../src/geometry/landmark/index.js";
 import { exactInpca } from "../../src/geometry/exact/exact-inpca.js";
 import { shutdownPool } from "../../src/geometry/pairwise/pool.js";
 import { loadEmbedding } from "../../src/io/stores/embedding-files.js";

@@ -12,7 +12,7 @@ import { createServer } from "node:net";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { landmarkInpca } from "../../src/geometry/landmark.js";
+import { landmarkInpca } from "../../src/geometry/landmark/index.js";
 import { shutdownPool } from "../../src/geometry/pairwise/pool.js";
 import { loadEmbedding } from "../../src/io/stores/embedding-files.js";
 import { exactInpca } from "../../src/geometry/exact/exact-inpca.js";

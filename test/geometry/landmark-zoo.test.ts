@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { bhattacharyya, inpca } from "../../src/geometry/index.js";
 import type { Embedding } from "../../src/core/embedding.js";
-import { landmarkInpca } from "../../src/geometry/landmark.js";
+import { landmarkInpca } from "../../src/geometry/landmark/index.js";
 import { shutdownPool } from "../../src/geometry/pairwise/pool.js";
 import { loadZoo } from "../../src/io/stores/zoo/index.js";
 import { zooSource } from "../../src/io/stores/zoo/source.js";

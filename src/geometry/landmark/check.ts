@@ -15,20 +15,46 @@
  * On data/zoo the first-order estimate with exact residuals matched the measured axis errors (0.96 % / 5.3 % / 29 %
  * against 0.98 / 6.1 / 27 % for spread landmarks; 0.03 / 0.28 / 0.26 % against the same for pivoted ones).
  */
-import type { PredictionSource } from "../core/source.js";
-import { uniform } from "../linalg/random.js";
-import { bhattacharyya } from "./distances.js";
-import type { Estimate, LandmarkCheck } from "../core/embedding.js";
+import type { ChunkCompute } from "../../core/chunks.js";
+import type { PredictionSource } from "../../core/source.js";
+import { uniform } from "../../linalg/random.js";
+import { bhattacharyya } from "../distances.js";
+import type { Estimate, LandmarkCheck } from "../../core/embedding.js";
+import type { LandmarkDistanceOptions } from "./options.js";
+
+/** What `landmarkCheck` reads: the source, the embedding's whole-set coordinates, and how many columns to draw. */
+export interface LandmarkCheckInput {
+  /** The model-points (M rows): the drawn columns are read from it, and every row once through `stream`. */
+  src: PredictionSource;
+  /** Whole-set coordinates of the M points on the Kp placed axes (M×Kp, centred, axes sorted by |λ|). */
+  coords: Float64Array;
+  /** M: model-points. */
+  points: number;
+  /** Kp: placed axes (columns of `coords`). */
+  axes: number;
+  /** The whole set's signed eigenvalues on the placed axes (length Kp). */
+  values: Float64Array;
+  /** Kept axes: the errors are those of the first min(dims, Kp) axes and of the dims-D distances. */
+  dims: number;
+  /** H: exact columns of D to draw (with repetition; at least 2). */
+  columns: number;
+  /** Seed of the draws, the pairs and the bootstrap. */
+  seed: number;
+  /** The sample subset (ascending indices), or undefined for all samples. */
+  samples: Int32Array | undefined;
+  /** Options of the distance calls. */
+  distance: LandmarkDistanceOptions;
+  /** One pass over all M rows of `src` in order, in chunks (e.g. `streamChunks` with the plan's chunk size). */
+  stream: (compute: ChunkCompute) => Promise<void>;
+}
 
 /**
- * The check of a landmark embedding: `X` the M×Kp whole-set coordinates (centred, axes sorted by |λ|), `values` their
- * signed eigenvalues, `dims` the kept axes, `H` the columns to draw. Reads the source once (H·M distances).
+ * The check of a landmark embedding (see the module comment): estimated relative errors of its axes, of its
+ * dims-D signed distances and of its eigenvalues against exact InPCA, with 95 % intervals. Reads the source once
+ * (H·M distances).
  */
-export async function landmarkCheck(
-  src: PredictionSource, X: Float64Array, M: number, Kp: number, values: Float64Array, dims: number, H: number, seed: number,
-  samples: Int32Array | undefined, distance: object,
-  stream: (compute: (rows: import("../core/prediction-set.js").PredictionSet, start: number, end: number) => Promise<void>) => Promise<void>,
-): Promise<LandmarkCheck> {
+export async function landmarkCheck(input: LandmarkCheckInput): Promise<LandmarkCheck> {
+  const { src, coords: X, points: M, axes: Kp, values, dims, columns: H, seed, samples, distance, stream } = input;
   const random = uniform(seed * 31 + 7);
   const K = Math.min(dims, Kp);
   const root = Float64Array.from(values, (l) => Math.sqrt(Math.abs(l)));
