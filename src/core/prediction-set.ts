@@ -10,6 +10,7 @@ import { fix } from "./fixes.js";
 import { checkedIntegers } from "./integers.js";
 import { errorAndLoss, firstBadRow, FULL_PRECISION_TOLERANCE } from "./rows.js";
 import { describePoint, rowsByRun, type ModelPoint } from "./meta.js";
+import { integer, validate, validateEach } from "./options.js";
 
 /** How a raw array of numbers should be read. */
 export type PredictionKind = "probabilities" | "logProbabilities" | "logits";
@@ -79,9 +80,7 @@ export class PredictionSet {
   constructor(init: PredictionSetInit, options: { validate?: boolean; tolerance?: number; source?: string } = {}) {
     const { probs, models: M, samples: S, classes: C } = init;
     const where = options.source ? `${options.source}: ` : "";
-    for (const [name, v] of [["models", M], ["samples", S], ["classes", C]] as const) {
-      if (!Number.isInteger(v) || v < 0) throw new InpcaInputError(`${where}${name} must be a non-negative integer, got ${v}`);
-    }
+    for (const [name, v] of [["models", M], ["samples", S], ["classes", C]] as const) validate(v, integer(0), name, { source: options.source });
     if (C < 1 && M * S > 0) throw new InpcaInputError(`${where}a prediction set needs at least one class`);
     if (!(probs instanceof Float32Array)) throw new InpcaInputError(`${where}probs must be a Float32Array`);
     if (probs.length !== M * S * C) {
@@ -520,7 +519,7 @@ export function detectKind(data: ArrayLike<number>, classes: number, maxRows = 2
 function checkShape(data: ArrayLike<number>, shape: readonly [number, number, number], source?: string): [number, number, number] {
   const [M, S, C] = shape;
   const where = source ? `${source}: ` : "";
-  if (![M, S, C].every((v) => Number.isInteger(v) && v >= 0)) throw new InpcaInputError(`${where}shape [${shape.join(", ")}] must be three non-negative integers [models, samples, classes]`);
+  validateEach(shape, integer(0), "shape [models, samples, classes]", { source });
   if (data.length !== M * S * C) throw new InpcaInputError(`${where}${data.length} values do not fit the shape [${M} models × ${S} samples × ${C} classes] (${M * S * C} values)`);
   return [M, S, C];
 }

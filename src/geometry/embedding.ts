@@ -25,6 +25,7 @@ export interface EmbeddingInit {
 /** What `landmarkInpca` did: the landmarks, the samples used, the error bars it can give, and its timings. */
 export type { LandmarkCheck } from "./landmark-check.js";
 import type { LandmarkCheck } from "./landmark-check.js";
+import { integer, validate } from "../core/options.js";
 
 export interface LandmarkSummary {
   /** Indices (in the source) of the L landmarks, ascending; the basis rows. */
@@ -195,7 +196,7 @@ export class Embedding {
    * With all axes of an exact embedding this reproduces D. Returns an N×N DistanceMatrix.
    */
   signedDistances(k = this.dims): DistanceMatrix {
-    if (!(Number.isInteger(k) && k >= 1 && k <= this.dims)) throw new RangeError(`signedDistances: k must be in 1..${this.dims}, got ${k}`);
+    validate(k, integer(1, this.dims), "k (axes)", { source: "signedDistances" });
     const N = this.points;
     const K = this.dims;
     const out = new Float64Array(N * N);

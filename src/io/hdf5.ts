@@ -18,6 +18,7 @@ import { DistanceMatrix, type DivergenceKind } from "../core/distance-matrix.js"
 import { InpcaInputError } from "../core/errors.js";
 import type { ModelPoint } from "../core/meta.js";
 import { fromFloat16Bits, type NdArray } from "./npy.js";
+import { integer, validate, validateEach } from "../core/options.js";
 
 // A value-level dynamic import: this file compiles to CommonJS and h5wasm is ESM-only (import() works from CJS).
 const importH5wasm = () => import("h5wasm/node");
@@ -505,17 +506,15 @@ function selectionIndices(sel: RowSelection, length: number, what: string): numb
     const step = sel.step ?? 1;
     const start = sel.start ?? 0;
     const stop = Math.min(sel.stop ?? length, length);
-    if (!Number.isInteger(step) || step < 1) throw new InpcaInputError(`${what}: step must be a positive integer, got ${step}`);
-    if (!Number.isInteger(start) || start < 0 || start > length) throw new InpcaInputError(`${what}: start ${start} is outside [0, ${length}]`);
-    if (!Number.isInteger(stop) || stop < 0) throw new InpcaInputError(`${what}: stop ${sel.stop} is not a non-negative integer`);
+    validate(step, integer(1), "step", { source: what });
+    validate(start, integer(0, length), "start", { source: what });
+    validate(stop, integer(0), "stop", { source: what });
     const out: number[] = [];
     for (let i = start; i < stop; i += step) out.push(i);
     return out;
   }
   const out = Array.from(sel as ArrayLike<number>);
-  out.forEach((v, j) => {
-    if (!Number.isInteger(v) || v < 0 || v >= length) throw new InpcaInputError(`${what}: index ${v} (position ${j}) is outside [0, ${length})`);
-  });
+  validateEach(out, integer(0, length - 1), "indices", { source: what });
   return out;
 }
 
