@@ -44,8 +44,9 @@ const prune = (dir, rel = "") => {
 };
 prune(join(root, "dist"));
 const require = createRequire(import.meta.url);
-// ESM faces of the CommonJS entry points (one module instance each): dist/index.mjs, dist/train/index.mjs
-for (const [rel, comment] of [["index", "the main entry"], ["train/index", "inpca/train"]]) {
+// ESM faces of the CommonJS entry points (one module instance each): dist/index.mjs and those of the subpaths
+// inpca/io, inpca/linalg and inpca/train (package.json "exports")
+for (const [rel, comment] of [["index", "the main entry"], ["io/public", "inpca/io"], ["linalg/public", "inpca/linalg"], ["train/index", "inpca/train"]]) {
   const cjs = require(join(root, "dist", `${rel}.js`));
   const names = Object.keys(cjs).filter((k) => k !== "default" && /^[A-Za-z_$][\w$]*$/.test(k));
   const mjs = [

@@ -1,34 +1,25 @@
 /**
  * inpca: Intensive PCA of deep-network training in prediction space (Mao et al., PNAS 2024; Quinn et al.,
  * PNAS 2019). The notebook-facing API: `import * as ip from "inpca"`. Every public name is listed here (as d3
- * does); helpers stay in their modules. Training with tfjs is the `inpca/train` subpath: this entry loads no tfjs.
+ * does), values and types; helpers stay in their modules. Three subpaths hold the rest: `inpca/io` (file formats),
+ * `inpca/linalg` (the linear algebra underneath) and `inpca/train` (training with tfjs; this entry loads no tfjs).
  */
 import { registerModelEvaluator } from "./io/checkpoints/load.js";
 
-// the data model: predictions, distances, embeddings, errors, metadata, progress and cancellation (core)
+// the data model: predictions, distances, errors, metadata, progress and cancellation (core)
 export { PredictionSet, Trajectory, detectKind } from "./core/prediction-set.js";
 export { DistanceMatrix } from "./core/distance-matrix.js";
 export { sourceOf, isPredictionSource } from "./core/source.js";
 export { InpcaInputError, InpcaAbortError } from "./core/errors.js";
 export { field } from "./core/meta.js";
-export { Embedding } from "./core/embedding.js";
-export type * from "./core/prediction-set.js";
-export type * from "./core/distance-matrix.js";
-export type * from "./core/meta.js";
-export type * from "./core/progress.js";
-export type * from "./core/source.js";
-export type { EmbeddingBasis, EmbeddingInit, LandmarkCheck, LandmarkSummary, landmarkCheckText } from "./core/embedding.js";
-export type { ChunkCache } from "./core/stores.js";
 
 // the mathematics (geometry)
 export { bhattacharyya, bhattacharyyaSync, hellinger, symmetricKL } from "./geometry/distances.js";
 export { inpca, explainedStress } from "./geometry/inpca.js";
+export { Embedding } from "./core/embedding.js";
+export { embed, chooseMethod, EXACT_LIMIT } from "./geometry/embed.js";
 export { landmarkInpca } from "./geometry/landmark/index.js";
-export { exactInpca, exactInpcaWithReport } from "./geometry/exact/exact-inpca.js";
-export type { ExactInpcaOptions, ExactInpcaReport } from "./geometry/exact/exact-inpca.js";
-export type { ExactSolveReport } from "./geometry/exact/blocks.js";
 export { embeddingGap } from "./geometry/embedding-gap.js";
-export type { EmbeddingGap } from "./geometry/embedding-gap.js";
 export { sampleSubset } from "./geometry/subsample.js";
 export { ignorance, truth, geodesic, geodesicBetween } from "./geometry/geodesic.js";
 export { geodesicProgress } from "./geometry/geodesic-progress.js";
@@ -42,64 +33,65 @@ export { explainedDistance, tangentEmbedding, kernelAnchor } from "./geometry/ta
 export { binnedStats } from "./geometry/binning.js";
 export { completeLinkage, leafOrder } from "./geometry/linkage.js";
 export { shutdownPool } from "./geometry/pairwise/pool.js";
-export type * from "./geometry/distances.js";
-export type * from "./geometry/inpca.js";
-export type * from "./geometry/landmark/index.js";
-export type * from "./geometry/geodesic.js";
-export type * from "./geometry/geodesic-progress.js";
-export type * from "./geometry/reindex.js";
-export type * from "./geometry/averaging.js";
-export type * from "./geometry/trajectories/index.js";
-export type * from "./geometry/tangents.js";
-export type * from "./geometry/linkage.js";
-
-// linear algebra underneath
-export { lanczos, denseEigen, doubleCenter } from "./linalg/index.js";
-export type { EigenPairs, LanczosOptions, LanczosResult, SymmetricOperator } from "./linalg/index.js";
+// seeded random streams for synthetic data (also in inpca/linalg, with the eigen-solvers)
 export { normal, uniform } from "./linalg/random.js";
 
-// reading and writing (io)
-export { loadCheckpoints, discoverCheckpoints, registerModelEvaluator, MAX_WALK_ENTRIES } from "./io/checkpoints/load.js";
-export { loadZoo, saveZoo, Zoo, ZooWriter, ZOO_FORMAT, ZOO_VERSION } from "./io/stores/zoo/index.js";
+// loading, and the paper-scale pipeline (io); the file formats are `inpca/io`
+export { loadCheckpoints, discoverCheckpoints } from "./io/checkpoints/load.js";
+export { loadZoo, saveZoo, Zoo, ZooWriter } from "./io/stores/zoo/index.js";
+export { loadFashionMnist, FASHION_MNIST_CLASSES } from "./io/formats/idx.js";
 export { zooSource } from "./io/stores/zoo/source.js";
 export { hdf5Source } from "./io/formats/hdf5/source.js";
 export { checkpointSource } from "./io/checkpoints/source.js";
 export { chunkCache } from "./io/stores/chunk-cache.js";
+export { exactInpca, exactInpcaWithReport } from "./geometry/exact/exact-inpca.js";
 export { loadEmbedding, saveEmbedding } from "./io/stores/embedding-files.js";
-export { loadNpy, readNpy, readNpyHeader, writeNpy } from "./io/formats/npy.js";
-export { loadNpz, readNpz } from "./io/formats/npz.js";
-export { loadSafetensors, loadSafetensorsHeader, loadSafetensorsTensor, readSafetensors, readSafetensorsHeader, safetensorsTensor, writeSafetensors } from "./io/formats/safetensors.js";
-export { hdf5Ready, openHdf5, openHdf5Sync, loadHdf5, loadDistanceMatrixH5 } from "./io/formats/hdf5/index.js";
-export { loadPredictionsJson, predictionsFromJson } from "./io/formats/json.js";
-export { loadTorch, readTorch, torchTensors } from "./io/formats/torch.js";
-export { evaluateOnnxCheckpoint } from "./io/formats/onnx.js";
-export { loadFashionMnist, loadIdx, readIdx, FASHION_MNIST_CLASSES, FASHION_MNIST_DIR } from "./io/formats/idx.js";
-export type * from "./io/checkpoints/load.js";
-export type * from "./io/stores/zoo/index.js";
-export type * from "./io/formats/npy.js";
-export type * from "./io/formats/safetensors.js";
-export type * from "./io/formats/hdf5/index.js";
-export type * from "./io/formats/hdf5/source.js";
-export type * from "./io/formats/json.js";
-export type * from "./io/formats/torch.js";
-export type * from "./io/formats/onnx.js";
-export type * from "./io/formats/idx.js";
-export type { CheckpointFormat } from "./io/checkpoints/walk.js";
-export type { FoundLabels } from "./io/checkpoints/labels.js";
-export type { Lock } from "./io/stores/lock.js";
-export type { Precision } from "./geometry/pairwise/engine.js";
-export type { Estimate } from "./core/embedding.js";
 
 // notebooks: claims checked as numbers, and figures (plot)
 export { claim, claims, claimsTable, ClaimError, info, notebook } from "./notebook/claims.js";
-export type { Claim } from "./notebook/claims.js";
 export * as plot from "./plot/index.js";
 export { show, showLive, save } from "./plot/display.js";
-export type { ShowOptions, SaveOptions, LiveOutput } from "./plot/display.js";
 export { liveMap, LiveMap, LIVE_COLOR } from "./plot/live-map.js";
-export type { LiveMapOptions } from "./plot/live-map.js";
-/** The package version (semver), as in package.json. */
+/** The package's version. */
 export const version = "0.1.0";
+
+// Types: the named types of the values' parameters and results above, each where it is declared (the figure
+// builders' option types are `ip.plot.*`). test/api.test.ts holds this list to the values' signatures.
+export type { DistanceMatrixInit, DivergenceKind } from "./core/distance-matrix.js";
+export type { ConfigValue, ModelPoint, PointKind } from "./core/meta.js";
+export type { FromArrayOptions, PredictionKind, PredictionSetInit } from "./core/prediction-set.js";
+export type { ProgressCallback, ProgressOptions } from "./core/progress.js";
+export type { PredictionSource } from "./core/source.js";
+export type { AverageOptions, AveragingMethod, GroupBy } from "./geometry/averaging.js";
+export type { DistanceOptions } from "./geometry/distances.js";
+export type { EmbedOptions, EmbeddingMethod } from "./geometry/embed.js";
+export type { EmbeddingGap } from "./geometry/embedding-gap.js";
+export type { EmbeddingBasis, EmbeddingInit, LandmarkSummary, SamplingError } from "./core/embedding.js";
+export type { BlockComputeOptions, ExactOptions, ExactSolveOptions, ExactSolveReport } from "./geometry/exact/blocks.js";
+export type { BlockOrigin, BlockStore, ChunkCache } from "./core/stores.js";
+export type { GeodesicProgressOptions, ProgressMethod } from "./geometry/geodesic-progress.js";
+export type { GeodesicOptions, LabelOptions, LabelSource } from "./geometry/geodesic.js";
+export type { InpcaOptions } from "./geometry/inpca.js";
+export type { Estimate, LandmarkCheck } from "./core/embedding.js";
+export type { LandmarkOptions, LandmarkPlanOptions, LandmarkSelection } from "./geometry/landmark/index.js";
+export type { Linkage, Merge } from "./geometry/linkage.js";
+export type { Precision } from "./geometry/pairwise/engine.js";
+export type { ReindexOptions } from "./geometry/reindex.js";
+export type { TangentEmbedding, TangentOptions } from "./geometry/tangents.js";
+export type { DistanceToGeodesicOptions, GeodesicDistances, GroupDistanceOptions, LengthOptions, SmoothedDistanceOptions, TrajectoryDistanceOptions, TrajectorySource, TubeWidth, TubeWidthOptions } from "./geometry/trajectories/index.js";
+export type { CheckpointFormat } from "./io/checkpoints/walk.js";
+export type { LoadCheckpointsOptions } from "./io/checkpoints/load.js";
+export type { DiscoverOptions, DiscoveredCheckpoint, DiscoveredRun } from "./io/checkpoints/discover.js";
+export type { EmbeddingOrigin } from "./io/stores/embedding-files.js";
+export type { ExactInpcaOptions, ExactInpcaReport } from "./geometry/exact/exact-inpca.js";
+export type { Hdf5Source, Hdf5SourceOptions } from "./io/formats/hdf5/source.js";
+export type { ImageDataset } from "./io/formats/idx.js";
+export type { Lock } from "./io/stores/lock.js";
+export type { RunWriter, ZooCheckpoint, ZooInit, ZooManifest, ZooRun, ZooSelection, ZooSplit } from "./io/stores/zoo/index.js";
+export type { Claim } from "./notebook/claims.js";
+export type { LiveOutput, SaveOptions, ShowOptions } from "./plot/display.js";
+export type { LiveMapOptions } from "./plot/live-map.js";
+export type { CheckpointListener } from "./train/record.js";
 
 // tfjs loads only when needed: a model.json checkpoint folder given to loadCheckpoints loads the training module
 registerModelEvaluator("tfjs", async (folder, inputs) => {

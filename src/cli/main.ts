@@ -15,7 +15,8 @@ import { formatSeconds } from "../core/progress.js";
 import { shutdownPool } from "../geometry/pairwise/pool.js";
 import { describeOsError, writeFileAtomic } from "../io/stores/atomic.js";
 import { defaultPython, kernelTransportProblem, registerKernel, tslabProject } from "./kernel.js";
-import { buildReport, EXACT_LIMIT, type ReportSplit } from "./report.js";
+import { buildReport, type ReportSplit } from "./report.js";
+import { EXACT_LIMIT } from "../geometry/embed.js";
 import { jobsMain, JOBS_USAGE, PLAN_READING_FLAGS } from "./jobs.js";
 import { CHECKPOINT_FLAG_OPTIONS, CHECKPOINT_FLAGS_USAGE, checkpointFlags, type CheckpointFlags } from "./checkpoint-flags.js";
 

@@ -73,7 +73,7 @@ export function coordinatesHtml(block: CoordinatesBlock, stem: string): string {
       `<button type="button" class="inpca-download" data-split="${escapeHtml(block.split)}" data-format="csv" data-file="${name("csv")}">${name("csv")}</button> ` +
       `(run, configuration, step, epoch, λ*, error, InPCA 1…${block.dims}) ` +
       `<button type="button" class="inpca-download" data-split="${escapeHtml(block.split)}" data-format="npy" data-file="${name("npy")}">${name("npy")}</button> ` +
-      `(float64 [${block.points}, ${block.dims}], rows as in the CSV; <code>numpy.load</code>, <code>ip.loadNpy</code>).</p>`,
+      `(float64 [${block.points}, ${block.dims}], rows as in the CSV; <code>numpy.load</code>, <code>loadNpy</code> of <code>inpca/io</code>).</p>`,
   ].join("\n");
 }
 

@@ -6,6 +6,7 @@
 import { DistanceMatrix } from "./distance-matrix.js";
 import { InpcaInputError } from "./errors.js";
 import type { ModelPoint } from "./meta.js";
+import { integer, validate } from "./options.js";
 
 /** Everything that defines an embedding (see the fields of `Embedding`). */
 export interface EmbeddingInit {
@@ -255,7 +256,7 @@ export class Embedding {
    * With all axes of an exact embedding this reproduces D. Returns an N×N DistanceMatrix.
    */
   signedDistances(k = this.dims): DistanceMatrix {
-    if (!(Number.isInteger(k) && k >= 1 && k <= this.dims)) throw new RangeError(`signedDistances: k must be in 1..${this.dims}, got ${k}`);
+    validate(k, integer(1, this.dims), "k (axes)", { source: "signedDistances" });
     const N = this.points;
     const K = this.dims;
     const out = new Float64Array(N * N);

@@ -165,6 +165,20 @@ function check(v: unknown, rule: Rule, path: string, place: Place): unknown {
   }
 }
 
+/**
+ * Checks every element of `values` against `rule` (a list of indices against `integer(0, length - 1)`), naming
+ * the first that fails as `path[i]` ("rows[3] is 12; expected an integer in [0, 9]"). Builds no path unless one
+ * fails, so a long list costs one comparison per element.
+ */
+export function validateEach(values: ArrayLike<unknown>, rule: Rule, path: string, place: Place = {}): void {
+  const ints = rule.kind === "integer";
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (ints && typeof v === "number" && Number.isInteger(v) && v >= rule.min && v <= rule.max) continue;
+    check(v, rule, `${path}[${i}]`, place);
+  }
+}
+
 /** Checks every field of `options` that `rules` names (absent ones are allowed); returns the checked copy. */
 export function validateOptions<T extends object>(options: T | undefined, rules: Readonly<Record<string, Rule>>, source: string): T {
   if (options !== undefined && (typeof options !== "object" || options === null)) throw new InpcaInputError(`${source}: options must be an object, got ${shown(options)}`);

@@ -4,6 +4,7 @@
  */
 import { InpcaInputError } from "./errors.js";
 import { fix } from "./fixes.js";
+import { integer, validateEach } from "./options.js";
 import { firstBadRow } from "./rows.js";
 import { describePoint, type ModelPoint } from "./meta.js";
 
@@ -44,7 +45,7 @@ export function assertSameSamples(a: SampleSpace, b: SampleSpace, context = "the
 export function checkShape(data: ArrayLike<number>, shape: readonly [number, number, number], source?: string): [number, number, number] {
   const [M, S, C] = shape;
   const where = source ? `${source}: ` : "";
-  if (![M, S, C].every((v) => Number.isInteger(v) && v >= 0)) throw new InpcaInputError(`${where}shape [${shape.join(", ")}] must be three non-negative integers [models, samples, classes]`);
+  validateEach(shape, integer(0), "shape [models, samples, classes]", { source });
   if (data.length !== M * S * C) throw new InpcaInputError(`${where}${data.length} values do not fit the shape [${M} models × ${S} samples × ${C} classes] (${M * S * C} values)`);
   return [M, S, C];
 }

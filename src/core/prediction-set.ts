@@ -11,6 +11,7 @@ import { errorAndLoss, FULL_PRECISION_TOLERANCE } from "./rows.js";
 import { describePoint, rowsByRun, type ModelPoint } from "./meta.js";
 import { assertSameSamples, badValue, checkShape, validateProbabilities } from "./prediction-checks.js";
 import type { PredictionKind } from "./prediction-kind.js";
+import { integer, validate, validateEach } from "./options.js";
 
 export { detectKind, type PredictionKind } from "./prediction-kind.js";
 export { assertSameSamples, type SampleSpace } from "./prediction-checks.js";
@@ -88,9 +89,7 @@ export class PredictionSet {
   constructor(init: PredictionSetInit, options: { validate?: boolean; tolerance?: number; source?: string } = {}) {
     const { probs, models: M, samples: S, classes: C } = init;
     const where = options.source ? `${options.source}: ` : "";
-    for (const [name, v] of [["models", M], ["samples", S], ["classes", C]] as const) {
-      if (!Number.isInteger(v) || v < 0) throw new InpcaInputError(`${where}${name} must be a non-negative integer, got ${v}`);
-    }
+    for (const [name, v] of [["models", M], ["samples", S], ["classes", C]] as const) validate(v, integer(0), name, { source: options.source });
     if (C < 1 && M * S > 0) throw new InpcaInputError(`${where}a prediction set needs at least one class`);
     if (!(probs instanceof Float32Array)) throw new InpcaInputError(`${where}probs must be a Float32Array`);
     if (probs.length !== M * S * C) {

@@ -6,6 +6,7 @@
 import { InpcaInputError } from "./errors.js";
 import type { ModelPoint } from "./meta.js";
 import { PredictionSet } from "./prediction-set.js";
+import { integer, validate } from "./options.js";
 
 /** Model-points on disk or in memory, read by rows. */
 export interface PredictionSource {
@@ -72,7 +73,7 @@ export function sourceOf(set: PredictionSet | PredictionSource, name = "predicti
 export function checkRows(rows: ArrayLike<number>, M: number, name: string): void {
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
-    if (!(Number.isInteger(r) && r >= 0 && r < M)) throw new InpcaInputError(`${name}: row ${r} is outside [0, ${M})`);
+    if (!(Number.isInteger(r) && r >= 0 && r < M)) validate(r, integer(0, M - 1), `rows[${i}]`, { source: name });
     if (i > 0 && r <= rows[i - 1]!) throw new InpcaInputError(`${name}: rows must be read in ascending order (${rows[i - 1]} then ${r})`);
   }
 }

@@ -11,6 +11,7 @@
  * `verify` (default true) checks the stored checksum; `into`, when long enough, receives the values.
  */
 export interface BlockStore {
+  /** Block (I, J) as float32 values, or why it cannot be used ("missing", "corrupt: …" naming the file). */
   read(I: number, J: number, options?: { verify?: boolean; into?: Float32Array }): Float32Array | string;
   /** Stores block (I, J) with what it was computed from (`origin`), for the checks of a later read. */
   write(I: number, J: number, values: Float32Array, origin?: BlockOrigin): void;
@@ -26,8 +27,11 @@ export interface BlockStore {
  * the source is not on disk).
  */
 export interface BlockOrigin {
+  /** Content digest of the predictions of the block's rows. */
   rows: string;
+  /** Content digest of the predictions of the block's columns. */
   cols: string;
+  /** The source's stamp (paths, sizes, mtimes) when the block was computed; null when the source is not on disk. */
   stamp: string | null;
 }
 

@@ -17,6 +17,7 @@ import { operationSignal, reporter, type ProgressOptions } from "../core/progres
 import { BlockEngine, assignPairs, basisJob, chooseBlock, engineBytes, finishMatrix, rowPairs, type PairJob, type Precision } from "./pairwise/engine.js";
 import { defaultThreads, runOnWorkers } from "./pairwise/pool.js";
 import { kernelModule, workerFile } from "./pairwise/runtime.js";
+import { integer, oneOf, validate } from "../core/options.js";
 
 /** Options of the distance functions. */
 export interface DistanceOptions extends ProgressOptions {
@@ -308,9 +309,9 @@ function makeJob(a: PredictionSet, b: PredictionSet | null, options: DistanceOpt
   const colCount = b ? b.models : a.models;
   if (a.samples === 0) throw new InpcaInputError("bhattacharyya: the prediction set has no samples");
   const precision = options.precision ?? "f64";
-  if (precision !== "f64" && precision !== "f32") throw new InpcaInputError(`bhattacharyya: precision must be "f64" or "f32", got ${JSON.stringify(precision)}`);
+  validate(precision, oneOf("f64", "f32"), "precision", { source: "bhattacharyya" });
   const block = options.block ?? chooseBlock(a.models, colCount, a.samples, a.classes, self, undefined, precision);
-  if (!(Number.isInteger(block) && block >= 1)) throw new InpcaInputError(`bhattacharyya: block must be a positive integer, got ${block}`);
+  validate(block, integer(1), "block", { source: "bhattacharyya" });
   return {
     rows: shared(a.probs),
     cols: b ? shared(b.probs) : null,

@@ -15,6 +15,7 @@
  */
 import { InpcaInputError } from "../core/errors.js";
 import type { Embedding } from "../core/embedding.js";
+import { integer, validate } from "../core/options.js";
 
 /** The gap between embeddings a and b (b the reference), on their first k axes. */
 export interface EmbeddingGap {
@@ -29,7 +30,7 @@ export interface EmbeddingGap {
 /** See `EmbeddingGap`. `dims` defaults to the smaller of the two embeddings' axes (at most 3). */
 export function embeddingGap(a: Embedding, b: Embedding, dims = Math.min(3, a.dims, b.dims)): EmbeddingGap {
   if (a.points !== b.points) throw new InpcaInputError(`embeddingGap: the embeddings have ${a.points} and ${b.points} model-points; they must embed the same ones`);
-  if (!(Number.isInteger(dims) && dims >= 1 && dims <= a.dims && dims <= b.dims)) throw new InpcaInputError(`embeddingGap: dims must be in 1..${Math.min(a.dims, b.dims)}, got ${dims}`);
+  validate(dims, integer(1, Math.min(a.dims, b.dims)), "dims", { source: "embeddingGap" });
   const M = b.points, k = dims, d = 2 * k;
   const axes = Array.from({ length: k }, (_, ax) => {
     let dot = 0, nb = 0;

@@ -7,6 +7,7 @@
 import { InpcaInputError } from "../core/errors.js";
 import type { ModelPoint } from "../core/meta.js";
 import { PredictionSet } from "../core/prediction-set.js";
+import { integer, validate } from "../core/options.js";
 
 /** Samples to build reference points for: a prediction set (its labels, classes, split) or bare labels. */
 export type LabelSource = PredictionSet | ArrayLike<number>;
@@ -70,7 +71,7 @@ export function lambdaGrid(options: { lambdas?: ArrayLike<number>; points?: numb
     return l;
   }
   const points = options.points ?? 100;
-  if (!(Number.isInteger(points) && points >= 2)) throw new InpcaInputError(`geodesic: points must be an integer ≥ 2, got ${points}`);
+  validate(points, integer(2), "points", { source: "geodesic" });
   return Float64Array.from({ length: points }, (_, k) => k / (points - 1));
 }
 
@@ -138,7 +139,7 @@ function reference(labels: LabelSource, options: LabelOptions | number, what: st
     return { labels: l, S: labels.samples, C: labels.classes, set: labels };
   }
   if (classes === undefined) throw new InpcaInputError(`${what}: with bare labels, pass the number of classes ({ classes: C }) or pass the prediction set itself`);
-  if (!(Number.isInteger(classes) && classes >= 2)) throw new InpcaInputError(`${what}: classes must be an integer ≥ 2, got ${classes}`);
+  validate(classes, integer(2), "classes", { source: what });
   const l = Int32Array.from(labels);
   l.forEach((y, n) => {
     if (!(y >= 0 && y < classes)) throw new InpcaInputError(`${what}: label of sample ${n} is ${y}, outside [0, ${classes})`);

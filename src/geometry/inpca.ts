@@ -7,6 +7,7 @@ import { InpcaAbortError, InpcaInputError } from "../core/errors.js";
 import { denseEigen, doubleCenter, frobenius2, matVec, type EigenPairs } from "../linalg/dense.js";
 import { lanczos } from "../linalg/lanczos.js";
 import { Embedding } from "../core/embedding.js";
+import { any, integer, number, oneOf, validateOptions, type Rule } from "../core/options.js";
 
 /** Options of `inpca`: how many axes to keep and how much of the spectrum to compute (docs/methods.md §3–4). */
 export interface InpcaOptions {
@@ -24,6 +25,11 @@ export interface InpcaOptions {
   signal?: AbortSignal;
 }
 
+/** The rules `inpca`'s options are checked against before anything runs (`validateOptions`). */
+export const INPCA_OPTION_RULES: Readonly<Record<string, Rule>> = {
+  dims: integer(1), spectrum: integer(1), solver: oneOf("auto", "lanczos", "dense"), tol: number(0, 1, true), seed: integer(0), signal: any(),
+};
+
 /** Above this many points the Lanczos solver is used by default. */
 const DENSE_LIMIT = 300;
 
@@ -39,8 +45,8 @@ export function inpca(D: DistanceMatrix, options: InpcaOptions = {}): Embedding 
   const M = D.rows;
   checkSelfDistances(D, "inpca");
   if (M < 2) throw new InpcaInputError(`inpca: needs at least 2 points, got ${M}`);
+  validateOptions(options, INPCA_OPTION_RULES, "inpca");
   const dims = Math.min(options.dims ?? 3, M);
-  if (!(Number.isInteger(dims) && dims >= 1)) throw new InpcaInputError(`inpca: dims must be a positive integer, got ${options.dims}`);
   const K = Math.min(M, Math.max(dims, options.spectrum ?? 50));
   const { W, columnMeans, grandMean } = doubleCenter(D.data, M);
   const f2 = frobenius2(W);

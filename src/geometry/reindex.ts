@@ -9,6 +9,7 @@ import type { ModelPoint } from "../core/meta.js";
 import { PredictionSet, Trajectory } from "../core/prediction-set.js";
 import { slerpInto } from "./geodesic.js";
 import { geodesicProgress, type GeodesicProgressOptions } from "./geodesic-progress.js";
+import { integer, validate } from "../core/options.js";
 
 /** Options of `reindex` (docs/methods.md §8): the quantity and grid a trajectory is re-indexed on. */
 export interface ReindexOptions {
@@ -88,6 +89,6 @@ function makeGrid(options: ReindexOptions, lo: number, hi: number): Float64Array
   if (options.grid) return Float64Array.from(options.grid);
   const [a, b] = options.range ?? [lo, hi];
   const points = options.points ?? 100;
-  if (!(Number.isInteger(points) && points >= 2)) throw new InpcaInputError(`reindex: points must be an integer ≥ 2, got ${points}`);
+  validate(points, integer(2), "points", { source: "reindex" });
   return Float64Array.from({ length: points }, (_, k) => a + ((b - a) * k) / (points - 1));
 }

@@ -2,15 +2,15 @@
  * Sample subsampling (docs/methods.md §13): d_B is a mean of S per-sample terms, so a seeded, class-stratified subset of n
  * samples estimates it without bias, with standard error sd(terms)/√n.
  */
-import { InpcaInputError } from "../core/errors.js";
 import { uniform } from "../linalg/random.js";
+import { integer, validate } from "../core/options.js";
 
 /**
  * A seeded, class-stratified subset of `n` of the S samples (ascending indices): each class keeps its share of n
  * (largest remainders), drawn uniformly within the class. Without labels, a uniform draw. n ≥ S keeps all.
  */
 export function sampleSubset(S: number, n: number, labels: Int32Array | null, seed = 1): Int32Array {
-  if (!(Number.isInteger(n) && n >= 1)) throw new InpcaInputError(`samples must be a positive integer, got ${n}`);
+  validate(n, integer(1), "samples", { source: "sampleSubset" });
   if (n >= S) return Int32Array.from({ length: S }, (_, i) => i);
   const random = uniform(seed * 2654435761 + 7);
   const groups = new Map<number, number[]>();

@@ -14,6 +14,7 @@ import type { Embedding } from "../core/embedding.js";
 import { ignorance, truth } from "./geodesic.js";
 import { inpca } from "./inpca.js";
 import { geodesicProgress, type GeodesicProgressOptions } from "./geodesic-progress.js";
+import { integer, validate } from "../core/options.js";
 
 /**
  * Quality of an embedding per number of axes k = 1..kmax (docs/methods.md §10):
@@ -26,7 +27,7 @@ import { geodesicProgress, type GeodesicProgressOptions } from "./geodesic-progr
 export function explainedDistance(embedding: Embedding, D: DistanceMatrix, kmax = embedding.dims, options: { points?: ArrayLike<number> } = {}): Float64Array {
   const N = D.rows;
   if (D.cols !== N) throw new InpcaInputError(`explainedDistance: the distance matrix must be square, got ${D.rows}×${D.cols}`);
-  if (!(Number.isInteger(kmax) && kmax >= 1 && kmax <= embedding.dims)) throw new InpcaInputError(`explainedDistance: kmax must be in 1..${embedding.dims} (the embedding's axes), got ${kmax}`);
+  validate(kmax, integer(1, embedding.dims), "kmax (axes of the embedding)", { source: "explainedDistance" });
   const rows = options.points ? Int32Array.from(options.points) : Int32Array.from({ length: N }, (_, i) => embedding.points - N + i);
   if (rows.length !== N) throw new InpcaInputError(`explainedDistance: ${rows.length} embedding rows for a ${N}×${N} distance matrix`);
   rows.forEach((r, i) => {

@@ -169,7 +169,7 @@ describe("bhattacharyya", () => {
       const a = PredictionSet.fromProbabilities([1, 0, 0, 0, 0, 1], [1, 2, 3]);
       const b = PredictionSet.fromProbabilities([0, 1, 0, 0, 0, 1], [1, 2, 3]);
       expect(bhattacharyyaSync(a, b, { precision: "f32" }).get(0, 0)).toBe(50);
-      expect(() => bhattacharyyaSync(a, b, { precision: "f16" as "f32" })).toThrow(/precision must be "f64" or "f32", got "f16"/);
+      expect(() => bhattacharyyaSync(a, b, { precision: "f16" as "f32" })).toThrow(/bhattacharyya: precision is "f16"; expected one of "f64", "f32"/);
     });
   });
 

@@ -47,6 +47,6 @@ describe("embeddingGap", () => {
     expect(embeddingGap(c, b).axes[1]).toBe(0);
     expect(embeddingGap(c, b).axes[0]).toBeCloseTo(Math.sqrt(Array.from({ length: M }, (_, i) => (c.coord(i, 0) - b.coord(i, 0)) ** 2).reduce((s, x) => s + x) / Array.from({ length: M }, (_, i) => b.coord(i, 0) ** 2).reduce((s, x) => s + x)), 12);
     expect(() => embeddingGap(b, embedding(new Float64Array(30), 10, [1, 1, 1]))).toThrow(InpcaInputError);
-    expect(() => embeddingGap(b, b, 4)).toThrow(/dims must be in 1\.\.3/);
+    expect(() => embeddingGap(b, b, 4)).toThrow(/embeddingGap: dims is 4; expected an integer in \[1, 3\]/);
   });
 });

@@ -100,7 +100,7 @@ describe("explainedDistance", () => {
       tot += D.get(i, j);
     }
     expect(q[0]).toBeCloseTo(1 - err / tot, 12);
-    expect(() => explainedDistance(emb, D, 3)).toThrow(/kmax must be in 1..2/);
+    expect(() => explainedDistance(emb, D, 3)).toThrow(/explainedDistance: kmax \(axes of the embedding\) is 3; expected an integer in \[1, 2\]/);
   });
 });
 

@@ -103,8 +103,8 @@ describe("HDF5 files written by h5py", () => {
         expect(h.read(name, { rows: [] }).shape).toEqual([0, 8]);
         expect(h.read(name, { rows: { start: 48 } }).shape).toEqual([2, 8]);
       }
-      expect(() => h.read("big", { rows: [0, 50] })).toThrow(/chunked\.h5: dataset "big": rows: index 50 \(position 1\) is outside \[0, 50\)/);
-      expect(() => h.read("big", { rows: { step: 0 } })).toThrow(/rows: step must be a positive integer/);
+      expect(() => h.read("big", { rows: [0, 50] })).toThrow(/chunked\.h5: dataset "big": rows: indices\[1\] is 50; expected an integer in \[0, 49\]/);
+      expect(() => h.read("big", { rows: { step: 0 } })).toThrow(/rows: step is 0; expected an integer ≥ 1/);
     } finally {
       h.close();
     }

@@ -80,8 +80,13 @@ const assert = require("node:assert");
   if (process.argv[3]) await ip.save(fig, process.argv[3]);
   ip.saveZoo("zoo", { train: set });
   const tfjsBefore = Object.keys(require.cache).filter((k) => k.includes("@tensorflow")).length;
+  // the subpaths: file formats and linear algebra, without tfjs either
+  const io = require("inpca/io"), la = require("inpca/linalg");
+  const npy = io.readNpy(io.writeNpy(Float64Array.of(1, 2, 3), [3]));
+  const eig = la.denseEigen(Float64Array.of(2, 0, 0, 1), 2);
+  const tfjsSubpaths = Object.keys(require.cache).filter((k) => k.includes("@tensorflow")).length;
   const train = require("inpca/train");
-  console.log(JSON.stringify({ es3: emb.explainedStress[2], file, names: Object.keys(ip).sort(), tfjsBefore, archs: train.ARCHITECTURES.length }));
+  console.log(JSON.stringify({ es3: emb.explainedStress[2], file, names: Object.keys(ip).sort(), tfjsBefore, tfjsSubpaths, npy: Array.from(npy.data), eig: Array.from(eig.values), archs: train.ARCHITECTURES.length }));
   await ip.shutdownPool?.();
 })().catch((e) => { console.error(e); process.exit(1); });
 `;
@@ -89,13 +94,16 @@ const assert = require("node:assert");
 const USER_ESM = `
 import * as ip from "inpca";
 import * as train from "inpca/train";
+import * as io from "inpca/io";
+import * as la from "inpca/linalg";
 import { createRequire } from "node:module";
 const cjs = createRequire(import.meta.url)("inpca");
 const M = 120, S = 400, C = 10;
 const probs = new Float32Array(M * S * C).map((_, i) => 1 + ((i * 2654435761) % 97));
 const set = ip.PredictionSet.fromProbabilities(probs, [M, S, C], { renormalize: true });
 const D = await ip.bhattacharyya(set, { threads: 2 });
-console.log(JSON.stringify({ same: ip.bhattacharyya === cjs.bhattacharyya && train.buildModel === createRequire(import.meta.url)("inpca/train").buildModel, d01: D.get(0, 1), names: Object.keys(ip).filter((k) => k !== "default").sort() }));
+const req = createRequire(import.meta.url);
+console.log(JSON.stringify({ same: ip.bhattacharyya === cjs.bhattacharyya && train.buildModel === req("inpca/train").buildModel && io.readNpy === req("inpca/io").readNpy && la.lanczos === req("inpca/linalg").lanczos && ip.uniform === la.uniform, d01: D.get(0, 1), names: Object.keys(ip).filter((k) => k !== "default").sort() }));
 `;
 
 const reason = [
@@ -112,7 +120,7 @@ describe("npm pack, then npm install <tarball> in a fresh project", skipWhen(rea
     tarball = join(work, info[0]!.filename);
     const files = info[0]!.files.map((f) => f.path);
     // what the entry points load ships; tests, fixtures, scripts and sources do not
-    for (const f of ["dist/index.js", "dist/index.mjs", "dist/index.d.ts", "dist/train/index.js", "dist/train/index.mjs", "dist/train/index.d.ts", "train/package.json", "dist/cli/main.js", "dist/geometry/pairwise/worker.cjs", "dist/kernels/bhattacharyya.wasm", "python/inpca_recorder.py", "README.md", "package.json"]) expect(files).toContain(f);
+    for (const f of ["dist/index.js", "dist/index.mjs", "dist/index.d.ts", "dist/train/index.js", "dist/train/index.mjs", "dist/train/index.d.ts", "train/package.json", "dist/io/public.js", "dist/io/public.mjs", "dist/io/public.d.ts", "io/package.json", "dist/linalg/public.js", "dist/linalg/public.mjs", "dist/linalg/public.d.ts", "linalg/package.json", "dist/cli/main.js", "dist/geometry/pairwise/worker.cjs", "dist/kernels/bhattacharyya.wasm", "python/inpca_recorder.py", "README.md", "package.json"]) expect(files).toContain(f);
     expect(files.filter((f) => /^(test|scripts|src|data|notebooks)\//.test(f) || f.endsWith(".map"))).toEqual([]);
     console.log(`package: ${(info[0]!.size / 1e3).toFixed(0)} kB packed, ${(info[0]!.unpackedSize / 1e3).toFixed(0)} kB unpacked, ${files.length} files`);
   }, 120_000);
@@ -135,10 +143,13 @@ describe("npm pack, then npm install <tarball> in a fresh project", skipWhen(rea
       writeFileSync(join(dir, "user.cjs"), USER_CJS);
       writeFileSync(join(dir, "user.mjs"), USER_ESM);
       const png = existsSync(CHROMIUM) ? ["fig.png"] : [];
-      const a = JSON.parse(run([process.execPath, "user.cjs", "fig.html", ...png], dir)) as { es3: number; file: string; names: string[]; tfjsBefore: number; archs: number };
+      const a = JSON.parse(run([process.execPath, "user.cjs", "fig.html", ...png], dir)) as { es3: number; file: string; names: string[]; tfjsBefore: number; tfjsSubpaths: number; npy: number[]; eig: number[]; archs: number };
       expect(a.es3).toBeGreaterThan(0.5);
       // the main entry worked without loading tfjs; inpca/train loads it
       expect(a.tfjsBefore).toBe(0);
+      expect(a.tfjsSubpaths).toBe(0);
+      expect(a.npy).toEqual([1, 2, 3]);
+      expect(a.eig).toEqual([2, 1]);
       expect(a.archs).toBe(6);
       expect(readFileSync(join(dir, "fig.html"), "utf8")).toContain("Plotly.newPlot");
       if (png.length) expect(readFileSync(join(dir, "fig.png")).subarray(1, 4).toString()).toBe("PNG");
@@ -167,6 +178,7 @@ describe("npm pack, then npm install <tarball> in a fresh project", skipWhen(rea
       `const D: ip.DistanceMatrix = await ip.bhattacharyya(set, { threads: 2 });\nconst emb = ip.inpca(D, { dims: 3 });\nconsole.log(D.rows, emb.eigenvalues.length, require.resolve("inpca"));`,
       `ip.show(ip.plot.trajectories3d(emb));`,
       `import * as train from "inpca/train";\nconst archs: readonly string[] = train.ARCHITECTURES;\nconsole.log("architectures " + archs.length);`,
+      `import * as io from "inpca/io";\nimport * as la from "inpca/linalg";\nconst arr: io.NdArray = io.readNpy(io.writeNpy(Float64Array.of(4, 5), [2]));\nconst eig: la.EigenPairs = la.denseEigen(Float64Array.of(3, 0, 0, 1), 2);\nconsole.log("subpaths " + arr.shape.join("x") + " " + eig.values[0]);`,
     ]);
     const outputs = executeNotebook(nb, privateJupyter(registry));
     const text = outputs.flat().map(outputText).join("\n");
@@ -175,6 +187,8 @@ describe("npm pack, then npm install <tarball> in a fresh project", skipWhen(rea
     expect(outputs[2]!.some((o) => o.data?.["application/vnd.plotly.v1+json"] !== undefined && typeof o.data?.["text/html"] !== "undefined")).toBe(true);
     // the inpca/train subpath with its types, as tslab's TypeScript resolves it
     expect(outputs[3]!.map(outputText).join("")).toContain("architectures 6");
+    // inpca/io and inpca/linalg with their types
+    expect(outputs[4]!.map(outputText).join("")).toContain("subpaths 2 3");
   });
 
   // The README's path for a PyTorch user (docs/pytorch.md), walked as written: the blocks marked <!-- file: NAME -->

@@ -14,7 +14,7 @@ import { totalmem } from "node:os";
 import { InpcaAbortError, InpcaInputError } from "../../core/errors.js";
 import { failpoint } from "../../core/failpoint.js";
 import { setDigest } from "../../core/fingerprint.js";
-import { any, integer, memory, number, oneOf, validateOptions, type Rule } from "../../core/options.js";
+import { any, integer, memory, number, oneOf, validate, validateOptions, type Rule } from "../../core/options.js";
 import { reporter, type ProgressOptions } from "../../core/progress.js";
 import { PredictionSet } from "../../core/prediction-set.js";
 import { defaultMemoryBudget, sourceOf, type PredictionSource } from "../../core/source.js";
@@ -39,8 +39,8 @@ export interface BlockGrid {
 
 /** The grid of `M` model-points in blocks of `B`. */
 export function blockGrid(M: number, B: number): BlockGrid {
-  if (!(Number.isInteger(M) && M >= 2)) throw new InpcaInputError(`exact InPCA: needs at least 2 model-points, got ${M}`);
-  if (!(Number.isInteger(B) && B >= 1)) throw new InpcaInputError(`exact InPCA: the block must be a positive integer, got ${B}`);
+  validate(M, integer(2), "model-points", { source: "exact InPCA" });
+  validate(B, integer(1), "block", { source: "exact InPCA" });
   const count = Math.ceil(M / B);
   const blocks: [number, number][] = [];
   for (let I = 0; I < count; I++) for (let J = I; J < count; J++) blocks.push([I, J]);
@@ -63,7 +63,7 @@ function blockCost(grid: BlockGrid, [I, J]: [number, number]): number {
  * reads the rows of one block-row once for many blocks). Returns, per task, indices into `grid.blocks`.
  */
 export function blockTasks(grid: BlockGrid, tasks: number): number[][] {
-  if (!(Number.isInteger(tasks) && tasks >= 1)) throw new InpcaInputError(`exact InPCA: tasks must be a positive integer, got ${tasks}`);
+  validate(tasks, integer(1), "tasks", { source: "exact InPCA" });
   if (tasks > grid.blocks.length) throw new InpcaInputError(`exact InPCA: ${tasks} tasks for ${grid.blocks.length} blocks; use at most one task per block (or a smaller --block)`);
   const cost = grid.blocks.map((b) => blockCost(grid, b));
   const total = cost.reduce((a, b) => a + b, 0);
@@ -381,7 +381,6 @@ export function exactInpcaOfBlocks(grid: BlockGrid, store: BlockStore, meta: Pre
   const options = checkExactOptions(raw, Infinity);
   const M = grid.size;
   const dims = Math.min(options.dims ?? 3, M);
-  if (!(Number.isInteger(dims) && dims >= 1)) throw new InpcaInputError(`exactInpca: dims must be a positive integer, got ${options.dims}`);
   const K = Math.min(M, Math.max(dims, options.spectrum ?? 20));
   const moments = blockMoments(grid, store, options);
   recordedDigests(grid, store); // every block of one version of the source, or refused naming them

@@ -50,7 +50,6 @@ export async function planLandmarks(src: PredictionSource, raw: LandmarkPlanOpti
   const dims = options.dims ?? 3;
   const seed = options.seed ?? 1;
   const precision = options.precision ?? "f32";
-  if (!(Number.isInteger(dims) && dims >= 1)) throw new InpcaInputError(`landmarkInpca: dims must be a positive integer, got ${options.dims}`);
   const requested = typeof options.landmarks === "number" || options.landmarks === undefined ? (options.landmarks ?? Math.min(2000, M)) : options.landmarks.length;
   if (!(Number.isInteger(requested) && requested >= dims + 1)) throw new InpcaInputError(`landmarkInpca: needs at least dims + 1 = ${dims + 1} landmarks, got ${requested}`);
   if (requested > M) throw new InpcaInputError(`landmarkInpca: ${requested} landmarks but the source has only ${M} model-points; lower \`landmarks\` (or use inpca on the exact matrix)`);

@@ -2,6 +2,7 @@
  * Row and column selections of an HDF5 read (indices or a range) planned as hyperslab reads in batches.
  */
 import { InpcaInputError } from "../../../core/errors.js";
+import { integer, validate, validateEach } from "../../../core/options.js";
 
 /**
  * Which rows (or columns) to read: explicit indices in any order (duplicates allowed), or a range
@@ -96,17 +97,15 @@ export function selectionIndices(sel: RowSelection, length: number, what: string
     const step = sel.step ?? 1;
     const start = sel.start ?? 0;
     const stop = Math.min(sel.stop ?? length, length);
-    if (!Number.isInteger(step) || step < 1) throw new InpcaInputError(`${what}: step must be a positive integer, got ${step}`);
-    if (!Number.isInteger(start) || start < 0 || start > length) throw new InpcaInputError(`${what}: start ${start} is outside [0, ${length}]`);
-    if (!Number.isInteger(stop) || stop < 0) throw new InpcaInputError(`${what}: stop ${sel.stop} is not a non-negative integer`);
+    validate(step, integer(1), "step", { source: what });
+    validate(start, integer(0, length), "start", { source: what });
+    validate(stop, integer(0), "stop", { source: what });
     const out: number[] = [];
     for (let i = start; i < stop; i += step) out.push(i);
     return out;
   }
   const out = Array.from(sel as ArrayLike<number>);
-  out.forEach((v, j) => {
-    if (!Number.isInteger(v) || v < 0 || v >= length) throw new InpcaInputError(`${what}: index ${v} (position ${j}) is outside [0, ${length})`);
-  });
+  validateEach(out, integer(0, length - 1), "indices", { source: what });
   return out;
 }
 
