@@ -22,7 +22,10 @@ const init = { dataset: "faults", classNames: ["a", "b", "c", "d"], splits: { tr
 /** The probabilities of checkpoint k, sample n: exact in float32. */
 const value = (k: number, n: number, c: number) => (c === n % C ? 0.25 + (k % 64) / 128 : (0.75 - (k % 64) / 128) / (C - 1));
 
-/** A child process that records `count` checkpoints of run `id` into `dir` (then waits for stdin to close when `hold`). */
+/**
+ * A child process that records `count` checkpoints of run `id` into `dir`, printing APPENDED k after each (then waits
+ * for stdin to close when `hold` is "hold"; with "gate" it waits for a line on stdin before the first checkpoint).
+ */
 const CHILD = `
 const { ZooWriter } = require(${JSON.stringify(join(root, "dist", "io", "stores", "zoo", "index.js"))});
 const [dir, id, count, hold] = process.argv.slice(2);
@@ -34,12 +37,17 @@ let run;
 try { run = w.startRun(id, { seed: 1 }); } catch (e) { console.log("REFUSED " + e.message); process.exit(3); }
 console.log("STARTED");
 const rows = (k, S) => { const p = new Float32Array(S * C); for (let n = 0; n < S; n++) for (let c = 0; c < C; c++) p[n * C + c] = value(k, n, c); return p; };
-for (let k = 0; k < Number(count); k++) {
-  try { run.append({ step: k, epoch: k / 10 }, { train: rows(k, S), test: rows(k, 2) }); }
-  catch (e) { console.log("FAILED " + k + " " + e.message); process.exit(2); }
-}
-if (hold === "hold") { console.log("HOLDING"); process.stdin.resume(); process.stdin.on("end", () => { run.finish(); process.exit(0); }); }
-else { run.finish(); console.log("DONE"); }
+const record = () => {
+  for (let k = 0; k < Number(count); k++) {
+    try { run.append({ step: k, epoch: k / 10 }, { train: rows(k, S), test: rows(k, 2) }); }
+    catch (e) { console.log("FAILED " + k + " " + e.message); process.exit(2); }
+    process.stdout.write("APPENDED " + (k + 1) + "\\n");
+  }
+  if (hold === "hold") { console.log("HOLDING"); process.stdin.resume(); process.stdin.on("end", () => { run.finish(); process.exit(0); }); }
+  else { run.finish(); console.log("DONE"); }
+};
+if (hold === "gate") process.stdin.once("data", record);
+else record();
 `;
 const childFile = join(tmp, "child.cjs");
 writeFileSync(childFile, CHILD);
@@ -90,15 +98,30 @@ describe("the zoo writer under faults", skipWhen(!haveDist && "dist/ is not buil
     let kills = 0;
     const recorded: number[] = [];
     for (let t = 0; t < trials; t++) {
-      const child = spawn(process.execPath, [childFile, dir, "r", "400"], { stdio: ["ignore", "pipe", "pipe"] });
+      // three kinds of kill, each trial one: (0) right after the restart truncated the run, before any checkpoint
+      // (the child waits at a gate), deterministically 0 kept; (1) at a random moment (before the start, during the
+      // truncation, or mid-append); (2) mid-append after the child reported `target` > 20 checkpoints appended, so
+      // that what is kept is at least the target whatever the machine's speed
+      const kind = t % 3;
+      const target = 21 + ((t * 7919) % 40);
+      const child = spawn(process.execPath, [childFile, dir, "r", "400", kind === 0 ? "gate" : ""], { stdio: ["pipe", "pipe", "pipe"] });
       let out = "";
-      child.stdout.on("data", (b: Buffer) => { out += b.toString(); });
+      let appended = 0;
+      let reached: () => void = () => {};
+      const ready = new Promise<void>((ok) => { reached = ok; });
+      child.stdout.on("data", (b: Buffer) => {
+        out += b.toString();
+        for (const m of out.matchAll(/APPENDED (\d+)/g)) appended = Math.max(appended, Number(m[1]));
+        if ((kind === 0 && out.includes("STARTED")) || (kind === 2 && appended >= target)) reached();
+      });
       const exited = new Promise<number | null>((ok) => child.on("exit", (code) => ok(code)));
-      // kill at a random moment: before the start, during the restart's truncation, or mid-append
-      const delay = 40 + ((t * 7919) % 600);
-      await new Promise((ok) => setTimeout(ok, delay));
+      const delay = kind === 1 ? 40 + ((t * 7919) % 600) : 0;
+      if (kind === 1) await new Promise((ok) => setTimeout(ok, delay));
+      else await Promise.race([ready, exited]);
       if (child.kill("SIGKILL")) kills++;
       await exited;
+      out = out.replace(/APPENDED \d+\n/g, "");
+      if (kind === 2) expect(appended, `trial ${t}: the child appended ${appended} of ${target} checkpoints before it ended`).toBeGreaterThanOrEqual(target);
       // a trial survives when the zoo it left loads with every recorded checkpoint intact and np.load agrees;
       // a failed trial is counted and named, not thrown, so that `survived` counts what actually survived
       try {
@@ -117,8 +140,9 @@ describe("the zoo writer under faults", skipWhen(!haveDist && "dist/ is not buil
     console.log(`zoo writer: ${trials} SIGKILL trials (${kills} killed mid-run), ${survived} left a consistent zoo; checkpoints kept per trial: ${recorded.join(" ")}`);
     expect(failures).toEqual([]);
     expect(survived).toBe(trials);
-    // the kills landed at different points: before any checkpoint, and after several
-    expect(recorded.some((k) => k === 0) && recorded.some((k) => k > 20)).toBe(true);
+    // the kills landed at different points: before any checkpoint (the gated trials keep none), and after several
+    // (the trials killed after more than 20 appends keep at least those)
+    recorded.forEach((k, t) => { if (t % 3 === 0) expect(k, `trial ${t}`).toBe(0); if (t % 3 === 2) expect(k, `trial ${t}`).toBeGreaterThanOrEqual(21); });
     expect(kills).toBeGreaterThan(trials / 2);
   });
 
