@@ -22,6 +22,7 @@ export { bhattacharyya, bhattacharyyaSync, hellinger, symmetricKL } from "./geom
 export { inpca, explainedStress } from "./geometry/inpca.js";
 export { Embedding } from "./geometry/embedding.js";
 export { landmarkInpca } from "./geometry/landmark.js";
+export { featureInpca, FeatureEmbedding, type FeatureInpcaOptions, type FeatureSummary, type FeatureDivergence } from "./geometry/feature-inpca.js";
 export { embeddingGap } from "./geometry/embedding-gap.js";
 export type { EmbeddingGap } from "./geometry/embedding-gap.js";
 export { sampleSubset } from "./geometry/subsample.js";

@@ -9,3 +9,4 @@ export * from "./trajectories.js";
 export * from "./tangents.js";
 export { binnedStats } from "./binning.js";
 export { completeLinkage, leafOrder, type Linkage, type Merge } from "./linkage.js";
+export * from "./feature-inpca.js";
