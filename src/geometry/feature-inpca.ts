@@ -148,6 +148,11 @@ export class FeatureEmbedding extends Embedding {
   }
 }
 
+/** Bytes as "12.3 MiB" or "300 KiB". */
+function size(bytes: number): string {
+  return bytes >= 2 ** 20 ? `${(bytes / 2 ** 20).toFixed(1)} MiB` : `${Math.ceil(bytes / 1024)} KiB`;
+}
+
 /** Writes the features of one model-point's S·C probabilities into out[o..]: √p (hellinger) or [(x + log x)/√2 …, (x − log x)/√2 …] with x = max(p, KL_FLOOR) (symmetricKL). */
 function featureRow(p: ArrayLike<number>, divergence: FeatureDivergence, out: Float64Array, o: number): void {
   const F = p.length;
@@ -192,7 +197,7 @@ export async function featureInpca(input: PredictionSet | PredictionSource, raw:
   const byGram = route === "stream" && w <= M && w * w * 8 <= budget / 4;
   const fixed = route === "gram" ? gramBytes + 2 * w * K * 8 + M * K * 8 : 3 * M * block * 8 + 4 * w * block * 8 + (byGram ? w * w * 8 : 0);
   if (fixed >= budget) {
-    throw new InpcaInputError(`featureInpca: route "${route}" needs ${(fixed / 2 ** 20).toFixed(1)} MiB resident (${route === "gram" ? `the ${w}×${w} Gram of the features` : `${M} model-points × a block of ${block} vectors`}) besides its chunks, more than the memory budget of ${(budget / 2 ** 20).toFixed(1)} MiB; raise \`memory\`${route === "gram" ? ', or use route: "stream"' : ", or lower `spectrum`"}`);
+    throw new InpcaInputError(`featureInpca: route "${route}" needs ${size(fixed)} resident (${route === "gram" ? `the ${w}×${w} Gram of the features` : `${M} model-points × a block of ${block} vectors`}) besides its chunks, more than the memory budget of ${size(budget)}; raise \`memory\`${route === "gram" ? ', or use route: "stream"' : ", or lower `spectrum`"}`);
   }
   // features of a chunk (float64) and, for ‖W‖²_F by pairs, a copy of an outer chunk beside them
   const chunkRows = Math.min(M, rowsPerChunk(S, C, budget - fixed, w * 8 * 2, "feature InPCA"));

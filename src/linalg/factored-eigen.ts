@@ -83,15 +83,30 @@ export interface SubspaceOptions {
 /** Sees the centred rows Z̃ (count×w, row-major, from row `start`) of one chunk; must not modify them. */
 export type RowHook = (start: number, count: number, Zc: Float64Array) => void;
 
-/** Column means of Z: one pass. */
-export async function columnMeans(stream: RowStream): Promise<Float64Array> {
+/** Column means of Z and its largest |entry|: one pass. */
+export async function columnMeans(stream: RowStream): Promise<{ mean: Float64Array; largest: number }> {
   const w = stream.width;
   const mean = new Float64Array(w);
+  let largest = 0;
   await stream.pass((_s, count, Z) => {
-    for (let i = 0; i < count; i++) for (let a = 0; a < w; a++) mean[a]! += Z[i * w + a]!;
+    for (let i = 0; i < count; i++) {
+      for (let a = 0; a < w; a++) {
+        const z = Z[i * w + a]!;
+        mean[a]! += z;
+        if (Math.abs(z) > largest) largest = Math.abs(z);
+      }
+    }
   });
   for (let a = 0; a < w; a++) mean[a]! /= stream.rows;
-  return mean;
+  return { mean, largest };
+}
+
+/**
+ * The size of Z̃ᵀZ̃'s eigenvalues that centring's rounding alone makes (rows identical up to the last bit still
+ * leave |z − μ| ~ ε·max|z|): M·w·(16 ε max|z|)². Directions below it are null; W's eigenvalues below c times it are 0.
+ */
+function roundingFloor(M: number, w: number, largest: number): number {
+  return M * w * (16 * Number.EPSILON * largest) ** 2;
 }
 
 function centre(Z: Float64Array, count: number, mean: Float64Array): void {
@@ -158,12 +173,12 @@ function byMagnitude(values: ArrayLike<number>): number[] {
 /**
  * The k eigenpairs of largest |λ| of W = c Z̃ η Z̃ᵀ through the w×w Gram of Z̃ (exact up to rounding): three passes
  * (means, Gram, eigenvectors). Memory O(w² + M·k); time O(M·w² + w³). Directions of G below 1e-13 of its
- * largest eigenvalue are treated as null (rank deficiency: identical rows, constant columns).
+ * largest eigenvalue, or below the rounding of centring (`roundingFloor`), are treated as null (rank deficiency: identical rows, constant columns).
  */
 export async function gramEigen(op: FactoredOperator, k: number, options: { onPass?: (passes: number) => void; onRows?: RowHook } = {}): Promise<FactoredEigenResult> {
   const { stream, signs, scale: c } = op;
   const M = stream.rows, w = stream.width;
-  const mean = await columnMeans(stream);
+  const { mean, largest } = await columnMeans(stream);
   options.onPass?.(1);
   const G = new Float64Array(w * w);
   await stream.pass((start, count, Z) => {
@@ -177,7 +192,8 @@ export async function gramEigen(op: FactoredOperator, k: number, options: { onPa
   let top = 0;
   for (let i = 0; i < w; i++) top = Math.max(top, g.values[i]!);
   const keep: number[] = [];
-  for (let i = 0; i < w; i++) if (g.values[i]! > 1e-13 * top) keep.push(i);
+  const floor = Math.max(1e-13 * top, roundingFloor(M, w, largest));
+  for (let i = 0; i < w; i++) if (g.values[i]! > floor) keep.push(i);
   const r = keep.length;
   // K = c Σ^½ Uᵀ η U Σ^½ over the kept directions
   const Ur = new Float64Array(w * r);
@@ -247,7 +263,8 @@ export async function subspaceEigen(op: FactoredOperator, k: number, options: Su
   const maxPasses = options.maxPasses ?? 300;
   const b = Math.max(1, Math.min(options.block ?? kk + Math.max(8, Math.ceil(kk / 2)), M, w));
   const byGram = options.frobeniusByGram ?? w <= M;
-  const mean = await columnMeans(stream);
+  const { mean, largest } = await columnMeans(stream);
+  const floor = c * roundingFloor(M, w, largest);
   let passes = 1;
   options.onPass?.(passes, Infinity);
   const rand = normal(options.seed ?? 1);
@@ -354,7 +371,7 @@ export async function subspaceEigen(op: FactoredOperator, k: number, options: Su
     }
     const ritz = denseEigen(Hp, r, r);
     // Ritz vectors X = Q Y with Y = B ritz.vectors (cols×r); keep the nonzero θ
-    const keep = byMagnitude(ritz.values).filter((j) => ritz.values[j] !== 0 && Math.abs(ritz.values[j]!) > 1e-14 * Math.abs(ritz.values[0]!));
+    const keep = byMagnitude(ritz.values).filter((j) => Math.abs(ritz.values[j]!) > Math.max(floor, 1e-14 * Math.abs(ritz.values[0]!)));
     const nc = keep.length;
     if (nc === 0) return zeroResult();
     const Y = new Float64Array(cols * nc);
