@@ -5,15 +5,16 @@
  * is never formed (docs/methods.md §15).
  *
  * Two routes:
- * - `gramEigen` (exact, small w): accumulates the w×w Gram G = Z̃ᵀZ̃ in one pass; with G = U Σ Uᵀ, the nonzero
- *   eigenvalues of W are those of K = c Σ^½ Uᵀ η U Σ^½ (r×r, r = rank), ‖W‖²_F = ‖K‖²_F exactly, and a last
- *   pass gives the M-side eigenvectors v = Z̃ U Σ^−½ y.
+ * - `gramEigen` (exact, small w): accumulates the w×w Gram G = Z̃ᵀZ̃ in one pass; with G = L Lᵀ (pivoted
+ *   Cholesky, rank r), the nonzero eigenvalues of W are those of K = c Lᵀ η L (r×r), ‖W‖²_F = ‖K‖²_F exactly,
+ *   and a last pass gives the M-side eigenvectors v = c Z̃ η L y / λ.
  * - `subspaceEigen` (any w): block subspace iteration with Rayleigh–Ritz, ONE pass per iteration: a pass
  *   computes the block Q = Z̃ U (rows on the fly), its Gram QᵀQ and Z̃ᵀQ, whence QᵀWQ = c (Z̃ᵀQ)ᵀ η (Z̃ᵀQ); the
  *   next U = c η (Z̃ᵀQ) Y diag(1/θ) makes the next block W X diag(1/θ) for the Ritz vectors X = Q Y, so the same
  *   pass also measures the previous Ritz pairs' residuals ‖W x − θ x‖ exactly.
  */
-import { denseEigen } from "./dense.js";
+import { denseEigen, matVec, type EigenPairs } from "./dense.js";
+import { lanczos } from "./lanczos.js";
 import { normal } from "./random.js";
 
 /** A tall matrix Z (rows × width) read by chunks of rows; `pass` visits every row once, in order. */
@@ -171,11 +172,44 @@ function byMagnitude(values: ArrayLike<number>): number[] {
 }
 
 /**
- * The k eigenpairs of largest |λ| of W = c Z̃ η Z̃ᵀ through the w×w Gram of Z̃ (exact up to rounding): three passes
- * (means, Gram, eigenvectors). Memory O(w² + M·k); time O(M·w² + w³). Directions of G below 1e-13 of its
- * largest eigenvalue, or below the rounding of centring (`roundingFloor`), are treated as null (rank deficiency: identical rows, constant columns).
+ * Pivoted Cholesky of a symmetric positive semi-definite w×w matrix G (row-major, destroyed): G ≈ L Lᵀ with L
+ * w×r (row-major, stride w, rows in G's order), stopping when the largest remaining diagonal is ≤ `floor`. O(w·r²).
  */
-export async function gramEigen(op: FactoredOperator, k: number, options: { onPass?: (passes: number) => void; onRows?: RowHook } = {}): Promise<FactoredEigenResult> {
+export function pivotedCholesky(G: Float64Array, w: number, floor: number): { L: Float64Array; rank: number } {
+  const L = new Float64Array(w * w);
+  const d = Float64Array.from({ length: w }, (_, a) => G[a * w + a]!);
+  const done = new Uint8Array(w);
+  let r = 0;
+  for (; r < w; r++) {
+    let p = -1;
+    for (let a = 0; a < w; a++) if (!done[a] && (p < 0 || d[a]! > d[p]!)) p = a;
+    if (p < 0 || !(d[p]! > floor)) break;
+    done[p] = 1;
+    const piv = Math.sqrt(d[p]!);
+    L[p * w + r] = piv;
+    const lp = p * w;
+    for (let a = 0; a < w; a++) {
+      if (done[a]) continue;
+      const la = a * w;
+      let s = G[a * w + p]!;
+      for (let l = 0; l < r; l++) s -= L[la + l]! * L[lp + l]!;
+      const v = s / piv;
+      L[la + r] = v;
+      d[a]! -= v * v;
+    }
+  }
+  return { L, rank: r };
+}
+
+/**
+ * The k eigenpairs of largest |λ| of W = c Z̃ η Z̃ᵀ through the w×w Gram of Z̃ (exact up to rounding): three passes
+ * (means, Gram, eigenvectors). G = Z̃ᵀZ̃ = L Lᵀ by pivoted Cholesky (rank r); Z̃ = V Lᵀ with V orthonormal, so
+ * W = V (c Lᵀ η L) Vᵀ: the nonzero eigenvalues of W are those of the r×r K = c Lᵀ η L (dense below 400, else
+ * Lanczos), ‖W‖²_F = ‖K‖²_F, Z̃ᵀv = L y, and v = W v / λ = c Z̃ η L y / λ (last pass). Memory O(w² + M·k); time
+ * O(M·w² + w·r²). Pivots below 1e-14 of the largest diagonal, or below the rounding of centring (`roundingFloor`),
+ * end the factorisation (rank deficiency: identical rows, constant columns).
+ */
+export async function gramEigen(op: FactoredOperator, k: number, options: { onPass?: (passes: number) => void; onRows?: RowHook; seed?: number } = {}): Promise<FactoredEigenResult> {
   const { stream, signs, scale: c } = op;
   const M = stream.rows, w = stream.width;
   const { mean, largest } = await columnMeans(stream);
@@ -188,50 +222,36 @@ export async function gramEigen(op: FactoredOperator, k: number, options: { onPa
   });
   options.onPass?.(2);
   mirror(G, w);
-  const g = denseEigen(G, w, w);
   let top = 0;
-  for (let i = 0; i < w; i++) top = Math.max(top, g.values[i]!);
-  const keep: number[] = [];
-  const floor = Math.max(1e-13 * top, roundingFloor(M, w, largest));
-  for (let i = 0; i < w; i++) if (g.values[i]! > floor) keep.push(i);
-  const r = keep.length;
-  // K = c Σ^½ Uᵀ η U Σ^½ over the kept directions
-  const Ur = new Float64Array(w * r);
-  const sq = new Float64Array(r);
-  keep.forEach((col, j) => {
-    sq[j] = Math.sqrt(g.values[col]!);
-    for (let a = 0; a < w; a++) Ur[a * r + j] = g.vectors[a * w + col]!;
-  });
+  for (let a = 0; a < w; a++) top = Math.max(top, G[a * w + a]!);
+  const { L, rank: r } = pivotedCholesky(G, w, Math.max(1e-14 * top, roundingFloor(M, w, largest)));
   const Kmat = new Float64Array(r * r);
-  for (let i = 0; i < r; i++) {
-    for (let j = i; j < r; j++) {
-      let s = 0;
-      for (let a = 0; a < w; a++) s += Ur[a * r + i]! * signs[a]! * Ur[a * r + j]!;
-      const v = c * sq[i]! * sq[j]! * s;
-      Kmat[i * r + j] = v;
-      Kmat[j * r + i] = v;
+  for (let a = 0; a < w; a++) {
+    const la = a * w, e = c * signs[a]!;
+    for (let i = 0; i < r; i++) {
+      const x = e * L[la + i]!;
+      if (x === 0) continue;
+      for (let j = i; j < r; j++) Kmat[i * r + j]! += x * L[la + j]!;
     }
   }
+  for (let i = 0; i < r; i++) for (let j = i + 1; j < r; j++) Kmat[j * r + i] = Kmat[i * r + j]!;
   let f2 = 0;
   for (let i = 0; i < r * r; i++) f2 += Kmat[i]! * Kmat[i]!;
   const kk = Math.min(k, M);
   const values = new Float64Array(kk);
   const projected = new Float64Array(w * kk);
-  const R = new Float64Array(w * kk); // U Σ^−½ y: v = Z̃ R
+  const R = new Float64Array(w * kk); // v = Z̃ R
   const got = Math.min(kk, r);
-  if (r > 0) {
-    const eig = denseEigen(Kmat, r, got);
+  if (got > 0) {
+    const eig: EigenPairs = r <= 400 ? denseEigen(Kmat, r, got) : lanczos({ size: r, apply: (x, y) => matVec(Kmat, r, x, y) }, got, { tol: 1e-13, seed: options.seed });
     for (let j = 0; j < got; j++) {
-      values[j] = eig.values[j]!;
+      const theta = eig.values[j]!;
+      values[j] = theta;
       for (let a = 0; a < w; a++) {
-        let p = 0, q = 0;
-        for (let i = 0; i < r; i++) {
-          const y = eig.vectors[i * got + j]!;
-          p += Ur[a * r + i]! * sq[i]! * y;
-          q += (Ur[a * r + i]! / sq[i]!) * y;
-        }
+        let p = 0;
+        for (let i = 0; i < r; i++) p += L[a * w + i]! * eig.vectors[i * got + j]!;
         projected[a * kk + j] = p;
-        R[a * kk + j] = q;
+        R[a * kk + j] = theta === 0 ? 0 : (c * signs[a]! * p) / theta;
       }
     }
   }
