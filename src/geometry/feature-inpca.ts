@@ -199,8 +199,9 @@ export async function featureInpca(input: PredictionSet | PredictionSource, raw:
   if (fixed >= budget) {
     throw new InpcaInputError(`featureInpca: route "${route}" needs ${size(fixed)} resident (${route === "gram" ? `the ${w}×${w} Gram of the features` : `${M} model-points × a block of ${block} vectors`}) besides its chunks, more than the memory budget of ${size(budget)}; raise \`memory\`${route === "gram" ? ', or use route: "stream"' : ", or lower `spectrum`"}`);
   }
-  // features of a chunk (float64) and, for ‖W‖²_F by pairs, a copy of an outer chunk beside them
-  const chunkRows = Math.min(M, rowsPerChunk(S, C, budget - fixed, w * 8 * 2, "feature InPCA"));
+  // per row: its probabilities (float32) and features (float64); ‖W‖²_F by pairs of chunks holds two of each and a copy
+  const pairs = route === "stream" && !byGram;
+  const chunkRows = Math.min(M, rowsPerChunk(S, C, budget - fixed, pairs ? S * C * 4 + w * 8 * 3 : w * 8, "feature InPCA"));
   const op = operationSignal(options.signal);
   const stop = () => {
     if (op.signal.aborted) throw new InpcaAbortError("featureInpca");

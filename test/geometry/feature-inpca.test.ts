@@ -200,6 +200,13 @@ describe("featureInpca refuses bad options and stops on abort", () => {
     c.abort();
     await expect(featureInpca(set, { divergence: "symmetricKL", signal: c.signal, showProgress: false })).rejects.toThrow(InpcaAbortError);
   });
+  it("an abort while it streams stops it with InpcaAbortError (both routes)", async () => {
+    for (const route of ["gram", "stream"] as const) {
+      const c = new AbortController();
+      const run = featureInpca(randomSet(80, 6, 3, 2), { divergence: "hellinger", route, memory: 60_000, signal: c.signal, showProgress: false, onProgress: () => c.abort() });
+      await expect(run).rejects.toThrow(InpcaAbortError);
+    }
+  });
   it("the stream route says so when it cannot converge within maxPasses", async () => {
     const big = randomSet(120, 8, 4, 3);
     await expect(featureInpca(big, { divergence: "hellinger", route: "stream", maxPasses: 3, tol: 1e-14, showProgress: false })).rejects.toThrow(/not converged after 3 passes/);
