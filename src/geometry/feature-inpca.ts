@@ -20,6 +20,7 @@ import { explainedStress } from "./inpca.js";
 /** The divergences whose matrix is a squared (Euclidean or Minkowski) distance between features. */
 export type FeatureDivergence = "hellinger" | "symmetricKL";
 
+/** Options of `featureInpca` (checked by FEATURE_OPTION_RULES); `divergence` is required. */
 export interface FeatureInpcaOptions extends ProgressOptions {
   /** "hellinger" (features √p, w = S·C) or "symmetricKL" (features (p ± log p)/√2, w = 2·S·C, p floored at KL_FLOOR). Required. */
   divergence: FeatureDivergence;
@@ -37,8 +38,9 @@ export interface FeatureInpcaOptions extends ProgressOptions {
   totalMemory?: number;
   /**
    * "gram": the w×w Gram of the features in one pass and a dense eigenproblem (exact; w up to a few thousand);
-   * "stream": block subspace iteration, one pass per iteration (any w); "auto" (default): "gram" when
-   * w ≤ 1,500 and its Gram fits a quarter of the budget, else "stream".
+   * "stream": block subspace iteration, one pass per iteration (any w); "auto" (default): "gram" when its
+   * 3·w² doubles fit a quarter of the budget and it costs fewer multiply-adds than ~25 passes of the iteration
+   * (M·w²/2 + w³/3 ≤ 50·M·w·b), else "stream".
    */
   route?: "auto" | "gram" | "stream";
   /** Route "stream": relative residual ‖Wx − λx‖/max|λ| of the first `dims` pairs (default 1e-9). */
@@ -193,7 +195,10 @@ export async function featureInpca(input: PredictionSet | PredictionSource, raw:
   const budget = options.memory ?? defaultMemoryBudget(options.totalMemory ?? (await import("node:os")).totalmem());
   const block = Math.max(1, Math.min(options.block ?? K + Math.max(8, Math.ceil(K / 2)), M, w));
   const gramBytes = 3 * w * w * 8;
-  const route = options.route === "gram" || options.route === "stream" ? options.route : w <= 1500 && gramBytes <= budget / 4 ? "gram" : "stream";
+  // "auto": the Gram when it fits a quarter of the budget and costs less than ~25 passes of the block iteration
+  // (M·w²/2 + w³/3 multiply-adds against 25·2·M·w·b)
+  const gramCheaper = M * w * w / 2 + w ** 3 / 3 <= 50 * M * w * block;
+  const route = options.route === "gram" || options.route === "stream" ? options.route : gramBytes <= budget / 4 && gramCheaper ? "gram" : "stream";
   const byGram = route === "stream" && w <= M && w * w * 8 <= budget / 4;
   const fixed = route === "gram" ? gramBytes + 2 * w * K * 8 + M * K * 8 : 3 * M * block * 8 + 4 * w * block * 8 + (byGram ? w * w * 8 : 0);
   if (fixed >= budget) {

@@ -60,6 +60,7 @@ export interface FactoredEigenResult {
   iterations: number;
 }
 
+/** Options of `subspaceEigen`. */
 export interface SubspaceOptions {
   /** Pairs that must reach `tol` (the rest of the k reach `spectrumTol`); default k. */
   wanted?: number;
