@@ -301,6 +301,7 @@ export async function subspaceEigen(op: FactoredOperator, k: number, options: Su
     const A = new Float64Array(w * cols); // Z̃ᵀQ
     const N = new Float64Array(cols * cols); // QᵀQ
     const res2 = prev ? new Float64Array(prev.cols) : null;
+    const norm2 = prev ? new Float64Array(prev.cols) : null; // ‖x‖², 1 unless Rayleigh–Ritz kept a rounding direction
     const pc = prev?.cols ?? 0;
     await stream.pass((start, count, Z) => {
       centre(Z, count, mean);
@@ -322,8 +323,10 @@ export async function subspaceEigen(op: FactoredOperator, k: number, options: Su
         if (res2 && X) {
           // the block is W x_j / θ_j for the previous Ritz pairs (same column order)
           for (let j = 0; j < pc; j++) {
-            const d = Q[qo + j]! - X[(start + i) * pc + j]!;
+            const x = X[(start + i) * pc + j]!;
+            const d = Q[qo + j]! - x;
             res2[j]! += d * d;
+            norm2![j]! += x * x;
           }
         }
       }
@@ -343,7 +346,7 @@ export async function subspaceEigen(op: FactoredOperator, k: number, options: Su
       for (let j = 0; j < Math.min(kk, pc); j++) {
         const limit = j < wanted ? tol : spectrumTol;
         worst = Math.max(worst, rel[j]! / limit);
-        if (!(rel[j]! <= limit)) ok = false;
+        if (!(rel[j]! <= limit) || !(Math.abs(norm2![j]! - 1) <= 1e-8)) ok = false;
       }
       options.onPass?.(passes, worst * tol);
       if (ok || passes >= maxPasses) {
@@ -365,7 +368,7 @@ export async function subspaceEigen(op: FactoredOperator, k: number, options: Su
     let nTop = 0;
     for (let i = 0; i < cols; i++) nTop = Math.max(nTop, n.values[i]!);
     const basis: number[] = [];
-    for (let i = 0; i < cols; i++) if (n.values[i]! > 1e-24 * nTop && nTop > 0) basis.push(i);
+    for (let i = 0; i < cols; i++) if (n.values[i]! > 1e-14 * nTop && nTop > 0) basis.push(i);
     const r = basis.length;
     if (r === 0) {
       // W Q = 0: W is zero (every row the same)
