@@ -242,9 +242,11 @@ export async function gramEigen(op: FactoredOperator, k: number, options: { onPa
   const values = new Float64Array(kk);
   const projected = new Float64Array(w * kk);
   const R = new Float64Array(w * kk); // v = Z̃ R
+  const residuals = new Float64Array(kk); // 0 from the dense solver; Lanczos's largest relative residual above r = 400
   const got = Math.min(kk, r);
   if (got > 0) {
-    const eig: EigenPairs = r <= 400 ? denseEigen(Kmat, r, got) : lanczos({ size: r, apply: (x, y) => matVec(Kmat, r, x, y) }, got, { tol: 1e-13, seed: options.seed });
+    const eig: EigenPairs & { residual?: number } = r <= 400 ? denseEigen(Kmat, r, got) : lanczos({ size: r, apply: (x, y) => matVec(Kmat, r, x, y) }, got, { tol: 1e-13, seed: options.seed });
+    residuals.fill(eig.residual ?? 0, 0, got);
     for (let j = 0; j < got; j++) {
       const theta = eig.values[j]!;
       values[j] = theta;
@@ -263,7 +265,7 @@ export async function gramEigen(op: FactoredOperator, k: number, options: { onPa
   });
   options.onPass?.(3);
   fixSigns(vectors, M, kk, projected, w);
-  return { values, vectors, projected, mean, frobenius2: f2, passes: 3, residuals: new Float64Array(kk), iterations: 0 };
+  return { values, vectors, projected, mean, frobenius2: f2, passes: 3, residuals, iterations: 0 };
 }
 
 /**
