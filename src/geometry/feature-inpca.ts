@@ -75,7 +75,10 @@ export interface FeatureSummary {
   bytesRead: number;
   /** Subspace iterations (0 for "gram"). */
   iterations: number;
-  /** ‖W v_k − λ_k v_k‖ / max|λ| of the spectrum's pairs (measured by route "stream"; 0 for "gram", exact up to rounding). */
+  /**
+   * ‖W v_k − λ_k v_k‖ / max|λ| of the spectrum's pairs: measured by route "stream"; for "gram" 0 (a dense
+   * eigen-decomposition, exact up to rounding) or, above rank 400, the Lanczos solver's largest relative residual.
+   */
   residuals: Float64Array;
   /** Model-points per chunk. */
   chunkRows: number;

@@ -119,6 +119,15 @@ describe("featureInpca on synthetic sets with zero probabilities and identical m
     }
   });
 
+  it("route gram above rank 400 (its r×r problem by Lanczos): same numbers", async () => {
+    const big = randomSet(450, 41, 10, 4, { zeros: 0.05 });
+    const ref = inpca(matrixOf(big, "hellinger"), { dims: 3 });
+    const f = await featureInpca(big, { divergence: "hellinger", dims: 3, route: "gram", showProgress: false });
+    expect(f.feature.features).toBe(410);
+    expect(Math.max(...f.feature.residuals)).toBeLessThan(1e-9);
+    expectSame(f, ref, "hellinger gram, rank 410");
+  });
+
   it("every model-point identical: zero coordinates, ES 1", async () => {
     const one = randomSet(1, 6, 3, 2);
     const probs = new Float32Array(5 * 18);
