@@ -8,3 +8,4 @@ export * from "./trajectories/index.js";
 export * from "./tangents.js";
 export { binnedStats } from "./binning.js";
 export { completeLinkage, leafOrder, type Linkage, type Merge } from "./linkage.js";
+export * from "./feature-inpca.js";
