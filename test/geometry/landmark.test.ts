@@ -12,7 +12,6 @@ import { sourceOf } from "../../src/core/source.js";
 import { bhattacharyya, inpca } from "../../src/geometry/index.js";
 import type { Embedding } from "../../src/core/embedding.js";
 import { distanceStandardError, landmarkInpca, spreadPick } from "../../src/geometry/landmark/index.js";
-import { streamChunks } from "../../src/core/chunks.js";
 import { shutdownPool } from "../../src/geometry/pairwise/pool.js";
 import { sampleSubset } from "../../src/geometry/subsample.js";
 import { chunkCache } from "../../src/io/stores/chunk-cache.js";
