@@ -179,6 +179,23 @@ describe("normaliseSigns", () => {
 });
 
 describe("uniform and normal", () => {
+  it("uniform is mulberry32 (its published definition, here in 32-bit BigInt arithmetic) for several seeds", () => {
+    const M32 = (1n << 32n) - 1n;
+    const mul = (a: bigint, b: bigint) => (a * b) & M32;
+    for (const seed of [0, 1, 7, 123456789, 4294967295]) {
+      let s = BigInt(seed >>> 0);
+      const u = uniform(seed);
+      for (let i = 0; i < 50; i++) {
+        s = (s + 0x6d2b79f5n) & M32;
+        let t = s;
+        t = mul(t ^ (t >> 15n), t | 1n);
+        t = t ^ ((t + mul(t ^ (t >> 7n), t | 61n)) & M32);
+        const want = Number((t ^ (t >> 14n)) & M32) / 4294967296;
+        expect(u()).toBe(want);
+      }
+    }
+  });
+
   it("uniform: in [0, 1), mean ½ and variance 1/12 over 20,000 draws, the default seed is 1, seeds differ", () => {
     const u = uniform(7);
     let s = 0, s2 = 0, lo = 1, hi = 0;
