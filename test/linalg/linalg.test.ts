@@ -315,6 +315,19 @@ describe("lanczos", () => {
     expect(r.values[1]).toBeCloseTo(-8.5, 6);
   });
 
+  it("the tolerance is relative to the largest |θ|: eigenvalues of order 1e-3 with a small gap still converge to it", () => {
+    // a small gap between the wanted values and the bulk, so that convergence takes many steps
+    const lam = [1, -0.97, ...Array.from({ length: 58 }, (_, i) => 0.93 * Math.sin(i * 2.3))];
+    const { A: B } = withSpectrum(lam.map((v) => v * 1e-3));
+    const op = counted(B, n);
+    const r = lanczos(op, 2, { basis: 58, tol: 1e-10 });
+    expect(r.residual).toBeLessThanOrEqual(1e-10);
+    for (let j = 0; j < 2; j++) {
+      expect(r.values[j]! / 1e-3).toBeCloseTo(lam[j]!, 8);
+      expect(residual(B, n, r.vectors, 2, j, r.values[j]!).res).toBeLessThan(1e-12);
+    }
+  });
+
   it("on a rank-3 matrix finds the invariant subspace: the 3 values exactly, zeros after them, one pass", () => {
     const lam = [0, 0, 4, 0, -3, 0, 0, 2, 0, 0, 0, 0];
     const { A: R } = withSpectrum(lam);
