@@ -7,7 +7,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { DistanceMatrix, InpcaAbortError, InpcaInputError } from "../../src/core/index.js";
-import { explainedStress, inpca } from "../../src/geometry/index.js";
+import { explainedStress, geodesicBetween, ignorance, inpca, lambdaGrid, truth } from "../../src/geometry/index.js";
+import { Embedding } from "../../src/geometry/embedding.js";
 import { coordinatesOf } from "../../src/geometry/inpca.js";
 
 /** M points of a 2-D configuration with axis scales 3 and 1, from Math.sin (no seeded generator of the library). */
@@ -191,5 +192,61 @@ describe("explainedStress and coordinatesOf", () => {
     expect(Array.from(eigenvalues)).toEqual([4, -9]);
     expect(Array.from(eigenvectors)).toEqual([0.6, 0.8, -0.8, 0.6]);
     expect(Array.from(coords).map((v) => +v.toFixed(12))).toEqual([1.2, 2.4, -1.6, 1.8]);
+  });
+});
+
+describe("refusals that keep wrong numbers out (survivors of the first mutation run)", () => {
+  it("geodesic: λ outside [0, 1] or NaN, endpoints on other samples or classes, bad classes or labels are refused", () => {
+    for (const bad of [-0.1, 1.1, NaN]) expect(() => lambdaGrid({ lambdas: [0, bad] })).toThrow(InpcaInputError);
+    expect(Array.from(lambdaGrid({ lambdas: [0, 1] }))).toEqual([0, 1]);
+    const a = ignorance([0, 1, 2], { classes: 3 });
+    expect(() => geodesicBetween(a, ignorance([0, 1, 2, 0], { classes: 3 }))).toThrow(InpcaInputError);
+    expect(() => geodesicBetween(a, ignorance([0, 1, 2], { classes: 4 }))).toThrow(InpcaInputError);
+    for (const classes of [1, 2.5]) expect(() => ignorance([0, 0], { classes })).toThrow(InpcaInputError);
+    expect(ignorance([0, 1], { classes: 2 }).classes).toBe(2);
+    for (const labels of [[0, 2], [-1, 0]]) expect(() => truth(labels, { classes: 2 })).toThrow(InpcaInputError);
+    expect(() => truth(truth([0, 1], { classes: 2 }), { classes: 3 })).toThrow(InpcaInputError);
+    expect(truth(truth([0, 1], { classes: 2 }), { classes: 2 }).classes).toBe(2);
+    // the run name: "geodesic" unless given
+    expect(geodesicBetween(a, truth([0, 1, 2], { classes: 3 }), { points: 2 }).meta[0]!.run).toBe("geodesic");
+    expect(geodesicBetween(a, truth([0, 1, 2], { classes: 3 }), { points: 2, run: "corner" }).meta[1]!.run).toBe("corner");
+  });
+
+  it("inpca: two points and one axis are allowed (λ = d/2, coordinates ±√d/2); explained stress is 1 for a zero W", () => {
+    const d = 0.36;
+    const emb = inpca(square(Float64Array.from([0, d, d, 0]), 2), { dims: 1 });
+    expect(emb.dims).toBe(1);
+    expect(emb.eigenvalues[0]).toBeCloseTo(d / 2, 14);
+    expect(Math.abs(emb.coord(0, 0))).toBeCloseTo(Math.sqrt(d) / 2, 14);
+    expect(emb.coord(0, 0) + emb.coord(1, 0)).toBeCloseTo(0, 14);
+    expect(Array.from(explainedStress([0, 0], 0))).toEqual([1, 1]);
+  });
+
+  it("Embedding refuses inconsistent sizes; axis and signedDistances refuse an axis out of range", () => {
+    const X = config(6);
+    const emb = inpca(square(dist(X, X, [1, 1]), 6), { dims: 2 });
+    expect(() => new Embedding({ ...emb, coords: new Float64Array(5) })).toThrow(InpcaInputError);
+    expect(() => new Embedding({ ...emb, meta: emb.meta.slice(1) })).toThrow(InpcaInputError);
+    for (const k of [-1, 2]) expect(() => emb.axis(k)).toThrow(RangeError);
+    for (const k of [0, 3, 1.5]) expect(() => emb.signedDistances(k)).toThrow(RangeError);
+    expect(emb.signedDistances(2).rows).toBe(6);
+  });
+
+  it("addPoints with a projection places each of several new points in its own row", () => {
+    const M = 6;
+    const X = config(M);
+    const emb = inpca(square(dist(X, X, [1, 1]), M), { dims: 2 });
+    const P = Float64Array.from({ length: M * 2 }, (_, q) => 0.1 * (q + 1));
+    const withP = Object.assign(Object.create(Object.getPrototypeOf(emb)), emb, { basis: { ...emb.basis, projection: P } });
+    const rows = [Float64Array.from({ length: M }, (_, j) => 1 + 0.3 * j), Float64Array.from({ length: M }, (_, j) => 2 - 0.1 * j * j)];
+    const out = withP.addPoints(new DistanceMatrix({ data: Float64Array.from([...rows[0]!, ...rows[1]!]), rows: 2, cols: M }));
+    rows.forEach((d, a) => {
+      const mean = d.reduce((s, v) => s + v) / M;
+      for (let k = 0; k < 2; k++) {
+        let s = 0;
+        for (let j = 0; j < M; j++) s += -0.5 * (d[j]! - mean - emb.basis.columnMeans[j]! + emb.basis.grandMean) * P[j * 2 + k]!;
+        expect(out.coords[(M + a) * 2 + k]).toBeCloseTo(s, 12);
+      }
+    });
   });
 });
