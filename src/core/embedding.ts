@@ -201,7 +201,7 @@ export class Embedding {
 
   /** All N coordinates on axis k (0-based), a copy. */
   axis(k: number): Float64Array {
-    if (!(k >= 0 && k < this.dims)) throw new RangeError(`axis ${k} is outside [0, ${this.dims})`);
+    if (!(Number.isInteger(k) && k >= 0 && k < this.dims)) throw new RangeError(`axis ${k} is not an integer in [0, ${this.dims})`);
     return Float64Array.from({ length: this.points }, (_, i) => this.coords[i * this.dims + k]!);
   }
 
