@@ -12,7 +12,7 @@ import { InpcaAbortError } from "../core/errors.js";
 import { any, integer, oneOf, string, validateOptions, type Rule } from "../core/options.js";
 import { analyseSplit, type AnalyseOptions, type SplitAnalysis, type SplitSummary } from "./report-analyse.js";
 import { checkFolder, loadReportInput, type ReportInputOptions } from "./report-load.js";
-import { reportPage, reportSections, type PageOptions } from "./report-page.js";
+import { reportPage, reportSections, type PageOptions, type PageSummary } from "./report-page.js";
 
 export type { ReportSplit } from "./report-load.js";
 export type { RunRow, SplitSummary } from "./report-analyse.js";
@@ -47,18 +47,8 @@ export interface ReportOptions extends ReportInputOptions, AnalyseOptions, PageO
 }
 
 /** What was loaded and computed; `html` is the page. */
-export interface Report {
+export interface Report extends PageSummary {
   html: string;
-  source: string;
-  kind: "zoo" | "checkpoints";
-  dataset: string | null;
-  runs: number;
-  checkpoints: number;
-  classes: number;
-  classNames: readonly string[];
-  splits: SplitSummary[];
-  notes: string[];
-  seconds: number;
 }
 
 /** The checks of `buildReport`'s options (the CLI checks its flags with the same rules). */

@@ -20,20 +20,12 @@ import type { PredictionSource } from "../../core/source.js";
 import { uniform } from "../../linalg/random.js";
 import { bhattacharyya } from "../distances.js";
 import type { Estimate, LandmarkCheck } from "../../core/embedding.js";
-import type { LandmarkDistanceOptions } from "./options.js";
+import type { LandmarkDistanceOptions, WholeSetAxes } from "./options.js";
 
 /** What `landmarkCheck` reads: the source, the embedding's whole-set coordinates, and how many columns to draw. */
-export interface LandmarkCheckInput {
+export interface LandmarkCheckInput extends WholeSetAxes {
   /** The model-points (M rows): the drawn columns are read from it, and every row once through `stream`. */
   src: PredictionSource;
-  /** Whole-set coordinates of the M points on the Kp placed axes (M×Kp, centred, axes sorted by |λ|). */
-  coords: Float64Array;
-  /** M: model-points. */
-  points: number;
-  /** Kp: placed axes (columns of `coords`). */
-  axes: number;
-  /** The whole set's signed eigenvalues on the placed axes (length Kp). */
-  values: Float64Array;
   /** Kept axes: the errors are those of the first min(dims, Kp) axes and of the dims-D distances. */
   dims: number;
   /** H: exact columns of D to draw (with repetition; at least 2). */

@@ -89,3 +89,15 @@ export interface LandmarkDistanceOptions {
   /** Cancels the distance call (InpcaAbortError). */
   signal?: AbortSignal;
 }
+
+/** The whole set placed on the landmark axes: what the check and the stress estimate both read. */
+export interface WholeSetAxes {
+  /** Whole-set coordinates of the M points on the Kp placed axes (M×Kp, centred, axes sorted by |λ|). */
+  coords: Float64Array;
+  /** M: model-points. */
+  points: number;
+  /** Kp: placed axes (columns of `coords`). */
+  axes: number;
+  /** The whole set's signed eigenvalues on the placed axes (length Kp). */
+  values: Float64Array;
+}

@@ -5,21 +5,13 @@
 import type { PredictionSource } from "../../core/source.js";
 import { doubleCenter } from "../../linalg/dense.js";
 import { bhattacharyya } from "../distances.js";
-import type { LandmarkDistanceOptions } from "./options.js";
+import type { LandmarkDistanceOptions, WholeSetAxes } from "./options.js";
 import { randomPick } from "./select-random.js";
 
 /** What `stressEstimate` reads: the source, its whole-set coordinates, and the draw. */
-export interface StressEstimateInput {
+export interface StressEstimateInput extends WholeSetAxes {
   /** The model-points (M rows), read at the drawn rows. */
   src: PredictionSource;
-  /** Whole-set coordinates of the M points on the Kp placed axes (M×Kp, centred, axes sorted by |λ|). */
-  coords: Float64Array;
-  /** M: model-points. */
-  points: number;
-  /** Kp: placed axes (columns of `coords`). */
-  axes: number;
-  /** The whole set's signed eigenvalues on the placed axes (length Kp). */
-  values: Float64Array;
   /** Kept axes: the interval is that of ES(dims). */
   dims: number;
   /** P: model-points drawn (2 ≤ P ≤ M). */
